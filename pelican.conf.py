@@ -1,0 +1,53 @@
+# Communique site settings. Every Pelican call passes `-s pelican.conf.py`.
+
+AUTHOR = "Office of the Special Envoy"
+SITENAME = "Envoy Mara Vale: the public record"
+SITEURL = ""  # set to the published address, e.g. "https://archive.example.org", for feeds
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+
+# Accounts this site mirrors: `invoke archive` fetches each one; the store keeps them apart.
+ACCOUNTS = ["envoy_vale"]
+# Where the account is based: posts tagged with places elsewhere suggest a trip.
+HOME_PLACES = ["Washington"]
+
+# Suffixes that staff sign posts with, and who they are.
+SIGNATURES = {"^MV": "Mara Vale", "^TS": "Tomas Sandoval (press office)"}
+
+# Named filters so one account can serve several communities, each with a timeline and feed.
+AUDIENCES = {
+    "friends": {"title": "Friends and followers", "exclude": ["replies_to_others", "support"]},
+    "support": {"title": "Questions answered", "include": ["support"]},
+}
+# Conversations with these hashtags or started by these users are customer support.
+SUPPORT_HASHTAGS = ["AskTheEnvoy"]
+
+PATH = "content"
+ARCHIVE_PATH = "content/archive"
+TRIPS_PATH = "content/trips"
+OUTPUT_PATH = "output"
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["communique"]
+
+# The plugin writes every archive page itself; Pelican only renders the staff's pages.
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = []
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+DIRECT_TEMPLATES = []
+TAGS_SAVE_AS = CATEGORIES_SAVE_AS = AUTHORS_SAVE_AS = ARCHIVES_SAVE_AS = ""
+TAG_SAVE_AS = CATEGORY_SAVE_AS = AUTHOR_SAVE_AS = ""
+FEED_ALL_ATOM = FEED_ALL_RSS = CATEGORY_FEED_ATOM = TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+
+POSTS_PER_PAGE = 50
+DELETE_OUTPUT_DIRECTORY = False
+
+# Publishing to GitHub Pages (`invoke publish`).
+GITHUB_REMOTE = "origin"
+GITHUB_BRANCH = "gh-pages"
+CNAME = ""  # e.g. "archive.example.org"; written to every publish when set
+CACHE_PATH = "cache"
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}

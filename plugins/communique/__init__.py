@@ -1,0 +1,12 @@
+"""Communique: mirror an official microblog account as a transparent static archive.
+
+Importing the package is cheap; ``register()`` makes it a Pelican plugin.
+"""
+
+__version__ = "0.1.0"
+
+
+def register() -> None:
+    from communique import plugin
+
+    plugin.register()

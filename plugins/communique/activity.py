@@ -1,0 +1,56 @@
+"""The posting calendar: a year-by-month grid, so a reader sees at once when an account went quiet."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from markupsafe import Markup
+
+CELL = 22
+MONTHS = "JFMAMJJASOND"
+SHADES = ("#eef1f4", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+
+def monthly_counts(posts: list[dict]) -> dict[str, int]:
+    return dict(Counter(p["created_at"][:7] for p in posts))
+
+
+def shade(count: int, peak: int) -> str:
+    if count == 0:
+        return SHADES[0]
+    return SHADES[min(4, 1 + (4 * count - 1) // max(peak, 1))]
+
+
+def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
+    """An SVG grid: a row a year, a cell a month, darker for more posts, linked to the month."""
+    if not counts:
+        return Markup("")
+    years = range(int(min(counts)[:4]), int(max(counts)[:4]) + 1)
+    peak = max(counts.values())
+    width, height = 48 + 12 * CELL, 20 + len(years) * CELL
+    label = f"Posts per month by @{account}, {years[0]} to {years[-1]}"
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar" role="img"'
+            ' viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-labelledby="cal-{a}">'
+            '<title id="cal-{a}">{label}</title>'
+        ).format(w=width, h=height, a=account, label=label)
+    ]
+    for i, m in enumerate(MONTHS):
+        x = 48 + i * CELL + CELL // 2
+        parts.append(Markup('<text x="{}" y="12" text-anchor="middle">{}</text>').format(x, m))
+    for row, year in enumerate(years):
+        y = 20 + row * CELL
+        parts.append(Markup('<text x="0" y="{}">{}</text>').format(y + 15, year))
+        for col in range(12):
+            month = f"{year}-{col + 1:02d}"
+            n = counts.get(month, 0)
+            rect = Markup(
+                '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{}: {} posts</title></rect>'
+            ).format(48 + col * CELL, y, CELL - 3, CELL - 3, shade(n, peak), month, n)
+            if n:
+                href = f"{base}/{year}/{col + 1:02d}/"
+                rect = Markup('<a href="{}">{}</a>').format(href, rect)
+            parts.append(rect)
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)

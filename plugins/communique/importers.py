@@ -1,0 +1,291 @@
+"""Reading Twitter's "Download your data" export, as a zip or an unpacked folder, into the store.
+
+The zip is read in place, never extracted: a member named ``../x`` or ``/etc/x`` could otherwise
+write anywhere, so such a zip is refused outright. Everything is parsed and checked before the
+first byte is written, so a bad export leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from communique.console import progress
+from communique.errors import CommuniqueError
+from communique.normalize import apply_note, assign_conversations, from_v11, iso_utc
+from communique.store import Store, write_atomic
+
+MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
+MAX_MEDIA = 512 * 1024**2
+TWEET_FILES = re.compile(r"^data/(?:tweets?|tweets-part\d+|tweet-part\d+)\.js$")
+GRAILBIRD_FILES = re.compile(r"^data/js/tweets/\d{4}_\d{2}\.js$")
+MEDIA_FILES = re.compile(r"^data/(?:tweets?_media)/(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$")
+ACCOUNT_NAME = re.compile(r"^\w{1,50}$")
+
+
+@dataclass
+class ImportSummary:
+    account: str
+    posts: int = 0
+    new: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    deleted: int = 0
+    notes: int = 0
+    media_copied: int = 0
+    media_missing: int = 0
+    files_written: list[Path] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.account}: {self.posts:,} posts ({self.new:,} new, {self.unchanged:,} unchanged,"
+            f" {self.updated:,} updated), {self.deleted:,} deletions, {self.notes:,} long posts,"
+            f" {self.media_copied:,} media copied, {self.media_missing:,} media missing"
+        )
+
+
+class ExportSource:
+    """The members of an export, zipped or not, by their POSIX names ("data/tweets.js")."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.zip: zipfile.ZipFile | None = None
+        if self.path.is_dir():
+            self.members = {
+                p.relative_to(self.path).as_posix(): p.stat().st_size
+                for p in self.path.rglob("*")
+                if p.is_file() and not p.is_symlink()
+            }
+        elif self.path.is_file():
+            self.members = self._open_zip()
+        else:
+            raise CommuniqueError(f"{self.path}: no such file or folder")
+        self._strip_root_folder()
+        if not any(name.startswith("data/") for name in self.members):
+            raise CommuniqueError(f"{self.path}: no data/ folder: not a Twitter archive export")
+
+    def _open_zip(self) -> dict[str, int]:
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as e:
+            raise CommuniqueError(f"{self.path}: not a readable zip file ({e})") from None
+        members = {}
+        for info in infos:
+            name = info.filename
+            parts = PurePosixPath(name).parts
+            if name.startswith(("/", "\\")) or ".." in parts or "\\" in name or ":" in name:
+                raise CommuniqueError(f"{self.path}: unsafe member name {name!r}; refusing the zip")
+            if not info.is_dir():
+                members[name] = info.file_size
+        return members
+
+    def _strip_root_folder(self) -> None:
+        """Some zips hold one top folder ("twitter-2022-05-06-abc/data/..."): look inside it."""
+        roots = {name.split("/", 1)[0] for name in self.members}
+        if len(roots) == 1 and not any(n.startswith("data/") for n in self.members):
+            root = roots.pop() + "/"
+            self.prefix = root
+            self.members = {n[len(root) :]: s for n, s in self.members.items() if "/" in n}
+        else:
+            self.prefix = ""
+
+    def copy(self, name: str, target: Path) -> bool:
+        """Copy a media member into the store unless it is there already; True when copied."""
+        if target.exists() and target.stat().st_size == self.members[name]:
+            return False
+        return write_atomic(target, self.read(name, MAX_MEDIA))
+
+    def read(self, name: str, limit: int = MAX_MEMBER) -> bytes:
+        size = self.members[name]
+        if size > limit:
+            raise CommuniqueError(
+                f"{self.path}: {name} is {size:,} bytes, over the {limit:,} limit"
+            )
+        try:
+            if self.zip is None:
+                return (self.path / name).read_bytes()
+            with self.zip.open(self.prefix + name) as f:
+                data = f.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+            raise CommuniqueError(f"{self.path}: {name} cannot be read ({e})") from None
+        if len(data) > limit:  # the header lied about the size
+            raise CommuniqueError(f"{self.path}: {name} inflates past the {limit:,} limit")
+        return data
+
+    def read_js(self, name: str) -> object:
+        """The JSON value assigned in a ``window.YTD.x.part0 = [...]`` style file."""
+        data = self.read(name)
+        try:
+            text = data.decode("utf-8-sig")
+            _, _, body = text.partition("=")
+            return json.loads(body.strip().rstrip(";"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CommuniqueError(f"{self.path}: {name} is not valid JSON ({e})") from None
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+
+def unwrap(items: object, key: str, name: str) -> list[dict]:
+    """The objects inside ``[{"tweet": {...}}, ...]`` (newer exports) or ``[{...}]`` (older)."""
+    if not isinstance(items, list):
+        raise CommuniqueError(f"{name}: expected a list of {key} objects")
+    out = []
+    for item in items:
+        obj = item.get(key, item) if isinstance(item, dict) else None
+        if not isinstance(obj, dict):
+            raise CommuniqueError(f"{name}: an item is not a {key} object")
+        out.append(obj)
+    return out
+
+
+def account_info(source: ExportSource) -> dict:
+    """Username, id and display name; never the email or phone the same file holds."""
+    if "data/account.js" in source.members:
+        accounts = unwrap(source.read_js("data/account.js"), "account", "data/account.js")
+        if accounts:
+            a = accounts[0]
+            return {
+                "username": a.get("username"),
+                "id": a.get("accountId"),
+                "display_name": a.get("accountDisplayName"),
+            }
+    if "data/manifest.js" in source.members:
+        manifest = source.read_js("data/manifest.js")
+        user = manifest.get("userInfo", {}) if isinstance(manifest, dict) else {}
+        return {
+            "username": user.get("userName"),
+            "id": user.get("accountId"),
+            "display_name": user.get("displayName"),
+        }
+    if "data/js/user_details.js" in source.members:
+        user = source.read_js("data/js/user_details.js")
+        if isinstance(user, dict):
+            return {
+                "username": user.get("screen_name"),
+                "id": str(user.get("id", "")) or None,
+                "display_name": user.get("full_name"),
+            }
+    return {}
+
+
+def tweet_files(source: ExportSource) -> list[str]:
+    files = sorted(n for n in source.members if TWEET_FILES.match(n))
+    if not files:
+        files = sorted(n for n in source.members if GRAILBIRD_FILES.match(n))
+    if not files:
+        raise CommuniqueError(f"{source.path}: no data/tweets.js (or tweet.js, tweets-partN.js)")
+    return files
+
+
+def note_key(created_at: str, text: str) -> tuple[str, str]:
+    return created_at, re.sub(r"\s+", " ", text)[:40]
+
+
+def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[list[dict], int]:
+    """Every post in the export as a record, and how many took their full text from a note."""
+    label = source.path.name
+    records: dict[str, dict] = {}
+    for name in tweet_files(source):
+        tweets = unwrap(source.read_js(name), "tweet", name)
+        for tweet in progress(tweets, f"reading {name}", total=len(tweets)):
+            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            records[record["id"]] = record
+    if "data/deleted-tweets.js" in source.members:
+        name = "data/deleted-tweets.js"
+        for tweet in unwrap(source.read_js(name), "tweet", name):
+            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            records.setdefault(record["id"], record)
+    notes = 0
+    if "data/note-tweet.js" in source.members:
+        name = "data/note-tweet.js"
+        by_key = {note_key(r["created_at"], r["text"]): r for r in records.values()}
+        for note in unwrap(source.read_js(name), "noteTweet", name):
+            try:
+                created = make_time(note.get("createdAt", ""), name)
+            except CommuniqueError:
+                continue
+            key = note_key(created, (note.get("core") or {}).get("text", ""))
+            record = by_key.get(key)
+            if record is not None:
+                records[record["id"]] = apply_note(record, note)
+                notes += 1
+    posts = sorted(records.values(), key=lambda r: int(r["id"]))
+    assign_conversations(posts)
+    return posts, notes
+
+
+def make_time(value: str, name: str) -> str:
+    try:
+        return iso_utc(value)
+    except ValueError:
+        raise CommuniqueError(f"{name}: unrecognised date {value!r}") from None
+
+
+def make_record(tweet: dict, account: str, source: str, retrieved_at: str, name: str) -> dict:
+    try:
+        return from_v11(tweet, account=account, source=source, retrieved_at=retrieved_at)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as e:
+        ident = tweet.get("id_str") or tweet.get("id") or "?"
+        raise CommuniqueError(
+            f"{name}: post {ident} is malformed ({type(e).__name__}: {e})"
+        ) from None
+
+
+def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:
+    """Map store-relative media paths to export members, and point each record at its file."""
+    files: dict[str, list[tuple[str, str]]] = {}
+    for name in source.members:
+        match = MEDIA_FILES.match(name)
+        if match:
+            files.setdefault(match["id"], []).append((match["name"], name))
+    wanted: dict[str, str] = {}
+    for post in posts:
+        available = sorted(files.get(post["id"], []))
+        for media in post["media"]:
+            base = PurePosixPath(media.get("url") or "").name
+            for filename, member in available:
+                if filename == base or (not base and filename):
+                    local = f"media/{post['id']}-{filename}"
+                    media["file"] = local
+                    wanted[local] = member
+                    break
+    return wanted
+
+
+def import_archive(
+    path: Path | str, store: Store, *, account: str | None = None, now: datetime | None = None
+) -> ImportSummary:
+    """Import an export into the store: new posts added, changed ones updated, none removed."""
+    retrieved_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = ExportSource(Path(path))
+    try:
+        info = account_info(source)
+        name = (account or info.get("username") or "").lower()
+        if not ACCOUNT_NAME.match(name):
+            raise CommuniqueError(
+                f"{source.path}: cannot tell the account name (no data/account.js); pass --account"
+            )
+        posts, notes = read_posts(source, name, retrieved_at)
+        summary = ImportSummary(account=name, posts=len(posts), notes=notes)
+        wanted = attach_media(source, posts)
+        summary.media_missing = sum(1 for p in posts for m in p["media"] if not m["file"])
+        # Media first: a file without its post is harmless; a post pointing at no file is not.
+        account_root = store.media_dir(name).parent
+        for local, member in progress(sorted(wanted.items()), "copying media", len(wanted)):
+            summary.media_copied += source.copy(member, account_root / local)
+    finally:
+        source.close()
+    result = store.merge(posts)
+    known = store.read_account(name)
+    store.write_account(name, {**known, **{k: v for k, v in info.items() if v}, "username": name})
+    summary.new, summary.unchanged, summary.updated = result.new, result.unchanged, result.updated
+    summary.deleted = result.deleted
+    summary.files_written = result.files_written
+    return summary

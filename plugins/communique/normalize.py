@@ -1,0 +1,287 @@
+"""Turning Twitter's payloads into the store's normalized post record.
+
+Twitter's entity offsets count code points in the text *as stored*, still HTML-escaped, so the
+text is sliced first and each piece unescaped after: decoding first would shift every offset
+after an ``&amp;``, and decoding twice would turn a literal ``&amp;lt;`` into ``<``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from communique.store import sha256_of
+
+STATUS_URL = re.compile(
+    r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<user>\w{1,15})/status(?:es)?/(?P<id>\d+)"
+)
+TAG_RE = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Span:
+    """One entity in the escaped source text, and what it becomes in the plain text."""
+
+    start: int
+    end: int
+    kind: str  # "hashtag", "mention", "url", "media" (media links are dropped)
+    value: dict
+
+
+def to_int(value: object) -> int:
+    """The export gives numbers as strings; the API as numbers."""
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def iso_utc(value: str) -> str:
+    """UTC ISO 8601 from any of Twitter's date formats."""
+    for fmt in (
+        "%a %b %d %H:%M:%S %z %Y",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%dT%H:%M:%S.%f%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+    ):
+        try:
+            parsed = datetime.strptime(value.replace("Z", "+0000"), fmt)
+        except ValueError:
+            continue
+        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise ValueError(f"unrecognised date {value!r}")
+
+
+def plain_source(source: str | None) -> str | None:
+    """The client name out of the ``<a href=...>Twitter for iPhone</a>`` the API sends."""
+    if not source:
+        return None
+    return html.unescape(TAG_RE.sub("", source)).strip() or None
+
+
+def expand(text: str, spans: list[Span]) -> tuple[str, dict]:
+    """Plain text and entities with offsets into it, from escaped text and its entity spans."""
+    out: list[str] = []
+    length = 0
+    entities: dict[str, list[dict]] = {"hashtags": [], "mentions": [], "urls": []}
+    pos = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < pos or span.end > len(text) or span.start >= span.end:
+            continue  # overlapping or out of range: keep the text as it stands
+        piece = html.unescape(text[pos : span.start])
+        out.append(piece)
+        length += len(piece)
+        pos = span.end
+        if span.kind == "media":
+            continue
+        if span.kind == "url":
+            shown = span.value.get("url") or html.unescape(text[span.start : span.end])
+            entity = {"url": shown, "display": span.value.get("display") or shown}
+            bucket = "urls"
+        else:
+            shown = html.unescape(text[span.start : span.end])
+            entity = dict(span.value)
+            bucket = "hashtags" if span.kind == "hashtag" else "mentions"
+        entity.update(start=length, end=length + len(shown))
+        entities[bucket].append(entity)
+        out.append(shown)
+        length += len(shown)
+    out.append(html.unescape(text[pos:]))
+    plain = "".join(out)
+    stripped = plain.rstrip()
+    if len(stripped) < len(plain):  # a dropped trailing media link leaves a space behind
+        plain = stripped
+    return plain, entities
+
+
+def quote_of(urls: list[dict], quoted_id: str | None) -> dict | None:
+    """The quoted post: from the payload's own field, or a link to a status in the text."""
+    for entity in urls:
+        match = STATUS_URL.match(entity.get("url", ""))
+        if match and (quoted_id is None or match["id"] == quoted_id):
+            return {"id": match["id"], "user": match["user"], "url": entity["url"]}
+    return {"id": quoted_id, "user": None, "url": None} if quoted_id else None
+
+
+def retweet_of(text: str) -> dict | None:
+    match = re.match(r"RT @(\w{1,15}):", text)
+    return {"id": None, "user": match[1]} if match else None
+
+
+def v11_spans(entities: dict, media: list[dict]) -> list[Span]:
+    """Spans from a v1.1 / archive ``entities`` block (indices may be strings)."""
+    spans = []
+
+    def bounds(e: dict) -> tuple[int, int]:
+        start, end = e.get("indices", [0, 0])[:2]
+        return to_int(start), to_int(end)
+
+    for e in entities.get("hashtags", []):
+        spans.append(Span(*bounds(e), "hashtag", {"tag": e.get("text", "")}))
+    for e in entities.get("user_mentions", []):
+        spans.append(Span(*bounds(e), "mention", {"username": e.get("screen_name", "")}))
+    for e in entities.get("urls", []):
+        spans.append(
+            Span(*bounds(e), "url", {"url": e.get("expanded_url"), "display": e.get("display_url")})
+        )
+    seen = set()
+    for e in media or entities.get("media", []):
+        if bounds(e) not in seen:  # every photo of a post shares one link
+            seen.add(bounds(e))
+            spans.append(Span(*bounds(e), "media", {}))
+    return spans
+
+
+def v11_place(tweet: dict) -> dict | None:
+    place = tweet.get("place") or {}
+    lat = lon = None
+    coords = (tweet.get("coordinates") or {}).get("coordinates")
+    if coords and len(coords) == 2:
+        lon, lat = float(coords[0]), float(coords[1])
+    else:
+        ring = ((place.get("bounding_box") or {}).get("coordinates") or [[]])[0]
+        if ring:
+            lon = round(sum(float(p[0]) for p in ring) / len(ring), 4)
+            lat = round(sum(float(p[1]) for p in ring) / len(ring), 4)
+    if not place and lat is None:
+        return None
+    return {
+        "name": place.get("full_name") or place.get("name"),
+        "country": place.get("country"),
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def v11_edit_ids(tweet: dict) -> list[str]:
+    info = tweet.get("edit_info") or {}
+    initial = info.get("initial") or (info.get("edit") or {}).get("editControlInitial") or {}
+    ids = [str(i) for i in initial.get("editTweetIds", [])]
+    return ids or [tweet["id_str"]]
+
+
+def v11_media(tweet: dict) -> list[dict]:
+    items = (tweet.get("extended_entities") or {}).get("media") or tweet.get("entities", {}).get(
+        "media", []
+    )
+    media = []
+    for m in items:
+        variants = (m.get("video_info") or {}).get("variants", [])
+        media.append(
+            {
+                "id": str(m.get("id_str") or m.get("id")),
+                "type": m.get("type", "photo"),
+                "url": m.get("media_url_https") or m.get("media_url"),
+                "alt": m.get("ext_alt_text") or m.get("alt_text"),
+                "file": None,
+                "width": to_int((m.get("sizes", {}).get("large") or {}).get("w")) or None,
+                "height": to_int((m.get("sizes", {}).get("large") or {}).get("h")) or None,
+                "variants": [
+                    {
+                        "url": v.get("url"),
+                        "content_type": v.get("content_type"),
+                        "bit_rate": to_int(v.get("bitrate")),
+                    }
+                    for v in variants
+                ],
+            }
+        )
+    return media
+
+
+def from_v11(tweet: dict, *, account: str, source: str, retrieved_at: str) -> dict:
+    """A post record from a v1.1-shaped tweet: the archive export's and the old Grailbird's."""
+    text = tweet.get("full_text") or tweet.get("text") or ""
+    items = (tweet.get("extended_entities") or {}).get("media", [])
+    plain, entities = expand(text, v11_spans(tweet.get("entities") or {}, items))
+    reply_id = tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")
+    retweeted = tweet.get("retweeted_status")
+    record = {
+        "id": str(tweet.get("id_str") or tweet["id"]),
+        "account": account,
+        "created_at": iso_utc(tweet["created_at"]),
+        "text": plain,
+        "entities": entities,
+        "reply_to": {
+            "id": str(reply_id),
+            "user": tweet.get("in_reply_to_screen_name"),
+            "user_id": tweet.get("in_reply_to_user_id_str"),
+        }
+        if reply_id
+        else None,
+        "quote_of": quote_of(entities["urls"], tweet.get("quoted_status_id_str")),
+        "retweet_of": (
+            {"id": retweeted.get("id_str"), "user": retweeted.get("user", {}).get("screen_name")}
+            if retweeted
+            else retweet_of(plain)
+        ),
+        "conversation_id": tweet.get("conversation_id_str"),
+        "edit_ids": v11_edit_ids(tweet),
+        "media": v11_media(tweet),
+        "place": v11_place(tweet),
+        "lang": tweet.get("lang"),
+        "source": plain_source(tweet.get("source")),
+        "metrics": {
+            "likes": to_int(tweet.get("favorite_count")),
+            "retweets": to_int(tweet.get("retweet_count")),
+        },
+        "deleted_at": iso_utc(tweet["deleted_at"]) if tweet.get("deleted_at") else None,
+        "deleted_how": "archive export (deleted-tweets.js)" if tweet.get("deleted_at") else None,
+        "raw": tweet,
+        "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(tweet)},
+    }
+    return record
+
+
+def note_spans(core: dict) -> list[Span]:
+    """Spans of a long post (``note-tweet.js``), whose offsets are ``fromIndex``/``toIndex``."""
+
+    def bounds(e: dict) -> tuple[int, int]:
+        return to_int(e.get("fromIndex")), to_int(e.get("toIndex"))
+
+    spans = [
+        Span(*bounds(e), "hashtag", {"tag": e.get("text", "")}) for e in core.get("hashtags", [])
+    ]
+    spans += [
+        Span(*bounds(e), "mention", {"username": e.get("screenName", "")})
+        for e in core.get("mentions", [])
+    ]
+    spans += [
+        Span(*bounds(e), "url", {"url": e.get("expandedUrl"), "display": e.get("displayUrl")})
+        for e in core.get("urls", [])
+    ]
+    return spans
+
+
+def apply_note(record: dict, note: dict) -> dict:
+    """The post with its full long text, from the note that holds it."""
+    core = note.get("core") or {}
+    plain, entities = expand(core.get("text", ""), note_spans(core))
+    return {**record, "text": plain, "entities": entities, "note": note}
+
+
+def assign_conversations(records: list[dict]) -> None:
+    """Give archive posts a conversation id (the API sends one; the export does not).
+
+    A reply to one of the account's own posts joins that post's conversation; a reply to a post
+    we do not have starts at that post's id, as Twitter does.
+    """
+    by_id = {r["id"]: r for r in records}
+
+    def root(record: dict) -> str:
+        seen = set()
+        while record.get("reply_to") and record["id"] not in seen:
+            seen.add(record["id"])
+            parent = by_id.get(record["reply_to"]["id"])
+            if parent is None:
+                return record["reply_to"]["id"]
+            if parent.get("conversation_id"):
+                return parent["conversation_id"]
+            record = parent
+        return record["id"]
+
+    for record in sorted(records, key=lambda r: int(r["id"])):
+        if not record.get("conversation_id"):
+            record["conversation_id"] = root(record)

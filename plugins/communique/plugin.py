@@ -1,0 +1,56 @@
+"""Pelican glue: the archive's pages are written by one generator that reads the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pelican import signals
+from pelican.generators import Generator
+
+from communique import archive, site
+from communique.console import console
+from communique.store import Store
+
+
+def plugin_settings(settings: dict) -> dict:
+    """Pelican's settings with the paths communique needs, resolved against the project."""
+    base = Path(settings.get("PATH", ".")).resolve().parent
+    return {"BASE": base, "ARCHIVE_PATH": "content/archive", "TRIPS_PATH": "content/trips"} | {
+        k: v for k, v in settings.items() if k.isupper()
+    }
+
+
+def build_date(settings: dict) -> datetime:
+    """``BUILD_DATE`` pins the build's clock (tests, reproducible builds); otherwise now."""
+    fixed = settings.get("BUILD_DATE")
+    return datetime.fromisoformat(fixed).replace(tzinfo=UTC) if fixed else datetime.now(UTC)
+
+
+class ArchiveGenerator(Generator):
+    def generate_context(self) -> None:
+        pass
+
+    def generate_output(self, writer) -> None:
+        settings = plugin_settings(self.settings)
+        store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
+        loaded = archive.load(store, support_hashtags=settings.get("SUPPORT_HASHTAGS", []))
+        summary = site.build(loaded, settings, Path(self.output_path), build_date(settings))
+        console.print(f"communique: {summary.line()}")
+
+
+def add_globals(generator) -> None:
+    """Staff pages rendered by Pelican share the archive's base template and its globals."""
+    settings = plugin_settings(generator.settings)
+    generator.env.globals.setdefault("site", site.site_globals(settings, build_date(settings)))
+    generator.env.globals.setdefault("feeds", [])
+
+
+def get_generators(pelican) -> type[Generator]:
+    return ArchiveGenerator
+
+
+def register() -> None:
+    # Named functions: blinker holds weak references, so a lambda would be collected unseen.
+    signals.get_generators.connect(get_generators)
+    signals.generator_init.connect(add_globals)

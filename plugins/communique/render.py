@@ -1,0 +1,106 @@
+"""Post text to HTML: every character of a post is untrusted, so markup is built here, escaped.
+
+Post text is never fed to Markdown or to a template as markup: it is cut at its entities,
+each piece escaped with markupsafe, and only http(s) links become ``href``s.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup, escape
+
+SAFE_SCHEMES = ("http", "https")
+# Bidirectional overrides and isolates could make a post display as something it does not say.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL, else None: no javascript:, data:, or worse."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
+        return None
+    return url
+
+
+def visible(text: str) -> str:
+    """Text with bidi controls made visible rather than obeyed."""
+    return BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+
+
+def tag_slug(tag: str) -> str:
+    """The folder name of a hashtag's page: hashtags are case-insensitive."""
+    return tag.casefold()
+
+
+def tag_href(base: str, tag: str) -> str:
+    return f"{base}/tags/{quote(tag_slug(tag))}/"
+
+
+def post_html(post: dict, base: str = "") -> Markup:
+    """The post's text as HTML: URLs, mentions and hashtags linked, everything else escaped."""
+    text = post["text"]
+    entities = post.get("entities") or {}
+    spans = []
+    for e in entities.get("urls", []):
+        spans.append((e["start"], e["end"], "url", e))
+    for e in entities.get("mentions", []):
+        spans.append((e["start"], e["end"], "mention", e))
+    for e in entities.get("hashtags", []):
+        spans.append((e["start"], e["end"], "hashtag", e))
+    out = []
+    pos = 0
+    for start, end, kind, e in sorted(spans, key=lambda s: s[0]):
+        if start < pos or end > len(text):
+            continue
+        out.append(escape(visible(text[pos:start])))
+        shown = visible(text[start:end])
+        if kind == "url":
+            href = safe_url(e.get("url"))
+            label = e.get("display") or shown
+            out.append(
+                Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, visible(label))
+                if href
+                else escape(shown)
+            )
+        elif kind == "mention":
+            user = e.get("username", "")
+            out.append(
+                Markup('<a href="https://twitter.com/{}" rel="nofollow">{}</a>').format(
+                    quote(user), shown
+                )
+            )
+        else:
+            out.append(
+                Markup('<a href="{}" class="hashtag">{}</a>').format(
+                    tag_href(base, e.get("tag", "")), shown
+                )
+            )
+        pos = end
+    out.append(escape(visible(text[pos:])))
+    return Markup("").join(out).replace("\n", Markup("<br>\n"))
+
+
+def signature(text: str, signatures: dict[str, str]) -> str | None:
+    """Who signed a post: official accounts mark a staff member's posts with a suffix (^MV)."""
+    tail = text.rstrip()
+    for suffix, name in signatures.items():
+        if tail.endswith(suffix) and (len(tail) == len(suffix) or tail[-len(suffix) - 1].isspace()):
+            return name
+    return None
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """A one-line title for a post: the start of its text, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
+    return cut + "…"

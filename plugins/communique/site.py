@@ -1,0 +1,392 @@
+"""Writing the archive's pages straight from the store, one compiled template per page kind.
+
+Pelican's own model (one Article object a post, every list rendered from templates) costs
+milliseconds a post; an official account can have 100,000. So each post's card is rendered once
+and reused by every list it appears in, and a page whose bytes did not change is not rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from communique import activity
+from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_path
+from communique.errors import CommuniqueError
+from communique.media import publish_media
+from communique.render import excerpt, post_html, signature, tag_href
+
+
+@dataclass
+class BuildSummary:
+    posts: int = 0
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    media: int = 0
+    feeds: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (
+            f"{self.posts:,} posts: {self.pages:,} pages and {self.feeds:,} feeds"
+            f" ({self.written:,} written, {self.unchanged:,} unchanged, {self.removed:,} removed),"
+            f" {self.media:,} media"
+        )
+
+
+class Writer:
+    """Writes files under ``output``, skipping those whose bytes it wrote last time.
+
+    The hashes of what it wrote are kept in the cache folder, not in the published site; a file
+    it wrote last time and not this time (a page of a list that got shorter) is removed.
+    """
+
+    def __init__(self, output: Path, cache_file: Path):
+        self.output = output
+        self.cache_file = cache_file
+        try:
+            self.previous: dict[str, str] = json.loads(cache_file.read_text())
+        except (OSError, ValueError):
+            self.previous = {}
+        self.current: dict[str, str] = {}
+        self.written = self.unchanged = 0
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        parts = PurePosixPath(rel).parts
+        if rel.startswith("/") or ".." in parts or "" in parts:
+            raise CommuniqueError(f"refusing to write outside the output folder: {rel!r}")
+        data = content.encode() if isinstance(content, str) else content
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.current[rel] = digest
+        path = self.output / rel
+        if self.previous.get(rel) == digest and path.exists():
+            self.unchanged += 1
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.written += 1
+
+    def finish(self) -> int:
+        """Remove what is no longer generated, save the hashes; return how many were removed."""
+        removed = 0
+        for rel in self.previous.keys() - self.current.keys():
+            try:
+                (self.output / rel).unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        self.cache_file.write_text(json.dumps(self.current, sort_keys=True))
+        return removed
+
+
+def make_env(theme: Path, site: dict) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(theme / "templates")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+    env.globals["site"] = site
+    env.filters["day"] = lambda iso: iso[:10]
+    env.filters["when"] = lambda iso: f"{iso[:10]} {iso[11:16]} UTC" if iso else ""
+    env.filters["urlpart"] = lambda s: quote(str(s))
+    return env
+
+
+def site_globals(settings: dict, now: datetime) -> dict:
+    siteurl = (settings.get("SITEURL") or "").rstrip("/")
+    return {
+        "name": settings.get("SITENAME", "Communique"),
+        "url": siteurl,
+        "base": urlsplit(siteurl).path.rstrip("/"),
+        "built": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "audiences": settings.get("AUDIENCES") or {},
+    }
+
+
+class SiteBuilder:
+    """Renders every page kind of the archive into a Writer."""
+
+    def __init__(self, archive: Archive, settings: dict, output: Path, now: datetime | None = None):
+        self.archive = archive
+        self.settings = settings
+        self.output = output
+        self.now = now or datetime.now(UTC)
+        self.site = site_globals(settings, self.now)
+        self.base = self.site["base"]
+        self.store_root = Path(settings["BASE"]) / settings["ARCHIVE_PATH"]
+        self.env = make_env(Path(settings["BASE"]) / settings.get("THEME", "theme"), self.site)
+        self.per_page = int(settings.get("POSTS_PER_PAGE", 50))
+        self.signatures = settings.get("SIGNATURES") or {}
+        cache = Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache")
+        self.writer = Writer(output, cache / "communique-pages.json")
+        self.summary = BuildSummary(posts=len(archive.posts))
+        self.cards: dict[str, Markup] = {}
+        self.trips_of: dict[str, list] = {}
+        self.templates = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def template(self, name: str):
+        if name not in self.templates:
+            self.templates[name] = self.env.get_template(name)
+        return self.templates[name]
+
+    def page(self, rel_dir: str, template: str, **context) -> None:
+        """Write ``<rel_dir>/index.html`` from a template."""
+        rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
+        context.setdefault("feeds", [])
+        self.writer.write(rel, self.template(template).render(**context))
+        self.summary.pages += 1
+
+    def url(self, rel_dir: str) -> str:
+        return f"{self.base}/{quote(rel_dir)}/" if rel_dir else f"{self.base}/"
+
+    def post_url(self, post: dict) -> str:
+        return f"{self.base}/{post['account']}/status/{post['id']}/"
+
+    def paginate(self, rel_dir: str, posts: list[dict], template: str, **context) -> None:
+        """``rel_dir/`` then ``rel_dir/page/2/`` ...: one page per POSTS_PER_PAGE posts."""
+        pages = max(1, -(-len(posts) // self.per_page))
+        for n in range(1, pages + 1):
+            chunk = posts[(n - 1) * self.per_page : n * self.per_page]
+            here = rel_dir if n == 1 else f"{rel_dir}/page/{n}".lstrip("/")
+            nav = {
+                "number": n,
+                "count": pages,
+                "prev": None
+                if n == 1
+                else self.url(rel_dir if n == 2 else f"{rel_dir}/page/{n - 1}".lstrip("/")),
+                "next": None if n == pages else self.url(f"{rel_dir}/page/{n + 1}".lstrip("/")),
+            }
+            self.page(
+                here,
+                template,
+                cards=[self.cards[p["id"]] for p in chunk],
+                pager=nav,
+                total=len(posts),
+                **context,
+            )
+
+    # -- posts -------------------------------------------------------------------------------
+
+    def publish_media(self) -> None:
+        """Copy every post's media into the site as clean files, and note their URLs."""
+        for post in self.archive.posts:
+            for item in post.get("media") or []:
+                source = media_path(self.store_root, post, item)
+                item["src"] = None
+                if source is None:
+                    continue
+                stem = self.output / post["account"] / "media" / Path(item["file"]).stem
+                published = publish_media(source, stem, item.get("type", "photo"))
+                if published:
+                    path, (w, h) = published
+                    item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
+                    item["width"], item["height"] = w or item.get("width"), h or item.get("height")
+                    self.summary.media += 1
+
+    def render_cards(self) -> None:
+        card = self.template("_card.html")
+        for post in self.archive.posts:
+            post["url"] = self.post_url(post)
+            post["html"] = post_html(post, self.base)
+            post["signed_by"] = signature(post["text"], self.signatures)
+            post["title"] = excerpt(post["text"]) or f"Post {post['id']}"
+        for post in self.archive.posts:
+            self.cards[post["id"]] = Markup(card.render(post=post, archive=self.archive))
+
+    def post_pages(self) -> None:
+        threads = self.archive.threads
+        for post in self.archive.posts:
+            cid = post.get("conversation_id")
+            self.page(
+                f"{post['account']}/status/{post['id']}",
+                "post.html",
+                post=post,
+                title=post["title"],
+                card=self.cards[post["id"]],
+                account=self.archive.accounts.get(post["account"], {}),
+                versions=self.archive.versions(post),
+                latest=self.archive.latest.get(post["id"], post["id"]),
+                thread=cid if cid in threads and len(threads[cid]) > 1 else None,
+                trips=self.trips_of.get(post["id"], []),
+                parent=self.archive.by_id.get((post.get("reply_to") or {}).get("id")),
+                quoted=self.archive.by_id.get((post.get("quote_of") or {}).get("id")),
+            )
+
+    # -- lists -------------------------------------------------------------------------------
+
+    def account_pages(self) -> None:
+        for name, posts in self.archive.by_account.items():
+            info = self.archive.accounts.get(name, {})
+            counts = activity.monthly_counts(posts)
+            last = posts[-1]["created_at"] if posts else None
+            quiet = (
+                (self.now.date() - datetime.fromisoformat(last[:10]).date()).days if last else None
+            )
+            self.paginate(
+                name,
+                self.archive.timeline(posts),
+                "timeline.html",
+                account=info | {"username": name},
+                title=info.get("display_name") or f"@{name}",
+                calendar=activity.calendar_svg(counts, f"{self.base}/{name}", name),
+                months=sorted(counts, reverse=True),
+                days_quiet=quiet,
+                last_post=last,
+                feeds=self.feeds_for(name),
+            )
+
+    def month_pages(self) -> None:
+        for (account, month), posts in self.archive.months.items():
+            year, mm = month.split("-")
+            self.paginate(
+                f"{account}/{year}/{mm}",
+                list(reversed(posts)),
+                "list.html",
+                title=f"@{account}, {datetime(int(year), int(mm), 1):%B %Y}",
+                intro=None,
+            )
+
+    def tag_pages(self) -> None:
+        tags = self.archive.tags
+        for slug, posts in tags.items():
+            name = self.archive.tag_names[slug]
+            self.paginate(
+                f"tags/{slug}",
+                self.archive.timeline(posts),
+                "list.html",
+                title=f"#{name}",
+                intro=None,
+                feeds=self.feeds_for(f"tags/{slug}"),
+            )
+        index = sorted(
+            (
+                {"name": self.archive.tag_names[s], "href": tag_href(self.base, s), "count": len(p)}
+                for s, p in tags.items()
+            ),
+            key=lambda t: (-t["count"], t["name"].casefold()),
+        )
+        self.page("tags", "tags.html", title="Hashtags", tags=index)
+
+    def thread_pages(self) -> None:
+        for cid, posts in self.archive.threads.items():
+            if len(posts) < 2:
+                continue
+            first = posts[0]
+            self.page(
+                f"threads/{cid}",
+                "thread.html",
+                title=f"Conversation: {first['title']}",
+                cards=[self.cards[p["id"]] for p in posts],
+                depth={p["id"]: self.depth(p, posts) for p in posts},
+                posts=posts,
+                support=cid in self.archive.support,
+            )
+
+    @staticmethod
+    def depth(post: dict, posts: list[dict]) -> int:
+        ids = {p["id"]: p for p in posts}
+        depth = 0
+        while (parent := (post.get("reply_to") or {}).get("id")) in ids and depth < 20:
+            post = ids[parent]
+            depth += 1
+        return depth
+
+    def audience_pages(self) -> None:
+        audiences = self.settings.get("AUDIENCES") or {}
+        for name, rules in audiences.items():
+            unknown = {*rules.get("include", []), *rules.get("exclude", [])} - set(AUDIENCE_KINDS)
+            if unknown or not name.isidentifier():
+                raise CommuniqueError(
+                    f"AUDIENCES[{name!r}]: unknown kinds {sorted(unknown)}; known: {AUDIENCE_KINDS}"
+                )
+            posts = audience_filter(self.archive, rules)
+            self.paginate(
+                f"audiences/{name}",
+                self.archive.timeline(posts),
+                "list.html",
+                title=rules.get("title", name),
+                intro=rules.get("description"),
+                feeds=self.feeds_for(f"audiences/{name}"),
+            )
+
+    def home_page(self) -> None:
+        latest = self.archive.timeline(self.archive.posts)[:20]
+        accounts = [
+            self.archive.accounts.get(n, {})
+            | {"username": n, "count": len(p), "last": p[-1]["created_at"]}
+            for n, p in self.archive.by_account.items()
+        ]
+        self.page(
+            "",
+            "home.html",
+            title=self.site["name"],
+            cards=[self.cards[p["id"]] for p in latest],
+            accounts=accounts,
+            tags=len(self.archive.tags),
+            threads=len(self.archive.threads),
+            feeds=self.feeds_for(""),
+        )
+
+    def provenance_page(self) -> None:
+        rows = []
+        for name, posts in self.archive.by_account.items():
+            sources: dict[str, int] = {}
+            for p in posts:
+                kind = (
+                    "API"
+                    if p["provenance"]["source"].startswith(("api", "http"))
+                    else "archive export"
+                )
+                sources[kind] = sources.get(kind, 0) + 1
+            rows.append(
+                {
+                    "account": name,
+                    "posts": len(posts),
+                    "sources": sorted(sources.items()),
+                    "deleted": sum(1 for p in posts if p.get("deleted_at")),
+                    "edited": sum(1 for p in posts if len(p.get("edit_ids") or []) > 1),
+                    "retrieved": max(p["provenance"]["retrieved_at"] for p in posts),
+                }
+            )
+        self.page("provenance", "provenance.html", title="Provenance", rows=rows)
+
+    def feeds_for(self, rel_dir: str) -> list[dict]:
+        return []
+
+    def build(self) -> BuildSummary:
+        self.publish_media()
+        self.render_cards()
+        self.post_pages()
+        self.account_pages()
+        self.month_pages()
+        self.tag_pages()
+        self.thread_pages()
+        self.audience_pages()
+        self.provenance_page()
+        self.home_page()
+        self.summary.removed = self.writer.finish()
+        self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
+        return self.summary
+
+
+def build(
+    archive: Archive, settings: dict, output: Path, now: datetime | None = None
+) -> BuildSummary:
+    os.makedirs(output, exist_ok=True)
+    return SiteBuilder(archive, settings, output, now).build()

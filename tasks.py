@@ -1,0 +1,66 @@
+"""Invoke tasks: the user-facing contract. Each task parses options, calls the package, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from communique import settings as site_settings  # noqa: E402
+from communique.console import fail_on  # noqa: E402
+
+CONF = ROOT / "pelican.conf.py"
+
+
+def load_settings(config: str | None = None) -> dict:
+    with fail_on():
+        return site_settings.load(Path(config) if config else CONF)
+
+
+@task(
+    help={
+        "path": "the archive export: the .zip from 'Download your data', or its unpacked folder",
+        "account": "store the posts under this account name (default: the export's username)",
+        "config": "settings file (default pelican.conf.py)",
+    }
+)
+def import_archive(c, path, account=None, config=None):
+    """Import a Twitter/X archive export into the store; re-importing changes nothing."""
+    from communique.importers import import_archive as run
+    from communique.store import Store, StoreError
+
+    settings = load_settings(config)
+    with fail_on(StoreError, OSError):
+        summary = run(path, Store(site_settings.archive_path(settings)), account=account)
+    print(summary.line())
+
+
+@task(help={"config": "settings file (default pelican.conf.py)"})
+def build(c, config=None):
+    """Build the site into output/ from the store, the trips and the pages."""
+    c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors', pty=False)
+
+
+@task(help={"port": "port to serve on (default 8000)", "config": "settings file"})
+def serve(c, port=8000, config=None):
+    """Serve output/ on http://127.0.0.1:PORT/ to read the site as it will be published."""
+    import functools
+    import http.server
+
+    settings = load_settings(config)
+    folder = Path(settings["BASE"]) / settings.get("OUTPUT_PATH", "output")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
+        print(f"Serving {folder} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        server.serve_forever()
+
+
+@task
+def test(c):
+    """Lint, then run the test suite (what CI runs)."""
+    c.run("ruff check . && ruff format --check .", pty=False)
+    c.run(f'"{sys.executable}" -m pytest', pty=False)
