@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import task
 
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "plugins"))

@@ -1,4 +1,4 @@
-"""The posting calendar: a year-by-month grid, so a reader sees at once when an account went quiet."""
+"""The posting calendar: a grid of years by months, so a reader sees when an account went quiet."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
             month = f"{year}-{col + 1:02d}"
             n = counts.get(month, 0)
             rect = Markup(
-                '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{}: {} posts</title></rect>'
+                '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}">'
+                "<title>{}: {} posts</title></rect>"
             ).format(48 + col * CELL, y, CELL - 3, CELL - 3, shade(n, peak), month, n)
             if n:
                 href = f"{base}/{year}/{col + 1:02d}/"
