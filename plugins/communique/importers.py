@@ -100,7 +100,8 @@ class ExportSource:
             return False
         return write_atomic(target, self.read(name, MAX_MEDIA))
 
-    def read(self, name: str, limit: int = MAX_MEMBER) -> bytes:
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        limit = limit or MAX_MEMBER
         size = self.members[name]
         if size > limit:
             raise CommuniqueError(

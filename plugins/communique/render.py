@@ -32,7 +32,7 @@ def safe_url(url: str | None) -> str | None:
 
 def visible(text: str) -> str:
     """Text with bidi controls made visible rather than obeyed."""
-    return BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
+    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
 
 
 def tag_slug(tag: str) -> str:

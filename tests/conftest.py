@@ -1,0 +1,69 @@
+"""Shared fixtures: small archive exports written the way Twitter writes them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(ROOT / "plugins"))
+
+
+def js(global_name: str, value: object) -> str:
+    return f"window.{global_name} = {json.dumps(value, indent=2, ensure_ascii=False)}"
+
+
+def tweet(
+    id: str,
+    text: str,
+    created_at: str = "Mon Nov 03 09:15:00 +0000 2008",
+    **extra,
+) -> dict:
+    """A post as the archive export gives it: numbers as strings, entities with indices."""
+    return {
+        "id": id,
+        "id_str": id,
+        "created_at": created_at,
+        "full_text": text,
+        "entities": extra.pop("entities", {"hashtags": [], "user_mentions": [], "urls": []}),
+        "favorite_count": "3",
+        "retweet_count": "1",
+        "lang": "en",
+        "source": '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
+        **extra,
+    }
+
+
+def write_export(folder: Path, tweets: list[dict], *, username: str = "envoy", **files) -> Path:
+    """An unpacked export: data/account.js, data/tweets.js and any ``files`` (name -> text)."""
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    account = [{"account": {"username": username, "accountId": "42", "accountDisplayName": "E"}}]
+    (data / "account.js").write_text(js("YTD.account.part0", account))
+    (data / "tweets.js").write_text(js("YTD.tweets.part0", [{"tweet": t} for t in tweets]))
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path):
+    from communique.store import Store
+
+    return Store(tmp_path / "archive")
+
+
+@pytest.fixture
+def sample_export(tmp_path) -> Path:
+    """The real 2022 export sample: tweet.js (older name) and manifest.js."""
+    folder = tmp_path / "export"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "tweet.js").write_bytes((DATA / "archive-2022-tweet.js").read_bytes())
+    (folder / "data" / "manifest.js").write_bytes((DATA / "archive-2022-manifest.js").read_bytes())
+    return folder
