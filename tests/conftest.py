@@ -67,3 +67,39 @@ def sample_export(tmp_path) -> Path:
     (folder / "data" / "tweet.js").write_bytes((DATA / "archive-2022-tweet.js").read_bytes())
     (folder / "data" / "manifest.js").write_bytes((DATA / "archive-2022-manifest.js").read_bytes())
     return folder
+
+
+def make_project(folder: Path, **overrides) -> Path:
+    """A site project in ``folder`` using this repository's theme and plugin; returns its conf."""
+    (folder / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    (folder / "content" / "trips").mkdir(parents=True, exist_ok=True)
+    (folder / "content" / "pages" / "about.md").write_text(
+        "Title: About\nSlug: about\n\nWho we are.\n"
+    )
+    conf = (ROOT / "pelican.conf.py").read_text()
+    settings = {
+        "THEME": str(ROOT / "theme"),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "SITEURL": "https://archive.example.org",
+        "BUILD_DATE": "2012-01-01",
+        **overrides,
+    }
+    conf += "\n" + "\n".join(f"{k} = {v!r}" for k, v in settings.items()) + "\n"
+    (folder / "pelican.conf.py").write_text(conf)
+    return folder / "pelican.conf.py"
+
+
+def build_project(conf: Path) -> Path:
+    """Build with real Pelican, as `invoke build` does; returns the output folder."""
+    import os
+
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    cwd = os.getcwd()
+    os.chdir(conf.parent)
+    try:
+        Pelican(read_settings(str(conf))).run()
+    finally:
+        os.chdir(cwd)
+    return conf.parent / "output"

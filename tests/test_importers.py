@@ -3,13 +3,14 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from communique import importers
 from communique.errors import CommuniqueError
 from communique.importers import import_archive
 from communique.store import Store
 from conftest import js, tweet, write_export
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 
 def zip_of(folder, target):

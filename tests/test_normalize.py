@@ -1,8 +1,9 @@
 import pytest
-from communique.normalize import Span, assign_conversations, expand, from_v11, iso_utc
-from conftest import tweet
 from hypothesis import given
 from hypothesis import strategies as st
+
+from communique.normalize import Span, assign_conversations, expand, from_v11, iso_utc
+from conftest import tweet
 
 
 def normalized(t: dict) -> dict:

@@ -1,7 +1,8 @@
 import pytest
-from communique.render import excerpt, post_html, safe_url, signature
 from hypothesis import given
 from hypothesis import strategies as st
+
+from communique.render import excerpt, post_html, safe_url, signature
 
 
 def post(text, urls=(), mentions=(), hashtags=()):

@@ -24,8 +24,8 @@ def clean_image(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
         image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
-        pixels = Image.new(image.mode, image.size)
-        pixels.putdata(image.getdata())
+        pixels = Image.new(image.mode, image.size)  # pixels only: no info, EXIF or comment
+        pixels.paste(image)
     out = io.BytesIO()
     if has_alpha:
         pixels.convert("RGBA").save(out, "PNG", optimize=True)

@@ -255,7 +255,7 @@ class SiteBuilder:
             year, mm = month.split("-")
             self.paginate(
                 f"{account}/{year}/{mm}",
-                list(reversed(posts)),
+                self.archive.timeline(posts),
                 "list.html",
                 title=f"@{account}, {datetime(int(year), int(mm), 1):%B %Y}",
                 intro=None,

@@ -1,0 +1,170 @@
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from communique.importers import import_archive
+from communique.store import Store
+from conftest import build_project, make_project, tweet, write_export
+
+
+def photo_with_gps() -> bytes:
+    image = Image.new("RGB", (40, 30), "teal")
+    exif = Image.Exif()
+    exif[0x010E] = "secret description"
+    exif[0x8825] = {1: "N", 2: (64.0, 8.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, comment=b"a comment")
+    return out.getvalue()
+
+
+HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(1)> javascript:alert(1)'
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site")
+    conf = make_project(folder, POSTS_PER_PAGE=3)
+    media = [
+        {
+            "id_str": "90",
+            "type": "photo",
+            "url": "https://t.co/p",
+            "indices": ["6", "20"],
+            "media_url_https": "https://pbs.twimg.com/media/Pic.jpg",
+            "ext_alt_text": "A glacier",
+        }
+    ]
+    tweets = [
+        tweet(
+            str(i),
+            f"Post number {i} #Iceland",
+            created_at=f"Mon Nov 0{i % 9 + 1} 09:15:00 +0000 2008",
+            entities={
+                "hashtags": [
+                    {
+                        "text": "Iceland",
+                        "indices": [
+                            str(len(f"Post number {i} ")),
+                            str(len(f"Post number {i} #Iceland")),
+                        ],
+                    }
+                ],
+                "user_mentions": [],
+                "urls": [],
+            },
+        )
+        for i in range(1, 8)
+    ]
+    tweets += [
+        tweet(
+            "20",
+            "Photo https://t.co/p",
+            entities={"hashtags": [], "user_mentions": [], "urls": [], "media": media},
+            extended_entities={"media": media},
+        ),
+        tweet("21", HOSTILE.replace("<", "&lt;").replace(">", "&gt;")),
+        tweet("22", "first version", edit_info={"initial": {"editTweetIds": ["22", "23"]}}),
+        tweet(
+            "23",
+            "second version",
+            edit_info={
+                "edit": {
+                    "initialTweetId": "22",
+                    "editControlInitial": {"editTweetIds": ["22", "23"]},
+                }
+            },
+        ),
+        tweet("24", "Thread one"),
+        tweet("25", "Thread two", in_reply_to_status_id_str="24", in_reply_to_screen_name="envoy"),
+    ]
+    export = write_export(
+        folder / "export",
+        tweets,
+        **{
+            "data/tweets_media/20-Pic.jpg": photo_with_gps(),
+            "data/deleted-tweets.js": "window.YTD.deleted_tweets.part0 = "
+            + __import__("json").dumps(
+                [{"tweet": tweet("26", "gone", deleted_at="Tue Nov 04 10:00:00 +0000 2008")}]
+            ),
+        },
+    )
+    import_archive(export, Store(folder / "content" / "archive"))
+    return build_project(conf)
+
+
+def page(site, path):
+    return (site / path / "index.html").read_text()
+
+
+def test_every_post_has_its_page_at_a_twitter_shaped_url(site):
+    ids = {p.parent.name for p in site.glob("envoy/status/*/index.html")}
+    assert ids == {str(i) for i in range(1, 8)} | {str(i) for i in range(20, 27)}
+
+
+def test_timeline_is_paginated_newest_first(site):
+    first = page(site, "envoy")
+    assert 'rel="next" href="/envoy/page/2/"' in first
+    ids = re.findall(r'id="p(\d+)"', first)
+    assert ids == sorted(ids, key=int, reverse=True)
+    assert (site / "envoy/page/2/index.html").exists()
+
+
+def test_month_pages_and_tag_pages(site):
+    month = "".join(p.read_text() for p in site.glob("envoy/2008/11/**/index.html"))
+    assert all(f"Post number {i} " in month for i in range(1, 8))
+    assert "#Iceland" in page(site, "tags/iceland")
+    assert 'href="/tags/iceland/"' in page(site, "tags")
+
+
+def test_hostile_text_is_text(site):
+    html = page(site, "envoy/status/21")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_published_photo_has_no_metadata_and_keeps_its_alt_text(site):
+    html = page(site, "envoy/status/20")
+    assert 'alt="A glacier"' in html
+    (published,) = site.glob("envoy/media/20-Pic.*")
+    with Image.open(published) as image:
+        assert not image.getexif() and "comment" not in image.info and "exif" not in image.info
+
+
+def test_deleted_and_edited_posts_are_marked(site):
+    assert "Deleted 2008-11-04" in page(site, "envoy/status/26")
+    old = page(site, "envoy/status/22")
+    assert "earlier version" in old and 'href="/envoy/status/23/"' in old
+    timeline = "".join(
+        p.read_text() for p in site.glob("envoy/**/index.html") if "status" not in str(p)
+    )
+    assert 'id="p23"' in timeline and 'id="p22"' not in timeline
+
+
+def test_threads_link_from_posts(site):
+    assert 'href="/threads/24/"' in page(site, "envoy/status/25")
+    thread = page(site, "threads/24")
+    assert thread.index("Thread one") < thread.index("Thread two")
+
+
+def test_every_page_has_a_content_security_policy(site):
+    for path in site.rglob("*.html"):
+        assert 'http-equiv="Content-Security-Policy"' in path.read_text(), path
+
+
+def test_provenance_on_post_pages_and_the_provenance_page(site):
+    html = page(site, "envoy/status/1")
+    assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', html)
+    assert "export:data/tweets.js" in html
+    assert "<td>14</td>" in page(site, "provenance")
+
+
+def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
+    conf = site.parent / "pelican.conf.py"
+    before = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
+    build_project(conf)
+    after = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
+    changed = [p for p in before if before[p] != after.get(p)]
+    # Pelican rewrites its own pages (about); the archive's pages are untouched.
+    assert [p.relative_to(site).as_posix() for p in changed] in ([], ["about/index.html"])
