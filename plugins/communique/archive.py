@@ -41,7 +41,10 @@ class Archive:
 
 def load(store: Store, *, support_hashtags: list[str] = ()) -> Archive:
     """Every post of the store, without its raw payload (the data downloads copy the files)."""
-    accounts = {name: store.read_account(name) for name in store.accounts()}
+    accounts = {
+        name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
+        for name in store.accounts()
+    }
     posts = []
     for name in accounts:
         files = store.month_files(name)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -116,6 +118,22 @@ def site_globals(settings: dict, now: datetime) -> dict:
     }
 
 
+# The builder a forked worker inherits: set just before the pool starts, so workers share the
+# parent's archive and compiled templates by copy-on-write instead of pickling 100,000 posts.
+_FORKED: SiteBuilder | None = None
+PARALLEL_MIN = 2000
+
+
+def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, str], int, int, int]:
+    builder = _FORKED
+    assert builder is not None
+    builder.writer.current, builder.writer.written, builder.writer.unchanged = {}, 0, 0
+    pages = builder.summary.pages
+    result = getattr(builder, method)(builder.archive.posts[start:stop])
+    w = builder.writer
+    return result, w.current, w.written, w.unchanged, builder.summary.pages - pages
+
+
 class SiteBuilder:
     """Renders every page kind of the archive into a Writer."""
 
@@ -198,19 +216,52 @@ class SiteBuilder:
                     item["width"], item["height"] = w or item.get("width"), h or item.get("height")
                     self.summary.media += 1
 
-    def render_cards(self) -> None:
-        card = self.template("_card.html")
+    def parallel(self, method: str) -> list:
+        """Run ``method`` over slices of the posts on every core; merge what the workers wrote."""
+        posts = self.archive.posts
+        workers = min(os.cpu_count() or 1, 8)
+        if (
+            workers < 2
+            or len(posts) < PARALLEL_MIN
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return [getattr(self, method)(posts)]
+        global _FORKED
+        _FORKED = self
+        step = -(-len(posts) // workers)
+        slices = [(method, i, min(i + step, len(posts))) for i in range(0, len(posts), step)]
+        context = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                outcomes = list(pool.map(_run_slice, *zip(*slices, strict=True)))
+        finally:
+            _FORKED = None
+        results = []
+        for result, current, written, unchanged, pages in outcomes:
+            self.writer.current.update(current)
+            self.writer.written += written
+            self.writer.unchanged += unchanged
+            self.summary.pages += pages
+            results.append(result)
+        return results
+
+    def prepare(self) -> None:
         for post in self.archive.posts:
             post["url"] = self.post_url(post)
-            post["html"] = post_html(post, self.base)
             post["signed_by"] = signature(post["text"], self.signatures)
             post["title"] = excerpt(post["text"]) or f"Post {post['id']}"
-        for post in self.archive.posts:
-            self.cards[post["id"]] = Markup(card.render(post=post, archive=self.archive))
 
-    def post_pages(self) -> None:
+    def render_cards(self, posts: list[dict]) -> dict[str, str]:
+        card = self.template("_card.html")
+        cards = {}
+        for post in posts:
+            html = post_html(post, self.base)
+            cards[post["id"]] = card.render(post=post, html=html, archive=self.archive)
+        return cards
+
+    def post_pages(self, posts: list[dict]) -> None:
         threads = self.archive.threads
-        for post in self.archive.posts:
+        for post in posts:
             cid = post.get("conversation_id")
             self.page(
                 f"{post['account']}/status/{post['id']}",
@@ -370,8 +421,10 @@ class SiteBuilder:
 
     def build(self) -> BuildSummary:
         self.publish_media()
-        self.render_cards()
-        self.post_pages()
+        self.prepare()
+        for cards in self.parallel("render_cards"):
+            self.cards.update((k, Markup(v)) for k, v in cards.items())
+        self.parallel("post_pages")
         self.account_pages()
         self.month_pages()
         self.tag_pages()
