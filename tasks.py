@@ -39,10 +39,21 @@ def import_archive(c, path, account=None, config=None):
     print(summary.line())
 
 
-@task(help={"config": "settings file (default pelican.conf.py)"})
-def build(c, config=None):
-    """Build the site into output/ from the store, the trips and the pages."""
+@task(
+    help={
+        "config": "settings file (default pelican.conf.py)",
+        "search": "build the search index too (default: yes; --no-search skips it)",
+    }
+)
+def build(c, config=None, search=True):
+    """Build the site into output/ from the store, trips and pages, then its search index."""
+    from communique.search import index_site
+
+    settings = load_settings(config)
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors', pty=False)
+    if search:
+        with fail_on():
+            print(f"search: {index_site(Path(settings['BASE']) / settings['OUTPUT_PATH'])}")
 
 
 @task(help={"port": "port to serve on (default 8000)", "config": "settings file"})

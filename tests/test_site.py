@@ -168,3 +168,18 @@ def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
     changed = [p for p in before if before[p] != after.get(p)]
     # Pelican rewrites its own pages (about); the archive's pages are untouched.
     assert [p.relative_to(site).as_posix() for p in changed] in ([], ["about/index.html"])
+
+
+def test_data_downloads_verify_against_their_manifest(site):
+    import hashlib
+    import sqlite3
+
+    data = site / "data"
+    sums = dict(line.split("  ")[::-1] for line in (data / "SHA256SUMS").read_text().splitlines())
+    assert set(sums) == {"envoy.jsonl", "posts.csv", "archive.db"}
+    for name, digest in sums.items():
+        assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest
+    db = sqlite3.connect(data / "archive.db")
+    assert db.execute("SELECT count(*) FROM posts").fetchone() == (14,)
+    assert db.execute("SELECT count(*) FROM media").fetchone() == (1,)
+    assert "archive.db" in page(site, "data")

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "AUDIENCES": {},
     "SIGNATURES": {},
     "POSTS_PER_PAGE": 50,
+    "OUTPUT_PATH": "output",
 }
 
 

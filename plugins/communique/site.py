@@ -22,9 +22,11 @@ from markupsafe import Markup
 
 from communique import activity
 from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_path
+from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href
+from communique.store import Store
 
 
 @dataclass
@@ -148,8 +150,9 @@ class SiteBuilder:
         self.env = make_env(Path(settings["BASE"]) / settings.get("THEME", "theme"), self.site)
         self.per_page = int(settings.get("POSTS_PER_PAGE", 50))
         self.signatures = settings.get("SIGNATURES") or {}
-        cache = Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache")
-        self.writer = Writer(output, cache / "communique-pages.json")
+        self.cache = Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache")
+        self.writer = Writer(output, self.cache / "communique-pages.json")
+        self.trips: list[tuple] = []
         self.summary = BuildSummary(posts=len(archive.posts))
         self.cards: dict[str, Markup] = {}
         self.trips_of: dict[str, list] = {}
@@ -416,6 +419,20 @@ class SiteBuilder:
             )
         self.page("provenance", "provenance.html", title="Provenance", rows=rows)
 
+    def data_page(self) -> None:
+        store = Store(self.store_root)
+        trips = [({"slug": t.slug, "title": t.title, "start": str(t.start), "end": str(t.end),
+                   "summary": t.summary}, [p["id"] for p in posts])
+                 for t, posts in self.trips]  # fmt: skip
+        downloads = write_downloads(
+            store, self.output / "data", siteurl=self.site["url"], trips=trips,
+            stamp=self.cache / "communique-downloads.txt",
+        )  # fmt: skip
+        self.page("data", "data.html", title="Data downloads", downloads=downloads)
+
+    def search_page(self) -> None:
+        self.page("search", "search.html", title="Search")
+
     def feeds_for(self, rel_dir: str) -> list[dict]:
         return []
 
@@ -431,6 +448,8 @@ class SiteBuilder:
         self.thread_pages()
         self.audience_pages()
         self.provenance_page()
+        self.data_page()
+        self.search_page()
         self.home_page()
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged

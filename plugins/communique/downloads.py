@@ -1,0 +1,172 @@
+"""The data downloads at /data/: the store as JSONL, CSV and SQLite, with a SHA256SUMS manifest.
+
+A journalist should not have to scrape the site: the whole record is offered in the forms tools
+read, and the manifest lets anyone check that a copy is the one published.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from communique.store import Store, write_atomic
+
+CSV_FIELDS = [
+    "id", "account", "created_at", "text", "reply_to_id", "reply_to_user", "quote_of_id",
+    "retweet_of_user", "conversation_id", "hashtags", "media_count", "place", "lang", "source",
+    "likes", "retweets", "edited", "deleted_at", "deleted_how", "source_file", "retrieved_at",
+    "sha256", "url",
+]  # fmt: skip
+
+SCHEMA = """
+CREATE TABLE posts (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, created_at TEXT NOT NULL, text TEXT NOT NULL,
+    reply_to_id TEXT, reply_to_user TEXT, quote_of_id TEXT, retweet_of_user TEXT,
+    conversation_id TEXT, hashtags TEXT, place TEXT, lang TEXT, source TEXT, likes INTEGER,
+    retweets INTEGER, edit_ids TEXT, deleted_at TEXT, deleted_how TEXT, provenance_source TEXT,
+    retrieved_at TEXT, sha256 TEXT, record TEXT NOT NULL
+);
+CREATE TABLE media (
+    post_id TEXT NOT NULL REFERENCES posts(id), media_id TEXT, type TEXT, alt TEXT,
+    file TEXT, url TEXT
+);
+CREATE TABLE trips (slug TEXT PRIMARY KEY, title TEXT, start TEXT, "end" TEXT, summary TEXT);
+CREATE TABLE trip_posts (
+    trip TEXT NOT NULL REFERENCES trips(slug), post_id TEXT NOT NULL REFERENCES posts(id)
+);
+CREATE INDEX posts_account_created ON posts(account, created_at);
+CREATE INDEX posts_conversation ON posts(conversation_id);
+CREATE INDEX media_post ON media(post_id);
+CREATE INDEX trip_posts_post ON trip_posts(post_id);
+"""
+
+
+@dataclass
+class Download:
+    name: str
+    size: int
+    sha256: str
+
+
+def csv_row(post: dict, siteurl: str) -> list:
+    reply, quote, retweet = (
+        post.get("reply_to") or {},
+        post.get("quote_of") or {},
+        post.get("retweet_of") or {},
+    )
+    prov = post["provenance"]
+    return [
+        post["id"], post["account"], post["created_at"], post["text"], reply.get("id"),
+        reply.get("user"), quote.get("id"), retweet.get("user"), post.get("conversation_id"),
+        " ".join(e["tag"] for e in post["entities"]["hashtags"]), len(post.get("media") or []),
+        (post.get("place") or {}).get("name"), post.get("lang"), post.get("source"),
+        post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
+        len(post.get("edit_ids") or []) > 1, post.get("deleted_at"), post.get("deleted_how"),
+        prov["source"], prov["retrieved_at"], prov["sha256"],
+        f"{siteurl}/{post['account']}/status/{post['id']}/",
+    ]  # fmt: skip
+
+
+def sqlite_bytes(store: Store, trips: list[tuple[dict, list[str]]]) -> bytes:
+    """An SQLite database of the store, built in a temporary file (SQLite wants a path)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "archive.db"
+        db = sqlite3.connect(path)
+        db.executescript(SCHEMA)
+        for post in store.posts():
+            reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
+            prov = post["provenance"]
+            db.execute(
+                "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    post["id"], post["account"], post["created_at"], post["text"],
+                    reply.get("id"), reply.get("user"), quote.get("id"),
+                    (post.get("retweet_of") or {}).get("user"), post.get("conversation_id"),
+                    " ".join(e["tag"] for e in post["entities"]["hashtags"]),
+                    (post.get("place") or {}).get("name"), post.get("lang"), post.get("source"),
+                    post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
+                    json.dumps(post.get("edit_ids") or []), post.get("deleted_at"),
+                    post.get("deleted_how"), prov["source"], prov["retrieved_at"], prov["sha256"],
+                    json.dumps(post, ensure_ascii=False, sort_keys=True),
+                ),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO media VALUES (?,?,?,?,?,?)",
+                [
+                    (
+                        post["id"],
+                        m.get("id"),
+                        m.get("type"),
+                        m.get("alt"),
+                        m.get("file"),
+                        m.get("url"),
+                    )
+                    for m in post.get("media") or []
+                ],
+            )
+        for trip, ids in trips:
+            db.execute(
+                "INSERT INTO trips VALUES (?,?,?,?,?)",
+                (trip["slug"], trip["title"], trip["start"], trip["end"], trip.get("summary")),
+            )
+            db.executemany("INSERT INTO trip_posts VALUES (?,?)", [(trip["slug"], i) for i in ids])
+        db.commit()
+        db.execute("VACUUM")
+        db.close()
+        return path.read_bytes()
+
+
+def store_fingerprint(store: Store, trips: list[tuple[dict, list[str]]], siteurl: str) -> str:
+    """Changes whenever a download would: lets an incremental build skip rebuilding them."""
+    h = hashlib.sha256(json.dumps([trips, siteurl], sort_keys=True, default=str).encode())
+    for account in store.accounts():
+        for path in store.month_files(account):
+            st = path.stat()
+            h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def write_downloads(
+    store: Store,
+    folder: Path,
+    *,
+    siteurl: str,
+    trips: list[tuple[dict, list[str]]],
+    stamp: Path,
+) -> list[Download]:
+    """Write every download into ``folder`` and its SHA256SUMS, unless ``stamp`` says unchanged."""
+    fingerprint = store_fingerprint(store, trips, siteurl)
+    if stamp.exists() and stamp.read_text() == fingerprint and (folder / "SHA256SUMS").exists():
+        return read_sums(folder)
+    files: dict[str, bytes] = {}
+    for account in store.accounts():
+        files[f"{account}.jsonl"] = b"".join(p.read_bytes() for p in store.month_files(account))
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_FIELDS)
+    for post in store.posts():
+        writer.writerow(csv_row(post, siteurl))
+    files["posts.csv"] = text.getvalue().encode()
+    files["archive.db"] = sqlite_bytes(store, trips)
+    downloads = []
+    for name, data in sorted(files.items()):
+        write_atomic(folder / name, data)
+        downloads.append(Download(name, len(data), hashlib.sha256(data).hexdigest()))
+    sums = "".join(f"{d.sha256}  {d.name}\n" for d in downloads)
+    write_atomic(folder / "SHA256SUMS", sums.encode())
+    write_atomic(stamp, fingerprint.encode())
+    return downloads
+
+
+def read_sums(folder: Path) -> list[Download]:
+    downloads = []
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        downloads.append(Download(name, (folder / name).stat().st_size, digest))
+    return downloads
