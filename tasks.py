@@ -73,5 +73,6 @@ def serve(c, port=8000, config=None):
 @task
 def test(c):
     """Lint, then run the test suite (what CI runs)."""
-    c.run("ruff check . && ruff format --check .", pty=False)
-    c.run(f'"{sys.executable}" -m pytest', pty=False)
+    python = f'"{sys.executable}"'
+    c.run(f"{python} -m ruff check . && {python} -m ruff format --check .", pty=False)
+    c.run(f"{python} -m pytest", pty=False)

@@ -1,0 +1,34 @@
+"""Every task is part of the user-facing contract: it has help text and a line in the README."""
+
+import inspect
+import re
+
+import pytest
+
+import tasks
+from conftest import ROOT
+
+TASKS = {
+    name.replace("_", "-"): obj
+    for name, obj in vars(tasks).items()
+    if type(obj).__name__ == "Task" and obj.__module__ == "tasks"
+}
+
+
+def test_the_design_tasks_exist():
+    design = {"import-archive", "build", "serve", "test"}
+    assert design <= set(TASKS)
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_has_help_for_itself_and_each_option(name):
+    task = TASKS[name]
+    assert (task.__doc__ or "").strip(), f"{name} has no docstring"
+    options = [p for p in inspect.signature(task.body).parameters if p != "c"]
+    assert set(options) <= set(task.help), f"{name}: options without help: {set(options) - set(task.help)}"
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_has_a_readme_line(name):
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(rf"^- `invoke {re.escape(name)}\b", readme, re.M), f"README lacks `invoke {name}`"
