@@ -76,3 +76,21 @@ def test(c):
     python = f'"{sys.executable}"'
     c.run(f"{python} -m ruff check . && {python} -m ruff format --check .", pty=False)
     c.run(f"{python} -m pytest", pty=False)
+
+
+@task(
+    help={
+        "sizes": "comma-separated archive sizes to measure (default 1000,10000,100000)",
+        "work": "folder for the generated exports, sites and JSON figures (default bench/)",
+        "baseline_max": "posts in the plain Pelican baseline at most (it runs ~400 posts/s)",
+    }
+)
+def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=10_000):
+    """Measure import, build, search index and incremental build against plain Pelican."""
+    from communique import bench as benchmark
+
+    with fail_on(ValueError, RuntimeError):
+        numbers = [int(s) for s in sizes.split(",") if s.strip()]
+        phases, result = benchmark.run(numbers, ROOT / work, int(baseline_max))
+    print(benchmark.report(phases))
+    print(f"figures: {result}")

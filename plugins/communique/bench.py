@@ -1,0 +1,217 @@
+"""`invoke bench`: import, build, search and incremental build of synthetic archives, measured.
+
+Each phase runs in its own process so its peak memory is its own (``os.wait4`` reports the
+child's maximum resident set). The baseline is plain Pelican building the same posts as one
+Markdown article each, in the same run, on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Phase:
+    size: int
+    phase: str
+    seconds: float
+    posts: int
+    peak_mb: float
+    output_mb: float = 0.0
+    files_written: int | None = None
+
+    @property
+    def per_second(self) -> float:
+        return self.posts / self.seconds if self.seconds else 0.0
+
+
+def run_phase(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak memory in MB, and stdout of one phase run as a child process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    out = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"phase {' '.join(command[-3:])} failed:\n{out[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1024**2
+
+
+def project(folder: Path) -> Path:
+    """A site project using this repository's theme and plugin, with an empty store."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "content" / "pages").mkdir(parents=True)
+    (folder / "content" / "trips").mkdir(parents=True)
+    conf = (ROOT / "pelican.conf.py").read_text() + (
+        f"\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = {[str(ROOT / 'plugins')]!r}\n"
+        "SITEURL = 'https://bench.example.org'\nACCOUNTS = ['bench']\n"
+    )
+    (folder / "pelican.conf.py").write_text(conf)
+    return folder
+
+
+def baseline_project(folder: Path, store_root: Path, limit: int) -> int:
+    """Plain Pelican: the same posts as one Markdown article each, default theme, no plugin."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from communique.store import Store
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    articles = folder / "content"
+    articles.mkdir(parents=True)
+    count = 0
+    for post in Store(store_root).posts():
+        if count >= limit:
+            break
+        tags = ", ".join(e["tag"] for e in post["entities"]["hashtags"])
+        text = post["text"].replace("\n", "\n\n")
+        (articles / f"{post['id']}.md").write_text(
+            f"Title: Post {post['id']}\nDate: {post['created_at'][:16].replace('T', ' ')}\n"
+            f"Slug: {post['id']}\nTags: {tags}\nCategory: {post['account']}\n\n{text}\n"
+        )
+        count += 1
+    (folder / "pelicanconf.py").write_text(
+        "PATH = 'content'\nSITENAME = 'baseline'\nSITEURL = ''\nTIMEZONE = 'UTC'\n"
+        "DEFAULT_PAGINATION = 50\nFEED_ALL_ATOM = 'feeds/all.atom.xml'\n"
+    )
+    return count
+
+
+def new_posts(store_root: Path, count: int) -> None:
+    """Add ``count`` posts newer than any in the store, as a scheduled archive run would."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from communique.normalize import from_v11
+    from communique.store import Store
+
+    store = Store(store_root)
+    (account,) = store.accounts()[:1]
+    newest = int(store.latest_id(account))
+    records = []
+    for i in range(1, count + 1):
+        tweet = {
+            "id_str": str(newest + i * 1000),
+            "created_at": "Wed Dec 31 12:00:00 +0000 2025",
+            "full_text": f"New post {i} for the incremental build #Bench",
+            "entities": {"hashtags": [{"text": "Bench", "indices": [str(36 + len(str(i))),
+                                                                    str(42 + len(str(i)))]}]},
+        }  # fmt: skip
+        records.append(
+            from_v11(tweet, account=account, source="bench", retrieved_at="2026-01-01T00:00:00Z")
+        )
+    store.merge(records)
+
+
+def written(out: str) -> int | None:
+    import re
+
+    match = re.search(r"\(([\d,]+) written", out)
+    return int(match[1].replace(",", "")) if match else None
+
+
+def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from communique.synth import write_export
+
+    python = sys.executable
+    site = project(work / f"site-{size}")
+    export = work / f"export-{size}"
+    if export.exists():
+        shutil.rmtree(export)
+    write_export(export, posts=size, seed=size, username="bench")
+    phases = []
+    seconds, peak, _ = run_phase(
+        [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+         "from communique.importers import import_archive; from communique.store import Store;"
+         "print(import_archive(sys.argv[2], Store(sys.argv[3])).line())",
+         str(ROOT / "plugins"), str(export), str(site / "content" / "archive")],
+        site,
+    )  # fmt: skip
+    phases.append(Phase(size, "import", seconds, size, peak))
+    pelican = [python, "-m", "pelican", "-s", "pelican.conf.py", "--fatal", "errors"]
+    seconds, peak, out = run_phase(pelican, site)
+    phases.append(
+        Phase(size, "build", seconds, size, peak, folder_mb(site / "output"), written(out))
+    )
+    seconds, peak, _ = run_phase([python, "-m", "pagefind", "--site", "output"], site)
+    phases.append(
+        Phase(size, "search", seconds, size, peak, folder_mb(site / "output" / "pagefind"))
+    )
+    new_posts(site / "content" / "archive", 20)
+    seconds, peak, out = run_phase(pelican, site)
+    phases.append(Phase(size, "incremental", seconds, 20, peak, files_written=written(out)))
+    plain = work / f"baseline-{size}"
+    count = baseline_project(plain, site / "content" / "archive", baseline_max)
+    seconds, peak, _ = run_phase([python, "-m", "pelican", "-s", "pelicanconf.py"], plain)
+    phases.append(Phase(size, "baseline", seconds, count, peak, folder_mb(plain / "output")))
+    return phases
+
+
+def report(phases: list[Phase]) -> str:
+    lines = [
+        f"{'size':>7} {'phase':<12} {'seconds':>8} {'posts/s':>9} {'peak MB':>8} "
+        f"{'output MB':>9} {'MB/1k':>6} {'written':>8} {'x baseline':>10}"
+    ]
+    for p in phases:
+        base = next((b for b in phases if b.size == p.size and b.phase == "baseline"), None)
+        ratio = (
+            f"{p.per_second / base.per_second:>9.1f}x"
+            if base and p.phase == "build" and base.per_second
+            else f"{'':>10}"
+        )
+        per_k = f"{p.output_mb / p.posts * 1000:>6.1f}" if p.output_mb else f"{'':>6}"
+        files = "" if p.files_written is None else p.files_written
+        lines.append(
+            f"{p.size:>7,} {p.phase:<12} {p.seconds:>8.2f} {p.per_second:>9,.0f} {p.peak_mb:>8.0f} "
+            f"{p.output_mb:>9.1f} {per_k} {files:>8} "
+            f"{ratio}"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def run(sizes: list[int], work: Path, baseline_max: int = 10_000) -> tuple[list[Phase], Path]:
+    """Benchmark every size; write the figures as JSON beside the work folder's results."""
+    work.mkdir(parents=True, exist_ok=True)
+    phases = []
+    for size in sizes:
+        phases += bench_size(size, work, baseline_max)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    result = work / f"bench-{stamp}.json"
+    result.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "when": stamp,
+                "phases": [asdict(p) | {"per_second": round(p.per_second, 1)} for p in phases],
+            },
+            indent=2,
+        )  # fmt: skip
+    )
+    return phases, result
