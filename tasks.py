@@ -94,3 +94,38 @@ def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=10_000):
         phases, result = benchmark.run(numbers, ROOT / work, int(baseline_max))
     print(benchmark.report(phases))
     print(f"figures: {result}")
+
+
+@task(
+    help={
+        "suggest": "find likely trips and events in the store and write draft trip files",
+        "config": "settings file (default pelican.conf.py)",
+    }
+)
+def trips(c, suggest=False, config=None):
+    """List the trips with their post counts, or suggest new ones as drafts (--suggest)."""
+    from communique import trips as trip_rules
+    from communique.store import Store, StoreError
+
+    settings = load_settings(config)
+    folder = Path(settings["BASE"]) / settings["TRIPS_PATH"]
+    with fail_on(StoreError):
+        posts = list(Store(site_settings.archive_path(settings)).posts())
+        known = trip_rules.load_trips(folder) if folder.is_dir() else []
+        if suggest:
+            drafts = trip_rules.suggest(
+                posts, home_places=settings.get("HOME_PLACES", []), existing=known
+            )
+            written, skipped = trip_rules.write_drafts(drafts, folder)
+            for path in written:
+                print(f"draft written: {path.relative_to(settings['BASE'])}")
+            for path in skipped:
+                print(f"kept as it is (exists): {path.relative_to(settings['BASE'])}")
+            print(f"{len(drafts)} suggestions, {len(written)} drafts written")
+            return
+        counts = trip_rules.assign(known, posts)
+    for trip in known:
+        status = "draft" if trip.draft else "published"
+        n = len(counts[trip.slug])
+        print(f"{trip.slug:<40} {trip.start} to {trip.end}  {status:<9} {n:>6} posts")
+    print(f"{len(known)} trips")

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from communique import activity
+from communique import activity, feeds, geo, trips
 from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_path
 from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
@@ -153,6 +153,9 @@ class SiteBuilder:
         self.cache = Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache")
         self.writer = Writer(output, self.cache / "communique-pages.json")
         self.trips: list[tuple] = []
+        self.audiences: dict[str, list[dict]] = {}
+        self.feed_items: dict[str, feeds.FeedItem] = {}
+        self.feed_size = int(settings.get("FEED_MAX_ITEMS") or 50)
         self.summary = BuildSummary(posts=len(archive.posts))
         self.cards: dict[str, Markup] = {}
         self.trips_of: dict[str, list] = {}
@@ -368,7 +371,7 @@ class SiteBuilder:
                 raise CommuniqueError(
                     f"AUDIENCES[{name!r}]: unknown kinds {sorted(unknown)}; known: {AUDIENCE_KINDS}"
                 )
-            posts = audience_filter(self.archive, rules)
+            posts = self.audiences[name] = audience_filter(self.archive, rules)
             self.paginate(
                 f"audiences/{name}",
                 self.archive.timeline(posts),
@@ -377,6 +380,38 @@ class SiteBuilder:
                 intro=rules.get("description"),
                 feeds=self.feeds_for(f"audiences/{name}"),
             )
+
+    def load_trips(self) -> None:
+        """Trips written by staff, each with the posts its rules pick; drafts are not published."""
+        folder = Path(self.settings["BASE"]) / self.settings.get("TRIPS_PATH", "content/trips")
+        published = [t for t in trips.load_trips(folder) if not t.draft] if folder.is_dir() else []
+        assigned = trips.assign(published, self.archive.posts)
+        self.trips = [(t, assigned.get(t.slug, [])) for t in published]
+        for trip, posts in self.trips:
+            for post in posts:
+                self.trips_of.setdefault(post["id"], []).append(trip)
+
+    def trip_pages(self) -> None:
+        cards = []
+        for trip, posts in self.trips:
+            summary = trips.summarize(trip, posts)
+            self.page(
+                f"trips/{trip.slug}",
+                "trip.html",
+                title=trip.title,
+                trip=trip,
+                summary=summary,
+                days=[
+                    (day, [self.cards[p["id"]] for p in day_posts])
+                    for day, day_posts in summary.days
+                ],
+                map=geo.svg_map(summary.places, title=f"Places visited: {trip.title}")
+                if summary.places
+                else None,
+                feeds=self.feeds_for(f"trips/{trip.slug}"),
+            )
+            cards.append({"trip": trip, "summary": summary})
+        self.page("trips", "trips.html", title="Trips and events", trips=cards)
 
     def home_page(self) -> None:
         latest = self.archive.timeline(self.archive.posts)[:20]
@@ -434,10 +469,61 @@ class SiteBuilder:
         self.page("search", "search.html", title="Search")
 
     def feeds_for(self, rel_dir: str) -> list[dict]:
-        return []
+        """The feeds of a page: linked from it with rel=alternate, and written by write_feeds."""
+        here = f"{self.base}/{rel_dir}/" if rel_dir else f"{self.base}/"
+        return [
+            {"type": "application/atom+xml", "title": "Atom feed", "label": "Atom",
+             "href": f"{here}atom.xml"},
+            {"type": "application/rss+xml", "title": "RSS feed", "label": "RSS",
+             "href": f"{here}rss.xml"},
+        ]  # fmt: skip
+
+    def write_feed(self, rel_dir: str, title: str, posts: list[dict]) -> None:
+        """Atom and RSS of the newest posts of a page; every link absolute, as readers need."""
+        siteurl = self.site["url"] or "http://localhost:8000"
+        page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
+        latest = self.archive.timeline(posts)[: self.feed_size]
+        items = [self.feed_item(p, siteurl) for p in latest]
+        updated = latest[0]["created_at"] if latest else self.site["built"]
+        for kind, render in (("atom.xml", feeds.atom), ("rss.xml", feeds.rss)):
+            feed = feeds.Feed(
+                id=page, title=f"{title} · {self.site['name']}", link=page,
+                feed_url=f"{page}{kind}", updated=updated, items=items,
+            )  # fmt: skip
+            self.writer.write(f"{rel_dir}/{kind}" if rel_dir else kind, render(feed))
+            self.summary.feeds += 1
+
+    def feed_item(self, post: dict, siteurl: str) -> feeds.FeedItem:
+        if post["id"] not in self.feed_items:
+            link = f"{siteurl}/{post['account']}/status/{post['id']}/"
+            body = post_html(post, siteurl)
+            for m in post.get("media") or []:
+                if m.get("src") and m.get("type") == "photo":
+                    body += Markup('<p><img src="{}" alt="{}"></p>').format(
+                        siteurl + m["src"][len(self.base) :], m.get("alt") or ""
+                    )
+            self.feed_items[post["id"]] = feeds.FeedItem(
+                id=link, title=feeds.post_title(post["text"], link), link=link,
+                published=post["created_at"], updated=post["created_at"], content_html=str(body),
+                author=f"@{post['account']}",
+                categories=[e["tag"] for e in post["entities"]["hashtags"]],
+            )  # fmt: skip
+        return self.feed_items[post["id"]]
+
+    def feed_pages(self) -> None:
+        self.write_feed("", "Everything", self.archive.posts)
+        for name, posts in self.archive.by_account.items():
+            self.write_feed(name, f"@{name}", posts)
+        for slug, posts in self.archive.tags.items():
+            self.write_feed(f"tags/{slug}", f"#{self.archive.tag_names[slug]}", posts)
+        for name, rules in (self.settings.get("AUDIENCES") or {}).items():
+            self.write_feed(f"audiences/{name}", rules.get("title", name), self.audiences[name])
+        for trip, posts in self.trips:
+            self.write_feed(f"trips/{trip.slug}", trip.title, posts)
 
     def build(self) -> BuildSummary:
         self.publish_media()
+        self.load_trips()
         self.prepare()
         for cards in self.parallel("render_cards"):
             self.cards.update((k, Markup(v)) for k, v in cards.items())
@@ -446,8 +532,10 @@ class SiteBuilder:
         self.month_pages()
         self.tag_pages()
         self.thread_pages()
+        self.trip_pages()
         self.audience_pages()
         self.provenance_page()
+        self.feed_pages()
         self.data_page()
         self.search_page()
         self.home_page()

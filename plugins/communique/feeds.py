@@ -1,0 +1,133 @@
+"""Atom and RSS feeds, and item titles that fit one post so a bridge can send them back out.
+
+Feeds are built as strings, not DOM trees: a site has a feed for every account, trip, hashtag
+and audience, thousands in all. Every text is XML-escaped and stripped of the control
+characters XML 1.0 forbids, since post text is untrusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape as xml_escape
+
+from twitter_text import parse_tweet
+
+LIMIT = 280
+URL_WEIGHT = 23
+ELLIPSIS = "…"
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass
+class FeedItem:
+    id: str
+    title: str
+    link: str
+    published: str  # UTC ISO 8601, "2008-11-03T09:15:00Z"
+    updated: str
+    content_html: str
+    author: str = ""
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Feed:
+    id: str
+    title: str
+    link: str
+    feed_url: str
+    updated: str
+    items: list[FeedItem]
+
+
+def text(value: str) -> str:
+    return xml_escape(XML_INVALID.sub("", value))
+
+
+def attr(value: str) -> str:
+    return xml_escape(XML_INVALID.sub("", value), {'"': "&quot;"})
+
+
+def rfc822(iso: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
+
+
+def atom(feed: Feed) -> str:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"<id>{text(feed.id)}</id><title>{text(feed.title)}</title>",
+        f"<updated>{text(feed.updated)}</updated>",
+        f'<link rel="alternate" type="text/html" href="{attr(feed.link)}"/>',
+        f'<link rel="self" type="application/atom+xml" href="{attr(feed.feed_url)}"/>',
+        "<generator>Communique</generator>",
+    ]
+    for item in feed.items:
+        out.append(
+            f"<entry><id>{text(item.id)}</id><title>{text(item.title)}</title>"
+            f"<published>{text(item.published)}</published><updated>{text(item.updated)}</updated>"
+            f'<link rel="alternate" type="text/html" href="{attr(item.link)}"/>'
+            f"<author><name>{text(item.author or feed.title)}</name></author>"
+            + "".join(f'<category term="{attr(c)}"/>' for c in item.categories)
+            + f'<content type="html">{text(item.content_html)}</content></entry>'
+        )
+    out.append("</feed>\n")
+    return "\n".join(out)
+
+
+def rss(feed: Feed) -> str:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
+        f"<title>{text(feed.title)}</title><link>{text(feed.link)}</link>",
+        f"<description>{text(feed.title)}</description>",
+        f"<lastBuildDate>{rfc822(feed.updated)}</lastBuildDate>",
+        f'<atom:link rel="self" type="application/rss+xml" href="{attr(feed.feed_url)}"/>',
+        "<generator>Communique</generator>",
+    ]
+    for item in feed.items:
+        out.append(
+            f"<item><title>{text(item.title)}</title><link>{text(item.link)}</link>"
+            f'<guid isPermaLink="true">{text(item.id)}</guid>'
+            f"<pubDate>{rfc822(item.published)}</pubDate>"
+            + "".join(f"<category>{text(c)}</category>" for c in item.categories)
+            + f"<description>{text(item.content_html)}</description></item>"
+        )
+    out.append("</channel></rss>\n")
+    return "\n".join(out)
+
+
+def weighted_length(text: str) -> int:
+    """Twitter's count: links 23, CJK and emoji 2, most other characters 1."""
+    return parse_tweet(text).weightedLength
+
+
+def post_title(text: str, link: str) -> str:
+    """A title such that ``title + " " + link`` is one post: at most 280 weighted characters."""
+    title = " ".join(text.split())
+    budget = LIMIT - URL_WEIGHT - 1
+    # Every code point weighs at most 2: a title of half the budget always fits, unparsed.
+    if len(title) * 2 <= budget or weighted_length(f"{title} {link}") <= LIMIT:
+        return title
+    words = title.split(" ")
+    low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
+    while low < high:
+        mid = (low + high + 1) // 2
+        if weighted_length(" ".join(words[:mid]) + ELLIPSIS + " " + link) <= LIMIT:
+            low = mid
+        else:
+            high = mid - 1
+    if low:
+        return " ".join(words[:low]) + ELLIPSIS
+    # One word longer than a post: cut it by characters.
+    word = words[0]
+    low, high = 0, len(word)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if weighted_length(word[:mid] + ELLIPSIS + " " + link) <= LIMIT:
+            low = mid
+        else:
+            high = mid - 1
+    return word[:low] + ELLIPSIS

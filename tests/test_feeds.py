@@ -1,0 +1,71 @@
+import feedparser
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from communique.feeds import Feed, FeedItem, atom, post_title, rss, weighted_length
+
+LINK = "https://archive.example.org/envoy/status/1234567890123456789/"
+
+
+def feed(title="Hello <b>& \x07 \u202e", n=3) -> Feed:
+    items = [
+        FeedItem(
+            id=f"https://archive.example.org/envoy/status/{i}/",
+            title=f"{title} {i}",
+            link=f"https://archive.example.org/envoy/status/{i}/",
+            published="2008-11-03T09:15:00Z",
+            updated="2008-11-03T09:15:00Z",
+            content_html="<p>text &amp; <script>alert(1)</script></p>",
+            author="@envoy",
+            categories=["Iceland", 'a"b'],
+        )
+        for i in range(n)
+    ]
+    return Feed(id="https://archive.example.org/", title="All posts", link="https://archive.example.org/",
+                feed_url="https://archive.example.org/atom.xml", updated="2008-11-03T09:15:00Z", items=items)
+
+
+@pytest.mark.parametrize("render", [atom, rss])
+def test_feeds_parse_cleanly_and_keep_hostile_text_as_text(render):
+    parsed = feedparser.parse(render(feed()))
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert len(parsed.entries) == 3
+    entry = parsed.entries[0]
+    assert entry.title.startswith("Hello <b>& ")
+    assert "\x07" not in entry.title
+    assert entry.link == "https://archive.example.org/envoy/status/0/"
+
+
+def test_rss_dates_are_rfc_822():
+    assert "<pubDate>Mon, 03 Nov 2008 09:15:00 GMT</pubDate>" in rss(feed())
+
+
+def test_feeds_are_deterministic():
+    assert atom(feed()) == atom(feed())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Short and sweet.",
+        "word " * 100,
+        "日本語のテキスト" * 40,
+        "🇮🇸🇭🇷🇦🇲 " * 60,
+        "Read https://example.org/a and https://example.org/b " * 12,
+        "x" * 600,
+    ],
+)
+def test_titles_fit_one_post_with_their_link(text):
+    title = post_title(text, LINK)
+    assert weighted_length(f"{title} {LINK}") <= 280
+    assert title == " ".join(text.split()) or title.endswith("…")
+
+
+def test_a_short_text_is_kept_whole():
+    assert post_title("  Landed in\nReykjavík  ", LINK) == "Landed in Reykjavík"
+
+
+@given(st.text(max_size=700))
+def test_any_title_fits(text):
+    assert weighted_length(f"{post_title(text, LINK)} {LINK}") <= 280
