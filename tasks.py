@@ -129,3 +129,12 @@ def trips(c, suggest=False, config=None):
         n = len(counts[trip.slug])
         print(f"{trip.slug:<40} {trip.start} to {trip.end}  {status:<9} {n:>6} posts")
     print(f"{len(known)} trips")
+
+
+@task
+def demo(c):
+    """Regenerate the demo archive in content/archive from the generator (deterministic)."""
+    from communique.synth import make_demo
+
+    with fail_on():
+        print(make_demo(ROOT))
