@@ -22,8 +22,14 @@ def feed(title="Hello <b>& \x07 \u202e", n=3) -> Feed:
         )
         for i in range(n)
     ]
-    return Feed(id="https://archive.example.org/", title="All posts", link="https://archive.example.org/",
-                feed_url="https://archive.example.org/atom.xml", updated="2008-11-03T09:15:00Z", items=items)
+    return Feed(
+        id="https://archive.example.org/",
+        title="All posts",
+        link="https://archive.example.org/",
+        feed_url="https://archive.example.org/atom.xml",
+        updated="2008-11-03T09:15:00Z",
+        items=items,
+    )
 
 
 @pytest.mark.parametrize("render", [atom, rss])

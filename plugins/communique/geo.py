@@ -93,13 +93,23 @@ def svg_map(points: list[MapPoint], *, title: str) -> Markup:
             ).format(route)
         )
     for n, p in enumerate(points, 1):
-        x, y = xy(p.lon, p.lat).split(",")
+        x, y = (float(v) for v in xy(p.lon, p.lat).split(","))
+        right = x > WIDTH * 0.6  # labels near the right edge run leftwards, so none is cut off
         parts.append(
             Markup(
-                '<g class="place"><circle cx="{x}" cy="{y}" r="6" fill="#0550ae" stroke="#fff"'
-                ' stroke-width="2"/><text x="{tx}" y="{ty}" font-size="14" fill="#1b1f24"'
-                ' stroke="#fff" stroke-width="3" paint-order="stroke">{n}. {name}</text></g>'
-            ).format(x=x, y=y, tx=float(x) + 9, ty=float(y) - 8, n=n, name=p.name)
+                '<g class="place"><circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#0550ae"'
+                ' stroke="#fff" stroke-width="2"/><text x="{tx:.1f}" y="{ty:.1f}" font-size="14"'
+                ' text-anchor="{anchor}" fill="#1b1f24" stroke="#fff" stroke-width="3"'
+                ' paint-order="stroke">{n}. {name}</text></g>'
+            ).format(
+                x=x,
+                y=y,
+                tx=x - 9 if right else x + 9,
+                ty=max(y - 8, 14),
+                anchor="end" if right else "start",
+                n=n,
+                name=p.name,
+            )
         )
     parts.append(Markup("</svg>"))
     listing = Markup("").join(Markup("<li>{}</li>").format(p.name) for p in points)

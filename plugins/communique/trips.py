@@ -16,6 +16,7 @@ from pathlib import Path
 
 import markdown
 import nh3
+from markupsafe import Markup
 
 from communique.errors import CommuniqueError
 from communique.geo import MapPoint, fold, locate
@@ -113,7 +114,7 @@ def parse_trip(path: Path) -> Trip:
         places=split_list(get("places")),
         summary=get("summary"),
         draft=get("status").lower() == "draft",
-        narrative_html=nh3.clean(html),
+        narrative_html=Markup(nh3.clean(html)),  # staff's Markdown, sanitized
         source=path,
     )
 
