@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 from communique import settings as site_settings  # noqa: E402
 from communique.console import fail_on  # noqa: E402
+from communique.errors import CommuniqueError  # noqa: E402
 
 CONF = ROOT / "pelican.conf.py"
 
@@ -138,3 +139,42 @@ def demo(c):
 
     with fail_on():
         print(make_demo(ROOT))
+
+
+@task(
+    iterable=["account"],
+    help={
+        "account": "fetch only this account (repeat for several; default: ACCOUNTS in settings)",
+        "verify": "look up stored posts and mark those the API no longer returns as deleted",
+        "max_wait": "longest total wait for rate limits, in seconds, before stopping (default 900)",
+        "config": "settings file (default pelican.conf.py)",
+    },
+)
+def archive(c, account=None, verify=False, max_wait=900, config=None):
+    """Fetch new posts of every account through the API v2 (TWITTER_BEARER_TOKEN), incrementally."""
+    from communique import fetch
+    from communique.console import console
+    from communique.store import Store, StoreError
+
+    settings = load_settings(config)
+    fetch.load_dotenv(Path(settings["BASE"]) / ".env")
+    names = account or settings["ACCOUNTS"]
+    with fail_on(StoreError, OSError):
+        if not names:
+            raise CommuniqueError("no accounts: set ACCOUNTS in pelican.conf.py or pass --account")
+        fetcher = fetch.Fetcher(
+            fetch.make_client(fetch.bearer_token()),
+            Store(site_settings.archive_path(settings)),
+            retry=fetch.Retry(max_wait=float(max_wait)),
+        )
+        for name in names:
+            with console.status(f"fetching @{name}") as status:
+
+                def stored(n, name=name, status=status):
+                    status.update(f"@{name}: page {n} stored")
+
+                result = fetcher.archive(name, stored)
+                if verify:
+                    status.update(f"verifying @{name}")
+                    result.deleted = fetcher.verify(name)
+            print(result.line())

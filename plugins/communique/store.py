@@ -102,16 +102,15 @@ def month_of(record: dict) -> str:
 
 def merge_record(old: dict, new: dict) -> dict:
     """The record to keep when ``new`` arrives for a post the store already has."""
-    if old["provenance"]["sha256"] == new["provenance"]["sha256"]:
-        kept = dict(old)
-    else:
-        kept = dict(new)
-        # Media files we already downloaded stay attached when the new payload has none yet.
-        files = {m["id"]: m.get("file") for m in old.get("media", [])}
-        kept["media"] = [
-            m if m.get("file") or not files.get(m["id"]) else {**m, "file": files[m["id"]]}
-            for m in new.get("media", [])
-        ]
+    kept = dict(old) if old["provenance"]["sha256"] == new["provenance"]["sha256"] else dict(new)
+    # A media file downloaded by either copy stays attached to the post.
+    files = {
+        m["id"]: m["file"] for m in (*new.get("media", []), *old.get("media", [])) if m.get("file")
+    }
+    kept["media"] = [
+        {**m, "file": files[m["id"]]} if not m.get("file") and m["id"] in files else m
+        for m in kept.get("media", [])
+    ]
     for key in STICKY:
         if not kept.get(key) and old.get(key):
             kept[key] = old[key]

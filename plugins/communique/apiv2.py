@@ -1,0 +1,157 @@
+"""API v2 payloads to store records: the same normalized view the archive export gives.
+
+A v2 post carries only keys into ``includes`` (media keys, place ids, referenced post ids); the
+record resolves them, and keeps as ``raw`` the post with exactly the includes it refers to, so
+the raw payload is self-contained and its hash does not depend on the rest of the page.
+"""
+
+from __future__ import annotations
+
+from communique.normalize import Span, expand, iso_utc, plain_source, quote_of, to_int
+from communique.store import sha256_of
+
+
+def spans(entities: dict) -> list[Span]:
+    out = [Span(e["start"], e["end"], "hashtag", {"tag": e.get("tag", "")})
+           for e in entities.get("hashtags", [])]  # fmt: skip
+    out += [Span(e["start"], e["end"], "mention", {"username": e.get("username", "")})
+            for e in entities.get("mentions", [])]  # fmt: skip
+    for e in entities.get("urls", []):
+        if e.get("media_key"):
+            out.append(Span(e["start"], e["end"], "media", {}))
+        else:
+            url = e.get("unwound_url") or e.get("expanded_url")
+            out.append(
+                Span(e["start"], e["end"], "url", {"url": url, "display": e.get("display_url")})
+            )
+    return out
+
+
+def index(includes: dict) -> dict[str, dict[str, dict]]:
+    return {
+        "media": {m["media_key"]: m for m in includes.get("media", []) if "media_key" in m},
+        "places": {p["id"]: p for p in includes.get("places", []) if "id" in p},
+        "users": {u["id"]: u for u in includes.get("users", []) if "id" in u},
+        "tweets": {t["id"]: t for t in includes.get("tweets", []) if "id" in t},
+    }
+
+
+def own_includes(tweet: dict, found: dict[str, dict[str, dict]]) -> dict:
+    """The includes one post refers to: its media, place, referenced posts and their authors."""
+    keys = (tweet.get("attachments") or {}).get("media_keys", [])
+    place = (tweet.get("geo") or {}).get("place_id")
+    refs = [r["id"] for r in tweet.get("referenced_tweets", [])]
+    users = {tweet.get("author_id"), tweet.get("in_reply_to_user_id")}
+    users |= {found["tweets"][r].get("author_id") for r in refs if r in found["tweets"]}
+    picked = {
+        "media": [found["media"][k] for k in keys if k in found["media"]],
+        "places": [found["places"][place]] if place in found["places"] else [],
+        "tweets": [found["tweets"][r] for r in refs if r in found["tweets"]],
+        "users": [found["users"][u] for u in sorted(u for u in users if u) if u in found["users"]],
+    }
+    return {k: v for k, v in picked.items() if v}
+
+
+def place_of(tweet: dict, includes: dict) -> dict | None:
+    geo = tweet.get("geo") or {}
+    places = includes.get("places", [])
+    coords = (geo.get("coordinates") or {}).get("coordinates")
+    if not places and not coords:
+        return None
+    place = places[0] if places else {}
+    lat = lon = None
+    if coords:
+        lon, lat = coords
+    elif bbox := (place.get("geo") or {}).get("bbox"):
+        lon, lat = round((bbox[0] + bbox[2]) / 2, 4), round((bbox[1] + bbox[3]) / 2, 4)
+    return {
+        "name": place.get("full_name") or place.get("name"),
+        "country": place.get("country"),
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def best_variant(media: dict) -> dict | None:
+    mp4 = [v for v in media.get("variants", []) if v.get("content_type") == "video/mp4"]
+    return max(mp4, key=lambda v: to_int(v.get("bit_rate")), default=None)
+
+
+def media_of(includes: dict) -> list[dict]:
+    out = []
+    for m in includes.get("media", []):
+        kind = m.get("type", "photo")
+        variant = best_variant(m) if kind != "photo" else None
+        out.append(
+            {
+                "id": m["media_key"],
+                "type": kind,
+                "url": m.get("url") if kind == "photo" else (variant or {}).get("url"),
+                "preview": m.get("preview_image_url"),
+                "alt": m.get("alt_text"),
+                "file": None,
+                "width": m.get("width"),
+                "height": m.get("height"),
+                "variants": [
+                    {
+                        "url": v.get("url"),
+                        "content_type": v.get("content_type"),
+                        "bit_rate": to_int(v.get("bit_rate")),
+                    }
+                    for v in m.get("variants", [])
+                ],  # fmt: skip
+            }
+        )
+    return out
+
+
+def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved_at: str) -> dict:
+    """A store record from one v2 post and the page's includes (as ``index`` gives them)."""
+    mine = own_includes(tweet, includes)
+    raw = {"data": tweet, "includes": mine} if mine else {"data": tweet}
+    note = tweet.get("note_tweet") or {}
+    text = note.get("text") or tweet.get("text", "")
+    plain, entities = expand(text, spans(note.get("entities") or tweet.get("entities") or {}))
+    refs = {r["type"]: r["id"] for r in tweet.get("referenced_tweets", [])}
+    users = {u["id"]: u.get("username") for u in mine.get("users", [])}
+    referenced = {t["id"]: t for t in mine.get("tweets", [])}
+
+    def author(post_id: str | None) -> str | None:
+        return users.get((referenced.get(post_id) or {}).get("author_id"))
+
+    reply_id = refs.get("replied_to")
+    metrics = tweet.get("public_metrics") or {}
+    return {
+        "id": tweet["id"],
+        "account": account,
+        "created_at": iso_utc(tweet["created_at"]),
+        "text": plain,
+        "entities": entities,
+        "reply_to": {
+            "id": reply_id,
+            "user": author(reply_id) or users.get(tweet.get("in_reply_to_user_id")),
+            "user_id": tweet.get("in_reply_to_user_id"),
+        }
+        if reply_id
+        else None,
+        "quote_of": quote_of(entities["urls"], refs.get("quoted")) if "quoted" in refs else None,
+        "retweet_of": {"id": refs["retweeted"], "user": author(refs["retweeted"])}
+        if "retweeted" in refs
+        else None,
+        "conversation_id": tweet.get("conversation_id"),
+        "edit_ids": [str(i) for i in tweet.get("edit_history_tweet_ids") or [tweet["id"]]],
+        "media": media_of(mine),
+        "place": place_of(tweet, mine),
+        "lang": tweet.get("lang"),
+        "source": plain_source(tweet.get("source")),
+        "metrics": {
+            "likes": to_int(metrics.get("like_count")),
+            "retweets": to_int(metrics.get("retweet_count")),
+            "replies": to_int(metrics.get("reply_count")),
+            "quotes": to_int(metrics.get("quote_count")),
+        },
+        "deleted_at": None,
+        "deleted_how": None,
+        "raw": raw,
+        "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(raw)},
+    }

@@ -1,0 +1,322 @@
+"""Following accounts through the API v2 with tweepy: incremental, and it survives every fault.
+
+Pages are asked for newest first, between the newest stored post (``since_id``) and the oldest
+post this run has stored so far (``until_id``). That pair is saved in a checkpoint beside the
+store after every page is merged, so a run killed at any moment resumes where it stopped: the
+next run finishes the older pages first, then starts a new pass. No gap, no duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from communique.apiv2 import from_v2, index
+from communique.errors import CommuniqueError
+from communique.store import Store, write_atomic
+
+API_BASE = "https://api.twitter.com"
+TOKEN_VAR = "TWITTER_BEARER_TOKEN"
+TWEET_FIELDS = [
+    "created_at", "entities", "attachments", "geo", "conversation_id", "in_reply_to_user_id",
+    "referenced_tweets", "edit_history_tweet_ids", "note_tweet", "lang", "source",
+    "public_metrics", "author_id",
+]  # fmt: skip
+EXPANSIONS = [
+    "attachments.media_keys", "geo.place_id", "referenced_tweets.id",
+    "referenced_tweets.id.author_id", "in_reply_to_user_id", "author_id",
+]  # fmt: skip
+MEDIA_FIELDS = ["alt_text", "url", "variants", "preview_image_url", "type", "width", "height"]
+PLACE_FIELDS = ["full_name", "country", "country_code", "geo", "name", "place_type"]
+USER_FIELDS = ["username", "name"]
+RETRIES = 6
+
+# tweepy logs the Authorization header at DEBUG: keep every HTTP logger above it.
+for name in ("tweepy", "urllib3", "requests", "requests_oauthlib", "oauthlib"):
+    logging.getLogger(name).setLevel(logging.INFO)
+
+
+class RateLimited(CommuniqueError):
+    """The API asked us to wait longer than --max-wait allows."""
+
+
+class RewriteHost(HTTPAdapter):
+    """Sends tweepy's requests for api.twitter.com to ``base`` (a proxy, or the test server)."""
+
+    def __init__(self, base: str, **kwargs):
+        super().__init__(**kwargs)
+        self.base = urlsplit(base)
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        path = self.base.path.rstrip("/") + parts.path
+        request.url = urlunsplit((self.base.scheme, self.base.netloc, path, parts.query, ""))
+        return super().send(request, **kwargs)
+
+
+def load_dotenv(path: Path) -> None:
+    """Variables from a git-ignored ``.env`` file; the environment wins over the file."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+def bearer_token() -> str:
+    token = os.environ.get(TOKEN_VAR, "").strip()
+    if not token:
+        raise CommuniqueError(
+            f"{TOKEN_VAR} is not set: put it in the environment or in a .env file (never commit it)"
+        )
+    return token
+
+
+def make_client(token: str, base: str | None = None) -> tweepy.Client:
+    client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+    base = base or os.environ.get("COMMUNIQUE_API_BASE") or API_BASE
+    client.session.mount(API_BASE, RewriteHost(base))
+    return client
+
+
+@dataclass
+class Retry:
+    """Retries with backoff and jitter; waits out a 429 until its reset, up to ``max_wait``."""
+
+    max_wait: float = 900.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    jitter: Callable[[], float] = random.random
+    waited: float = 0.0
+
+    def __call__(self, fn: Callable, *args, **kwargs):
+        for attempt in range(RETRIES):
+            try:
+                return fn(*args, **kwargs)
+            except tweepy.Unauthorized:
+                raise CommuniqueError(f"the API rejected {TOKEN_VAR} (401 Unauthorized)") from None
+            except tweepy.TooManyRequests as e:
+                reset = e.reset_time or (self.clock() + 60)
+                delay = max(reset - self.clock(), 0) + 1
+                if self.waited + delay > self.max_wait:
+                    when = datetime.fromtimestamp(reset, UTC).strftime("%H:%M:%S UTC")
+                    raise RateLimited(
+                        f"rate limited by the API until {when}; run again after that"
+                        f" (or raise --max-wait above {self.max_wait:.0f}s)"
+                    ) from None
+                self.waited += delay
+                self.sleep(delay)
+            except (tweepy.TwitterServerError, requests.ConnectionError,
+                    requests.exceptions.ChunkedEncodingError, requests.Timeout,
+                    requests.exceptions.JSONDecodeError, ValueError) as e:  # fmt: skip
+                if attempt == RETRIES - 1:
+                    raise CommuniqueError(f"the API kept failing: {describe(e)}") from None
+                self.sleep(min(2**attempt, 60) * (0.5 + self.jitter()))
+            except tweepy.HTTPException as e:
+                raise CommuniqueError(f"the API refused the request: {describe(e)}") from None
+        raise CommuniqueError("the API kept asking us to wait")
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, tweepy.HTTPException):
+        return f"{error.response.status_code} {error.response.reason}"
+    return type(error).__name__
+
+
+@dataclass
+class AccountResult:
+    account: str
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    media: int = 0
+    media_failed: int = 0
+    deleted: int = 0
+    resumed: bool = False
+
+    def line(self) -> str:
+        resumed = " (resumed an interrupted run)" if self.resumed else ""
+        return (
+            f"{self.account}: {self.new:,} new, {self.updated:,} updated in {self.pages:,} pages,"
+            f" {self.media:,} media downloaded, {self.media_failed:,} media to retry,"
+            f" {self.deleted:,} deletions{resumed}"
+        )
+
+
+def now() -> datetime:
+    """The clock of provenance stamps; COMMUNIQUE_NOW pins it (tests compare stores by byte)."""
+    fixed = os.environ.get("COMMUNIQUE_NOW")
+    return datetime.fromisoformat(fixed).replace(tzinfo=UTC) if fixed else datetime.now(UTC)
+
+
+@dataclass
+class Fetcher:
+    client: tweepy.Client
+    store: Store
+    retry: Retry = field(default_factory=Retry)
+    now: Callable[[], datetime] = now
+    page_size: int = 100
+
+    def stamp(self) -> str:
+        return self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def checkpoint(self, account: str) -> Path:
+        return self.store.root / account / ".fetch-state.json"
+
+    def user_id(self, account: str) -> str:
+        known = self.store.read_account(account)
+        if known.get("id"):
+            return str(known["id"])
+        found = self.retry(self.client.get_user, username=account, user_fields=USER_FIELDS)
+        data = (found or {}).get("data")
+        if not data:
+            raise CommuniqueError(f"the API does not know the account @{account}")
+        self.store.write_account(
+            account,
+            {**known, "username": account, "id": data["id"], "display_name": data.get("name")},
+        )
+        return str(data["id"])
+
+    def archive(
+        self, account: str, on_page: Callable[[int], None] = lambda n: None
+    ) -> AccountResult:
+        """Fetch every post newer than the store's newest, page by page, each stored at once."""
+        result = AccountResult(account)
+        user = self.user_id(account)
+        path = self.checkpoint(account)
+        state = json.loads(path.read_text()) if path.exists() else None
+        result.resumed = state is not None
+        if state is None:
+            state = {"since_id": self.store.latest_id(account), "until_id": None}
+        while True:
+            params = {"max_results": self.page_size, "tweet_fields": TWEET_FIELDS,
+                      "expansions": EXPANSIONS, "media_fields": MEDIA_FIELDS,
+                      "place_fields": PLACE_FIELDS, "user_fields": USER_FIELDS}  # fmt: skip
+            if state["since_id"]:
+                params["since_id"] = state["since_id"]
+            if state["until_id"]:
+                params["until_id"] = state["until_id"]
+            page = self.retry(self.client.get_users_tweets, user, **params) or {}
+            posts = page.get("data") or []
+            if not isinstance(posts, list):
+                raise CommuniqueError("the API returned a timeline page that is not a list")
+            if not posts:
+                break
+            found = index(page.get("includes") or {})
+            stamp = self.stamp()
+            records = [
+                from_v2(p, found, account=account, source="api:GET /2/users/:id/tweets",
+                        retrieved_at=stamp)
+                for p in posts
+            ]  # fmt: skip
+            ok, failed = self.download_media(records)
+            merged = self.store.merge(records)
+            result.pages += 1
+            result.new += merged.new
+            result.updated += merged.updated
+            result.media += ok
+            result.media_failed += failed
+            state["until_id"] = min((p["id"] for p in posts), key=int)
+            write_atomic(path, json.dumps(state).encode())
+            on_page(result.pages)
+            if not (page.get("meta") or {}).get("next_token"):
+                break
+        path.unlink(missing_ok=True)
+        retried, still = self.retry_media(account)
+        result.media += retried
+        result.media_failed = still
+        return result
+
+    def download_media(self, records: list[dict]) -> tuple[int, int]:
+        """Download each record's media not yet on disk; a failure is retried on the next run."""
+        ok = failed = 0
+        for record in records:
+            folder = self.store.media_dir(record["account"])
+            for media in record["media"]:
+                if media.get("file"):
+                    continue
+                for url, suffix in media_urls(media):
+                    name = f"{record['id']}-{safe_key(media['id'])}{suffix}"
+                    try:
+                        data = self.retry(self.get_bytes, url)
+                    except CommuniqueError:
+                        failed += 1
+                        break
+                    write_atomic(folder / name, data)
+                    if suffix != "-preview.jpg":
+                        media["file"] = f"media/{name}"
+                    ok += 1
+        return ok, failed
+
+    def get_bytes(self, url: str) -> bytes:
+        with self.client.session.get(url, timeout=60) as response:
+            if response.status_code >= 500:
+                raise tweepy.TwitterServerError(response)
+            if response.status_code != 200:
+                raise tweepy.HTTPException(response)
+            return response.content
+
+    def retry_media(self, account: str) -> tuple[int, int]:
+        """Download what earlier runs could not; returns (downloaded, still missing)."""
+        pending = [
+            r
+            for r in self.store.posts(account)
+            if any(m.get("url") and not m.get("file") for m in r.get("media", []))
+        ]
+        if not pending:
+            return 0, 0
+        ok, failed = self.download_media(pending)
+        self.store.merge(pending)
+        return ok, failed
+
+    def verify(self, account: str) -> int:
+        """Look up every stored post; mark the ones the API no longer returns as deleted."""
+        ids = [r["id"] for r in self.store.posts(account) if not r.get("deleted_at")]
+        deletions: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), 100):
+            batch = ids[start : start + 100]
+            found = self.retry(self.client.get_tweets, batch, tweet_fields=["id"]) or {}
+            returned = {t["id"] for t in found.get("data") or []}
+            reasons = {e.get("resource_id") or e.get("value"): e for e in found.get("errors") or []}
+            for post_id in batch:
+                if post_id in returned:
+                    continue
+                error = reasons.get(post_id, {})
+                why = error.get("title") or "not returned"
+                if error.get("detail"):
+                    why += f": {error['detail']}"
+                deletions[post_id] = (self.stamp(), f"API lookup ({why})")
+        return self.store.mark_deleted(account, deletions)
+
+
+def safe_key(key: str) -> str:
+    return "".join(c for c in key if c.isalnum() or c in "_-")[:40] or "media"
+
+
+def media_urls(media: dict) -> list[tuple[str, str]]:
+    """What to download for one media item: the original photo, or the video and its preview."""
+    url = media.get("url")
+    if not url:
+        return []
+    if media.get("type") == "photo":
+        if urlsplit(url).netloc == "pbs.twimg.com":
+            url += "?name=orig"
+        suffix = Path(urlsplit(media["url"]).path).suffix.lower()
+        return [(url, suffix if suffix in (".jpg", ".jpeg", ".png", ".gif", ".webp") else ".jpg")]
+    urls = [(url, ".mp4")]
+    if media.get("preview"):
+        urls.append((media["preview"], "-preview.jpg"))
+    return urls

@@ -1,0 +1,217 @@
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from apiserver import TOKEN, APIServer
+from communique import fetch
+from communique.errors import CommuniqueError
+from communique.store import Store
+from conftest import ROOT, make_project
+
+POSTS = 250
+
+
+def snapshot(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def server():
+    with APIServer() as server:
+        api = server.api
+        api.add_account("envoy", "42")
+        for i in range(POSTS):
+            extra = {}
+            if i % 50 == 7:
+                extra["attachments"] = {"media_keys": [f"3_{i}"]}
+                api.media[f"3_{i}.jpg"] = b"\xff\xd8photo" + bytes([i])
+            if i % 10 == 3:
+                extra["entities"] = {"hashtags": [{"start": 5, "end": 13, "tag": "Iceland"}]}
+            api.post("envoy", 1_000_000 + i, f"Post {i:03d}#Iceland &amp; more", **extra)
+        yield server
+
+
+def fetcher(server, tmp_path, max_wait=60.0):
+    store = Store(tmp_path / "archive")
+    retry = fetch.Retry(max_wait=max_wait, sleep=lambda s: None, jitter=lambda: 0.0)
+    client = fetch.make_client(TOKEN, server.base)
+    return fetch.Fetcher(
+        client, store, retry=retry, now=lambda: fetch.datetime(2024, 1, 1, tzinfo=fetch.UTC)
+    )
+
+
+def test_a_timeline_is_fetched_page_by_page_with_media(server, tmp_path):
+    f = fetcher(server, tmp_path)
+    result = f.archive("envoy")
+    posts = list(f.store.posts("envoy"))
+    assert (result.new, result.pages, len(posts)) == (POSTS, 3, POSTS)
+    assert result.media == 5 and result.media_failed == 0
+    post = next(p for p in posts if p["id"] == "1000003")
+    assert post["text"] == "Post 003#Iceland & more"
+    assert post["entities"]["hashtags"][0]["tag"] == "Iceland"
+    assert post["provenance"]["source"].startswith("api:")
+    photo = next(p for p in posts if p["media"])
+    assert (f.store.root / "envoy" / photo["media"][0]["file"]).read_bytes().startswith(b"\xff\xd8")
+
+
+def test_a_second_run_asks_only_for_what_is_new(server, tmp_path):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    server.api.post("envoy", 2_000_000, "A new post")
+    server.api.requests.clear()
+    result = f.archive("envoy")
+    assert (result.new, result.pages) == (1, 1)
+
+
+@pytest.fixture
+def reference(server, tmp_path_factory):
+    f = fetcher(server, tmp_path_factory.mktemp("reference"))
+    f.archive("envoy")
+    return snapshot(f.store.root)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [["429"], ["500"], ["503"], ["drop"], ["truncate"], ["500", "drop", "503", "truncate"]],
+)
+@pytest.mark.parametrize("after_requests", [0, 2])
+def test_every_fault_ends_with_the_same_store(server, tmp_path, reference, faults, after_requests):
+    f = fetcher(server, tmp_path)
+    original = f.client.get_users_tweets
+    calls = {"n": 0}
+
+    def faulty(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == after_requests + 1:
+            server.api.faults.extend(faults)
+        return original(*args, **kwargs)
+
+    f.client.get_users_tweets = faulty
+    f.archive("envoy")
+    assert snapshot(f.store.root) == reference
+
+
+def test_an_empty_timeline_stores_nothing(server, tmp_path):
+    server.api.faults.append("empty")
+    result = fetcher(server, tmp_path).archive("envoy")
+    assert (result.new, result.pages) == (0, 0)
+
+
+def test_a_rate_limit_longer_than_max_wait_stops_cleanly(server, tmp_path):
+    server.api.faults.extend(["429"] * 10)
+    f = fetcher(server, tmp_path, max_wait=1)
+    with pytest.raises(fetch.RateLimited, match="run again after"):
+        f.archive("envoy")
+    assert not list((tmp_path / "archive").rglob("*.jsonl"))
+
+
+def test_a_failed_download_is_retried_on_the_next_run(server, tmp_path):
+    f = fetcher(server, tmp_path)
+    for key in list(server.api.media):
+        server.api.media[key + ".gone"] = server.api.media.pop(key)  # the media host answers 404
+    result = f.archive("envoy")
+    assert result.media == 0 and result.media_failed == 5
+    assert not any(m["file"] for p in f.store.posts("envoy") for m in p["media"])
+    for key in list(server.api.media):
+        server.api.media[key.removesuffix(".gone")] = server.api.media.pop(key)
+    again = f.archive("envoy")
+    assert again.media == 5 and again.media_failed == 0
+    assert all(m["file"] for p in f.store.posts("envoy") for m in p["media"])
+
+
+def test_verify_marks_posts_the_api_no_longer_returns(server, tmp_path):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    server.api.deleted |= {"1000010", "1000200"}
+    assert f.verify("envoy") == 2
+    gone = {p["id"]: p for p in f.store.posts("envoy") if p.get("deleted_at")}
+    assert set(gone) == {"1000010", "1000200"}
+    assert "Not Found Error" in gone["1000010"]["deleted_how"]
+    assert len(list(f.store.posts("envoy"))) == POSTS
+
+
+def test_two_accounts_are_kept_apart(server, tmp_path):
+    server.api.add_account("press", "43")
+    server.api.post("press", 3_000_000, "From the press office")
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    f.archive("press")
+    assert f.store.accounts() == ["envoy", "press"]
+    assert [p["text"] for p in f.store.posts("press")] == ["From the press office"]
+
+
+def test_a_missing_token_names_the_variable(monkeypatch):
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
+    with pytest.raises(CommuniqueError, match="TWITTER_BEARER_TOKEN is not set"):
+        fetch.bearer_token()
+
+
+def test_a_rejected_token_is_clear_and_never_logged(server, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    store = Store(tmp_path / "archive")
+    f = fetch.Fetcher(fetch.make_client("wrong-secret-value", server.base), store)
+    with pytest.raises(CommuniqueError, match="rejected TWITTER_BEARER_TOKEN"):
+        f.archive("envoy")
+    assert "wrong-secret-value" not in caplog.text
+
+
+def test_the_token_never_reaches_logs_or_the_store(server, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    assert TOKEN not in caplog.text
+    assert all(TOKEN.encode() not in data for data in snapshot(f.store.root).values())
+
+
+def run_archive(conf, server, **popen):
+    env = {
+        **os.environ,
+        "COMMUNIQUE_API_BASE": server.base,
+        "TWITTER_BEARER_TOKEN": TOKEN,
+        "COMMUNIQUE_NOW": "2024-01-01T00:00:00",
+    }
+    command = [sys.executable, "-m", "invoke", "-r", str(ROOT), "archive", "--config", str(conf)]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen
+    )
+
+
+def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_store(server, tmp_path):
+    clean = make_project(tmp_path / "clean", ACCOUNTS=["envoy"])
+    killed = make_project(tmp_path / "killed", ACCOUNTS=["envoy"])
+    assert run_archive(clean, server).wait(timeout=60) == 0
+    server.api.delay = 0.4
+    process = run_archive(killed, server)
+    store = tmp_path / "killed" / "content" / "archive" / "envoy"
+    deadline = time.time() + 30
+    while not (store / ".fetch-state.json").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert (store / ".fetch-state.json").exists(), "the kill should land mid-run"
+    server.api.delay = 0
+    rerun = run_archive(killed, server)
+    output = rerun.communicate(timeout=60)[0].decode()
+    assert rerun.returncode == 0, output
+    assert "resumed" in output
+    assert snapshot(tmp_path / "killed/content/archive") == snapshot(
+        tmp_path / "clean/content/archive"
+    )
+
+
+def test_the_task_fails_clearly_without_a_token(tmp_path, server):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    env = {k: v for k, v in os.environ.items() if k != "TWITTER_BEARER_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(ROOT), "archive", "--config", str(conf)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "TWITTER_BEARER_TOKEN is not set" in done.stderr + done.stdout
