@@ -45,6 +45,10 @@ AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
 POSTS_PER_PAGE = 50
 DELETE_OUTPUT_DIRECTORY = False
 
+# `invoke syndicate` posts this feed's new items (a path under output/) and keeps its state here.
+SYNDICATE_FEED = "atom.xml"
+SYNDICATE_STATE = "content/syndicate.json"
+
 # Publishing to GitHub Pages (`invoke publish`).
 GITHUB_REMOTE = "origin"
 GITHUB_BRANCH = "gh-pages"

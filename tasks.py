@@ -112,24 +112,24 @@ def trips(c, suggest=False, config=None):
     folder = Path(settings["BASE"]) / settings["TRIPS_PATH"]
     with fail_on(StoreError):
         posts = list(Store(site_settings.archive_path(settings)).posts())
-        known = trip_rules.load_trips(folder) if folder.is_dir() else []
+        known = trip_rules.load_trips(folder)
         if suggest:
             drafts = trip_rules.suggest(
                 posts, home_places=settings.get("HOME_PLACES", []), existing=known
             )
-            written, skipped = trip_rules.write_drafts(drafts, folder)
-            for path in written:
-                print(f"draft written: {path.relative_to(settings['BASE'])}")
-            for path in skipped:
-                print(f"kept as it is (exists): {path.relative_to(settings['BASE'])}")
-            print(f"{len(drafts)} suggestions, {len(written)} drafts written")
+            written = trip_rules.write_drafts(drafts, folder)
+            for draft, path in zip(drafts, written, strict=True):
+                moved = "" if path.stem == draft.slug else f" ({draft.slug}.md exists: kept)"
+                print(f"draft: {path}{moved}")
+                print(f"  {'; '.join(draft.evidence)}")
+            print(f"{len(written)} drafts written; edit them, then delete their Status line")
             return
         counts = trip_rules.assign(known, posts)
     for trip in known:
         status = "draft" if trip.draft else "published"
         n = len(counts[trip.slug])
-        print(f"{trip.slug:<40} {trip.start} to {trip.end}  {status:<9} {n:>6} posts")
-    print(f"{len(known)} trips")
+        print(f"{trip.title} ({trip.slug}): {trip.start} to {trip.end}, {status}, {n} posts")
+    print(f"{len(known)} trips in {folder}")
 
 
 @task
@@ -155,6 +155,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
     from communique import fetch
     from communique.console import console
     from communique.store import Store, StoreError
+    from communique.syndicate import syndicated_ids
 
     settings = load_settings(config)
     fetch.load_dotenv(Path(settings["BASE"]) / ".env")
@@ -166,6 +167,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
             fetch.make_client(fetch.bearer_token()),
             Store(site_settings.archive_path(settings)),
             retry=fetch.Retry(max_wait=float(max_wait)),
+            syndicated=syndicated_ids(Path(settings["BASE"]) / settings["SYNDICATE_STATE"]),
         )
         for name in names:
             with console.status(f"fetching @{name}") as status:
@@ -178,3 +180,36 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
                     status.update(f"verifying @{name}")
                     result.deleted = fetcher.verify(name)
             print(result.line())
+
+
+@task(
+    help={
+        "feed": "the built feed to post from, under output/ (default SYNDICATE_FEED: atom.xml)",
+        "post": "really post (default: a dry run that prints what it would post)",
+        "cap": "post at most this many items in one run (default 5)",
+        "config": "settings file (default pelican.conf.py)",
+    }
+)
+def syndicate(c, feed=None, post=False, cap=5, config=None):
+    """Post a feed's new items to Twitter/X once each (OAuth 1.0a keys); a dry run by default."""
+    from communique import syndicate as bridge
+    from communique.fetch import load_dotenv
+
+    settings = load_settings(config)
+    base = Path(settings["BASE"])
+    load_dotenv(base / ".env")
+    path = base / settings["OUTPUT_PATH"] / (feed or settings["SYNDICATE_FEED"])
+    with fail_on():
+        done = bridge.syndicate(path, base / settings["SYNDICATE_STATE"], post=post, cap=int(cap))
+    if done.first_run:
+        print(f"first run: {done.seen} items marked as seen, nothing posted")
+    for item in done.would_post:
+        print(f"would post: {item.text}")
+    for item, post_id in done.posted:
+        print(f"posted {post_id}: {item.text}")
+    for item in done.duplicates:
+        print(f"already posted (duplicate), skipped for good: {item.text}")
+    if done.left:
+        print(f"{done.left} more items wait for the next run (--cap {cap})")
+    if not (done.first_run or done.would_post or done.posted or done.duplicates):
+        print("nothing new to post")

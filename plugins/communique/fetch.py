@@ -169,6 +169,7 @@ class Fetcher:
     retry: Retry = field(default_factory=Retry)
     now: Callable[[], datetime] = now
     page_size: int = 100
+    syndicated: dict[str, str] = field(default_factory=dict)  # post id -> feed item it came from
 
     def stamp(self) -> str:
         return self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -222,6 +223,9 @@ class Fetcher:
                         retrieved_at=stamp)
                 for p in posts
             ]  # fmt: skip
+            for record in records:
+                if record["id"] in self.syndicated:  # our own bridge posted it: not new material
+                    record["syndicated_from"] = self.syndicated[record["id"]]
             ok, failed = self.download_media(records)
             merged = self.store.merge(records)
             result.pages += 1

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNATURES": {},
     "POSTS_PER_PAGE": 50,
     "OUTPUT_PATH": "output",
+    "SYNDICATE_FEED": "atom.xml",
+    "SYNDICATE_STATE": "content/syndicate.json",
 }
 
 

@@ -482,7 +482,9 @@ class SiteBuilder:
         """Atom and RSS of the newest posts of a page; every link absolute, as readers need."""
         siteurl = self.site["url"] or "http://localhost:8000"
         page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
-        latest = self.archive.timeline(posts)[: self.feed_size]
+        # Posts the bridge made from a feed are not news: feeding them back would loop.
+        fresh = [p for p in posts if not p.get("syndicated_from")]
+        latest = self.archive.timeline(fresh)[: self.feed_size]
         items = [self.feed_item(p, siteurl) for p in latest]
         updated = latest[0]["created_at"] if latest else self.site["built"]
         for kind, render in (("atom.xml", feeds.atom), ("rss.xml", feeds.rss)):

@@ -1,0 +1,130 @@
+"""Posting a feed's new items back out to Twitter/X, once each, the way a campaign bridge does.
+
+The state file records every item seen and every post made, written atomically after each post,
+so no item is ever posted twice, even after a crash. A first run only marks what is already in
+the feed as seen. The ids of the posts made are kept so `invoke archive` can recognize them when
+they come back, and the site leaves them out of its feeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import feedparser
+import tweepy
+
+from communique.errors import CommuniqueError
+from communique.fetch import API_BASE, RewriteHost
+from communique.store import write_atomic
+
+KEYS = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET")
+
+
+@dataclass
+class Item:
+    id: str
+    text: str
+
+
+@dataclass
+class Outcome:
+    first_run: bool = False
+    seen: int = 0
+    would_post: list[Item] = field(default_factory=list)
+    posted: list[tuple[Item, str]] = field(default_factory=list)
+    duplicates: list[Item] = field(default_factory=list)
+    left: int = 0
+
+
+def read_feed(path: Path) -> list[Item]:
+    """Items of a built feed, oldest first, each as the text of one post: title and link."""
+    if not path.is_file():
+        raise CommuniqueError(f"{path}: no such feed; build the site first (`invoke build`)")
+    parsed = feedparser.parse(path.read_bytes())
+    if parsed.bozo and not parsed.entries:
+        raise CommuniqueError(f"{path}: not a readable feed ({parsed.get('bozo_exception')})")
+    items = [
+        Item(id=e.get("id") or e.get("link"), text=f"{e.get('title', '').strip()} {e.get('link')}")
+        for e in parsed.entries
+        if e.get("link")
+    ]
+    return list(reversed(items))
+
+
+def load_state(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise CommuniqueError(
+            f"{path}: unreadable syndication state ({e}); fix or remove it"
+        ) from None
+
+
+def save_state(path: Path, state: dict) -> None:
+    write_atomic(path, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
+
+
+def user_client(base: str | None = None) -> tweepy.Client:
+    """A client with the OAuth 1.0a user keys that posting needs, from the environment."""
+    missing = [k for k in KEYS if not os.environ.get(k)]
+    if missing:
+        raise CommuniqueError(f"posting needs {', '.join(missing)} in the environment or .env")
+    client = tweepy.Client(*(os.environ[k] for k in KEYS), return_type=dict)
+    base = base or os.environ.get("COMMUNIQUE_API_BASE") or API_BASE
+    client.session.mount(API_BASE, RewriteHost(base))
+    return client
+
+
+def syndicate(
+    feed: Path, state_path: Path, *, post: bool, cap: int, client: tweepy.Client | None = None
+) -> Outcome:
+    """Post the feed's items not seen before (at most ``cap``), or say what would be posted."""
+    items = read_feed(feed)
+    state = load_state(state_path)
+    record = state.setdefault(str(feed.name), {"seen": [], "posted": {}})
+    outcome = Outcome()
+    if not record["seen"] and not record["posted"]:
+        record["seen"] = sorted(i.id for i in items)
+        save_state(state_path, state)
+        outcome.first_run, outcome.seen = True, len(items)
+        return outcome
+    seen = set(record["seen"])
+    new = [i for i in items if i.id not in seen]
+    outcome.left = max(len(new) - cap, 0)
+    new = new[:cap]
+    if not post:
+        outcome.would_post = new
+        return outcome
+    client = client or user_client()
+    for item in new:
+        try:
+            made = client.create_tweet(text=item.text, user_auth=True)
+        except tweepy.Forbidden as e:
+            if "duplicate" not in str(e).lower():
+                raise CommuniqueError(f"the API refused the post ({e})") from None
+            outcome.duplicates.append(item)  # already out there: never try again
+        except tweepy.TooManyRequests:
+            save_state(state_path, state)
+            raise CommuniqueError(
+                f"rate limited after {len(outcome.posted)} posts; the rest go out on the next run"
+            ) from None
+        except tweepy.Unauthorized:
+            raise CommuniqueError("the API rejected the posting keys (401 Unauthorized)") from None
+        else:
+            post_id = str(made["data"]["id"])
+            record["posted"][item.id] = post_id
+            outcome.posted.append((item, post_id))
+        record["seen"] = sorted({*record["seen"], item.id})
+        save_state(state_path, state)
+    return outcome
+
+
+def syndicated_ids(state_path: Path) -> dict[str, str]:
+    """Post id -> feed item id for every post the bridge made."""
+    state = load_state(state_path)
+    return {post: item for feed in state.values() for item, post in feed.get("posted", {}).items()}

@@ -1,0 +1,141 @@
+import json
+
+import pytest
+
+from apiserver import APIServer
+from communique import fetch, syndicate
+from communique.errors import CommuniqueError
+from communique.feeds import Feed, FeedItem, atom
+from communique.store import Store
+
+KEYS = {k: f"value-of-{k.lower()}" for k in syndicate.KEYS}
+
+
+@pytest.fixture
+def keys(monkeypatch):
+    for k, v in KEYS.items():
+        monkeypatch.setenv(k, v)
+
+
+def write_feed(path, count):
+    items = [
+        FeedItem(
+            id=f"https://a.example/envoy/status/{i}/",
+            title=f"Event number {i}",
+            link=f"https://a.example/envoy/status/{i}/",
+            published=f"2024-01-{i + 1:02d}T10:00:00Z",
+            updated=f"2024-01-{i + 1:02d}T10:00:00Z",
+            content_html="x",
+        )
+        for i in reversed(range(count))
+    ]
+    path.write_text(
+        atom(
+            Feed(
+                id="https://a.example/",
+                title="Events",
+                link="https://a.example/",
+                feed_url="https://a.example/atom.xml",
+                updated="2024-01-09T10:00:00Z",
+                items=items,
+            )
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def server():
+    with APIServer() as server:
+        yield server
+
+
+def run(feed, state, server, post=True, cap=5):
+    return syndicate.syndicate(
+        feed, state, post=post, cap=cap, client=syndicate.user_client(server.base)
+    )
+
+
+def test_first_run_marks_everything_seen_and_posts_nothing(tmp_path, server, keys):
+    feed, state = write_feed(tmp_path / "atom.xml", 3), tmp_path / "state.json"
+    outcome = run(feed, state, server)
+    assert outcome.first_run and outcome.seen == 3
+    assert server.api.created == []
+
+
+def test_new_items_are_posted_exactly_once_oldest_first(tmp_path, server, keys):
+    feed, state = write_feed(tmp_path / "atom.xml", 2), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 5)
+    dry = run(feed, state, server, post=False)
+    assert [i.text for i in dry.would_post] == [
+        f"Event number {i} https://a.example/envoy/status/{i}/" for i in (2, 3, 4)
+    ]
+    assert server.api.created == []
+    posted = run(feed, state, server)
+    assert [p["text"] for p in server.api.created] == [i.text for i in dry.would_post]
+    again = run(feed, state, server)
+    assert again.posted == [] and len(server.api.created) == 3
+    assert set(json.loads(state.read_text())["atom.xml"]["posted"].values()) == {
+        p for _, p in posted.posted
+    }
+
+
+def test_the_cap_holds_the_rest_for_the_next_run(tmp_path, server, keys):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 6)
+    first = run(feed, state, server, cap=2)
+    assert (len(first.posted), first.left) == (2, 3)
+    assert len(run(feed, state, server, cap=10).posted) == 3
+
+
+def test_a_duplicate_is_skipped_for_good_and_a_rate_limit_stops_cleanly(tmp_path, server, keys):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 3)
+    server.api.created.append(
+        {"id": "1", "text": "Event number 1 https://a.example/envoy/status/1/"}
+    )
+    outcome = run(feed, state, server)
+    assert [i.text for i in outcome.duplicates] == [
+        "Event number 1 https://a.example/envoy/status/1/"
+    ]
+    write_feed(feed, 5)
+    server.api.faults.append("429")
+    with pytest.raises(CommuniqueError, match="rate limited after 0 posts"):
+        run(feed, state, server)
+    assert len(run(feed, state, server).posted) == 2
+
+
+def test_missing_keys_are_named(monkeypatch):
+    for k in syndicate.KEYS:
+        monkeypatch.delenv(k, raising=False)
+    with pytest.raises(CommuniqueError, match="TWITTER_API_KEY"):
+        syndicate.user_client()
+
+
+def test_the_archive_recognizes_the_bridge_posts(tmp_path, server, keys):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 2)
+    ((item, post_id),) = run(feed, state, server).posted
+    server.api.add_account("envoy", "42")
+    server.api.post("envoy", 1, "An ordinary post")
+    server.api.accounts["envoy"].posts.append(
+        {
+            **server.api.accounts["envoy"].posts[0],
+            "id": post_id,
+            "text": item.text,
+            "conversation_id": post_id,
+        }
+    )
+    store = Store(tmp_path / "archive")
+    f = fetch.Fetcher(
+        fetch.make_client("test-bearer-token-0123456789", server.base),
+        store,
+        syndicated=syndicate.syndicated_ids(state),
+    )
+    f.archive("envoy")
+    marks = {p["id"]: p.get("syndicated_from") for p in store.posts("envoy")}
+    assert marks == {"1": None, post_id: item.id}
