@@ -182,27 +182,28 @@ class SiteBuilder:
         return f"{self.base}/{post['account']}/status/{post['id']}/"
 
     def paginate(self, rel_dir: str, posts: list[dict], template: str, **context) -> None:
-        """``rel_dir/`` then ``rel_dir/page/2/`` ...: one page per POSTS_PER_PAGE posts."""
-        pages = max(1, -(-len(posts) // self.per_page))
-        for n in range(1, pages + 1):
-            chunk = posts[(n - 1) * self.per_page : n * self.per_page]
-            here = rel_dir if n == 1 else f"{rel_dir}/page/{n}".lstrip("/")
+        """A list in pages of POSTS_PER_PAGE, newest first, numbered from the oldest.
+
+        ``rel_dir/`` shows the newest page; ``rel_dir/page/1/`` holds the oldest posts. Pages are
+        anchored at the start of the record, so new posts change only the newest page: every
+        other page keeps its URL and its bytes (permanent links, and cheap incremental builds).
+        """
+        oldest_first = posts[::-1]
+        count = max(1, -(-len(oldest_first) // self.per_page))
+
+        def where(n: int) -> str:
+            return rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
+
+        for n in range(1, count + 1):
+            chunk = oldest_first[(n - 1) * self.per_page : n * self.per_page]
             nav = {
                 "number": n,
-                "count": pages,
-                "prev": None
-                if n == 1
-                else self.url(rel_dir if n == 2 else f"{rel_dir}/page/{n - 1}".lstrip("/")),
-                "next": None if n == pages else self.url(f"{rel_dir}/page/{n + 1}".lstrip("/")),
+                "count": count,
+                "newer": self.url(where(n + 1)) if n < count else None,
+                "older": self.url(where(n - 1)) if n > 1 else None,
             }
-            self.page(
-                here,
-                template,
-                cards=[self.cards[p["id"]] for p in chunk],
-                pager=nav,
-                total=len(posts),
-                **context,
-            )
+            cards = [self.cards[p["id"]] for p in reversed(chunk)]
+            self.page(where(n), template, cards=cards, pager=nav, total=len(posts), **context)
 
     # -- posts -------------------------------------------------------------------------------
 
