@@ -1,15 +1,22 @@
 """Trips and events: staff write the rules and the story, the archive supplies the posts.
 
-A trip is ``content/trips/<slug>.md``: metadata lines, a blank line, then a Markdown narrative.
-A post belongs to a trip when it falls in the trip's dates, comes from one of its accounts and,
-where the trip names hashtags or places, carries one of them.
+A trip is ``content/trips/<slug>.md``: ``Key: value`` metadata lines, a blank line, then a
+Markdown narrative. A post belongs to a trip when it falls in the trip's dates (whole days,
+UTC), comes from one of its accounts and, where the trip names hashtags or places, carries one
+of its hashtags or is tagged with one of its places. A post may belong to several trips.
+
+``suggest`` looks through the store for what staff may want to write up, and ``write_drafts``
+turns that into ``Status: draft`` files that a person edits and publishes.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import re
+import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,8 +28,10 @@ from markupsafe import Markup
 from communique.errors import CommuniqueError
 from communique.geo import MapPoint, fold, locate
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+KEYS = ("title", "start", "end", "accounts", "hashtags", "places", "summary", "status")
 REQUIRED = ("title", "start", "end")
+STATUSES = ("draft", "published")
 
 
 @dataclass
@@ -31,12 +40,12 @@ class Trip:
     title: str
     start: date
     end: date
-    accounts: list[str] = field(default_factory=list)
-    hashtags: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # empty: every account
+    hashtags: list[str] = field(default_factory=list)  # without "#"
     places: list[str] = field(default_factory=list)
     summary: str = ""
     draft: bool = False
-    narrative_html: str = ""
+    narrative_html: Markup = Markup("")  # the staff's Markdown, sanitized
     source: Path | None = None
 
 
@@ -47,9 +56,9 @@ class TripSummary:
     replies: int
     first: dict | None
     last: dict | None
-    places: list[MapPoint]
-    days: list[tuple[date, list[dict]]]
-    cover: dict | None
+    places: list[MapPoint]  # in the order first visited
+    days: list[tuple[date, list[dict]]]  # UTC days in order, each day's posts in time order
+    cover: dict | None  # the first photo, for the trips index
 
 
 @dataclass
@@ -61,226 +70,422 @@ class TripDraft:
     accounts: list[str]
     hashtags: list[str]
     places: list[str]
-    evidence: str
+    evidence: list[str]  # why this was suggested, in words staff can check
+    post_ids: list[str]  # the posts that suggested it, oldest first
 
 
-def split_list(value: str) -> list[str]:
-    return [v.strip().lstrip("#") for v in value.split(",") if v.strip()]
+# -- reading trip files ------------------------------------------------------------------------
+
+
+def split_list(value: str, strip: str = "") -> list[str]:
+    return [v.strip().lstrip(strip).strip() for v in value.split(",") if v.strip(f" {strip}")]
 
 
 def parse_trip(path: Path) -> Trip:
-    """One trip file; a malformed one is an error naming the file and line."""
+    """One trip file; a malformed one is an error naming the file and the line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise CommuniqueError(f"{path}: cannot be read ({e})") from None
-    meta: dict[str, tuple[str, int]] = {}
+        raise CommuniqueError(f"{path}: cannot be read as UTF-8 text ({e})") from None
     lines = text.splitlines()
+    meta: dict[str, tuple[str, int]] = {}
     body_start = len(lines)
     for n, line in enumerate(lines, 1):
         if not line.strip():
             body_start = n
             break
         key, sep, value = line.partition(":")
-        if not sep or not key.strip().replace(" ", "").isalpha():
-            raise CommuniqueError(f"{path}:{n}: expected 'Key: value' metadata, got {line!r}")
-        meta[key.strip().lower()] = (value.strip(), n)
+        key = key.strip().lower()
+        if not sep or key not in KEYS:
+            known = ", ".join(k.title() for k in KEYS)
+            raise CommuniqueError(
+                f"{path}:{n}: expected metadata 'Key: value' with a key among {known}"
+                f" (then a blank line before the story), got {line[:60]!r}"
+            )
+        if key in meta:
+            raise CommuniqueError(f"{path}:{n}: {key.title()} is given twice")
+        meta[key] = (value.strip(), n)
     for key in REQUIRED:
-        if key not in meta or not meta[key][0]:
-            raise CommuniqueError(f"{path}: missing '{key.title()}:' metadata")
+        if not meta.get(key, ("", 0))[0]:
+            where = f"{path}:{meta[key][1]}" if key in meta else str(path)
+            raise CommuniqueError(f"{where}: missing '{key.title()}:' metadata (required)")
 
     def day(key: str) -> date:
         value, n = meta[key]
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise CommuniqueError(f"{path}:{n}: {key.title()} is not a date (YYYY-MM-DD)") from None
+            raise CommuniqueError(
+                f"{path}:{n}: {key.title()} {value!r} is not a date like 2008-11-02"
+            ) from None
 
     start, end = day("start"), day("end")
     if end < start:
-        raise CommuniqueError(f"{path}:{meta['end'][1]}: End is before Start")
-    slug = path.stem
-    if not SLUG.match(slug):
-        raise CommuniqueError(f"{path}: file name must be lowercase letters, digits and dashes")
-    html = markdown.markdown("\n".join(lines[body_start:]), extensions=["extra", "smarty"])
+        raise CommuniqueError(f"{path}:{meta['end'][1]}: End {end} is before Start {start}")
+    status, status_line = meta.get("status", ("published", 0))
+    if status.lower() not in STATUSES:
+        raise CommuniqueError(f"{path}:{status_line}: Status must be draft or published")
+    if not SLUG.match(path.stem):
+        raise CommuniqueError(
+            f"{path}: the file name is the trip's address: use lowercase letters, digits, dashes"
+        )
     get = lambda key: meta.get(key, ("", 0))[0]  # noqa: E731
+    html = markdown.markdown("\n".join(lines[body_start:]), extensions=["extra", "smarty"])
     return Trip(
-        slug=slug,
+        slug=path.stem,
         title=get("title"),
         start=start,
         end=end,
-        accounts=[a.lower() for a in split_list(get("accounts"))],
-        hashtags=split_list(get("hashtags")),
+        accounts=[a.lower() for a in split_list(get("accounts"), "@")],
+        hashtags=split_list(get("hashtags"), "#"),
         places=split_list(get("places")),
         summary=get("summary"),
-        draft=get("status").lower() == "draft",
-        narrative_html=Markup(nh3.clean(html)),  # staff's Markdown, sanitized
+        draft=status.lower() == "draft",
+        narrative_html=Markup(nh3.clean(html)),
         source=path,
     )
 
 
 def load_trips(folder: Path) -> list[Trip]:
-    return sorted((parse_trip(p) for p in sorted(folder.glob("*.md"))), key=lambda t: t.start)
+    """Every ``*.md`` trip in ``folder`` (none when it does not exist), earliest first."""
+    if not folder.is_dir():
+        return []
+    trips = [parse_trip(p) for p in sorted(folder.glob("*.md"))]
+    return sorted(trips, key=lambda t: (t.start, t.end, t.slug))
+
+
+# -- which posts belong ------------------------------------------------------------------------
 
 
 def post_places(post: dict) -> set[str]:
+    """The folded words a post's place answers to: its name, each part of it, its country."""
     place = post.get("place") or {}
-    names = {fold(place.get("name") or ""), fold(place.get("country") or "")}
-    names |= {fold(part) for part in (place.get("name") or "").split(",")}
+    name = place.get("name") or ""
+    names = {fold(name), fold(place.get("country") or "")}
+    names |= {fold(part) for part in name.split(",")}
     return names - {""}
 
 
+def place_parts(name: str) -> tuple[str, ...]:
+    """A trip's place as folded parts: "Reykjavik, Iceland" needs both to match a post."""
+    return tuple(p for p in (fold(part) for part in name.split(",")) if p)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A trip's rules, folded once rather than for every post."""
+
+    first: str
+    last: str
+    accounts: frozenset[str]
+    hashtags: frozenset[str]
+    places: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, trip: Trip) -> Rules:
+        return cls(
+            first=trip.start.isoformat(),
+            last=trip.end.isoformat(),
+            accounts=frozenset(trip.accounts),
+            hashtags=frozenset(h.casefold() for h in trip.hashtags),
+            places=tuple(parts for parts in map(place_parts, trip.places) if parts),
+        )
+
+    def admit(self, post: dict) -> bool:
+        if not self.first <= post["created_at"][:10] <= self.last:
+            return False
+        if self.accounts and post["account"].lower() not in self.accounts:
+            return False
+        if not self.hashtags and not self.places:
+            return True
+        tags = {e["tag"].casefold() for e in (post.get("entities") or {}).get("hashtags", [])}
+        if tags & self.hashtags:
+            return True
+        if self.places:
+            here = post_places(post)
+            return any(all(part in here for part in parts) for parts in self.places)
+        return False
+
+
 def matches(trip: Trip, post: dict) -> bool:
-    day = post["created_at"][:10]
-    if not trip.start.isoformat() <= day <= trip.end.isoformat():
-        return False
-    if trip.accounts and post["account"].lower() not in trip.accounts:
-        return False
-    if not trip.hashtags and not trip.places:
-        return True
-    tags = {e["tag"].casefold() for e in post["entities"]["hashtags"]}
-    if tags & {h.casefold() for h in trip.hashtags}:
-        return True
-    wanted = {fold(p) for p in trip.places}
-    return bool(post_places(post) & wanted)
+    """Whether ``post`` belongs to ``trip`` by the trip's rules."""
+    return Rules.of(trip).admit(post)
 
 
-def assign(trips: list[Trip], posts: list[dict]) -> dict[str, list[dict]]:
-    """Each trip's posts, in time order. Only posts within a trip's dates are looked at."""
+def assign(trips: list[Trip], posts: Iterable[dict]) -> dict[str, list[dict]]:
+    """Each trip's posts in time order. Posts are sorted once; each trip then reads only the
+    slice of days it covers, so a dozen trips over 100,000 posts cost one sort."""
     ordered = sorted(posts, key=lambda p: p["created_at"])
     days = [p["created_at"][:10] for p in ordered]
     result = {}
     for trip in trips:
-        lo = bisect.bisect_left(days, trip.start.isoformat())
-        hi = bisect.bisect_right(days, trip.end.isoformat())
-        result[trip.slug] = [p for p in ordered[lo:hi] if matches(trip, p)]
+        rules = Rules.of(trip)
+        lo = bisect.bisect_left(days, rules.first)
+        hi = bisect.bisect_right(days, rules.last)
+        result[trip.slug] = [p for p in ordered[lo:hi] if rules.admit(p)]
     return result
 
 
+# -- what a trip's page shows ------------------------------------------------------------------
+
+
+def point_of(place: dict) -> MapPoint | None:
+    """Where a post's place is: its own coordinates, else the gazetteer's for its name."""
+    name = " ".join((place.get("name") or "").split())
+    if not name:
+        return None
+    try:
+        lat, lon = float(place["lat"]), float(place["lon"])
+    except (KeyError, TypeError, ValueError):
+        lat = lon = math.nan
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        found = locate(f"{name}, {place.get('country') or ''}")
+        if not found:
+            return None
+        lat, lon = found
+    return MapPoint(name.split(",")[0].strip() or name, lat, lon)
+
+
 def summarize(trip: Trip, posts: list[dict]) -> TripSummary:
+    """Counts, first and last post, places in visit order and posts by day, for the page."""
+    posts = sorted(posts, key=lambda p: p["created_at"])
     places: list[MapPoint] = []
-    seen = set()
+    visited: list[set[str]] = []
     for post in posts:
-        place = post.get("place") or {}
-        name = (place.get("name") or "").strip()
-        if name and fold(name) not in seen and place.get("lat") is not None:
-            seen.add(fold(name))
-            places.append(MapPoint(name, float(place["lat"]), float(place["lon"])))
+        point = point_of(post.get("place") or {})
+        if point and fold(point.name) not in {fold(p.name) for p in places}:
+            visited.append(post_places(post))
+            places.append(point)
     for name in trip.places:  # places the staff named that no post was tagged with
+        parts = place_parts(name)
         found = locate(name)
-        if found and not any(fold(name) in fold(p.name) for p in places):
-            places.append(MapPoint(name, *found))
-    by_day: dict[date, list[dict]] = defaultdict(list)
+        if found and not any(all(part in here for part in parts) for here in visited):
+            visited.append(set(parts))
+            places.append(MapPoint(name.split(",")[0].strip(), *found))
+    by_day: dict[str, list[dict]] = defaultdict(list)
     for post in posts:
-        by_day[date.fromisoformat(post["created_at"][:10])].append(post)
-    media = [m for p in posts for m in p.get("media") or [] if m.get("type") == "photo"]
+        by_day[post["created_at"][:10]].append(post)
+    photos = [m for p in posts for m in p.get("media") or [] if m.get("type") == "photo"]
     return TripSummary(
         posts=len(posts),
-        photos=len(media),
+        photos=len(photos),
         replies=sum(1 for p in posts if p.get("reply_to")),
         first=posts[0] if posts else None,
         last=posts[-1] if posts else None,
         places=places,
-        days=sorted(by_day.items()),
-        cover=next((m for m in media if m.get("src")), None),
+        days=[(date.fromisoformat(day), day_posts) for day, day_posts in by_day.items()],
+        cover=next((m for m in photos if m.get("src")), None)
+        or next((m for m in photos if m.get("file")), None),
     )
+
+
+# -- suggestions -------------------------------------------------------------------------------
+
+
+def when(post: dict) -> datetime:
+    return datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
+
+
+def runs(posts: list[dict], gap: timedelta) -> list[list[dict]]:
+    """Posts (in time order) cut wherever more than ``gap`` passes without one."""
+    groups: list[list[dict]] = []
+    for post in posts:
+        if groups and when(post) - when(groups[-1][-1]) <= gap:
+            groups[-1].append(post)
+        else:
+            groups.append([post])
+    return groups
+
+
+def own(post: dict) -> bool:
+    """Not a reply to someone else: answering questions is not an event."""
+    reply = post.get("reply_to")
+    return not reply or (reply.get("user") or "").lower() == post["account"].lower()
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:60] or "trip"
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:50].strip("-") or "trip"
+
+
+def one_line(text: str) -> str:
+    """Untrusted text fit for a metadata line: no line breaks to start another key."""
+    return " ".join(text.split())
+
+
+def draft_from(run: list[dict], why: str, tag_uses: Counter, lead: str = "") -> TripDraft:
+    """A draft covering ``run``: its places in visit order and the hashtags mostly used there."""
+    places: list[str] = []
+    for post in run:
+        name = one_line(((post.get("place") or {}).get("name") or "").split(",")[0])
+        if name and name not in places:
+            places.append(name)
+    tags = Counter(e["tag"] for p in run for e in (p.get("entities") or {}).get("hashtags", []))
+    folded: Counter[str] = Counter()
+    for tag, n in tags.items():
+        folded[tag.casefold()] += n
+    hashtags: list[str] = []
+    for tag, _ in tags.most_common():
+        key = tag.casefold()
+        mostly_here = folded[key] >= 2 and 2 * folded[key] >= tag_uses[key]
+        if mostly_here and key not in {h.casefold() for h in hashtags}:
+            hashtags.append(one_line(tag).replace(",", ""))
+    start, end = when(run[0]).date(), when(run[-1]).date()
+    name = lead or ", ".join(places[:3]) or ", ".join(f"#{t}" for t in hashtags[:2]) or "Event"
+    span = f"on {start}" if start == end else f"from {start} to {end}"
+    return TripDraft(
+        slug=f"{start:%Y-%m}-{slugify(name)}",
+        title=f"{name}, {start.day} {start:%B %Y}" if start == end else f"{name}, {start:%B %Y}",
+        start=start,
+        end=end,
+        accounts=sorted({p["account"].lower() for p in run}),
+        hashtags=hashtags[:6],
+        places=places,
+        evidence=[f"{len(run)} {why}, {span}"],
+        post_ids=[p["id"] for p in run],
+    )
+
+
+def overlaps(a: TripDraft | Trip, b: TripDraft | Trip) -> bool:
+    same_people = not a.accounts or not b.accounts or bool(set(a.accounts) & set(b.accounts))
+    return same_people and a.start <= b.end and b.start <= a.end
+
+
+def away_runs(posts: list[dict], home: list[tuple[str, ...]], gap: timedelta) -> list[list[dict]]:
+    """Runs of posts tagged with places that are not home, per account."""
+    by_account: dict[str, list[dict]] = defaultdict(list)
+    for post in posts:
+        here = post_places(post)
+        if here and not any(all(part in here for part in parts) for parts in home):
+            by_account[post["account"].lower()].append(post)
+    return [run for account in sorted(by_account) for run in runs(by_account[account], gap)]
+
+
+def tag_clusters(posts: list[dict], gap: timedelta, window: timedelta) -> list[list[dict]]:
+    """Hashtags that come in a burst: several uses close together, all within ``window``.
+
+    A tag in use all year round (a support tag, a theme) never fits the window, so only
+    events and places stand out. Clusters on overlapping days merge into one event.
+    """
+    uses: dict[str, list[dict]] = defaultdict(list)
+    for post in posts:
+        for tag in {e["tag"].casefold() for e in (post.get("entities") or {}).get("hashtags", [])}:
+            uses[tag].append(post)
+    clusters = []
+    for tagged in uses.values():
+        for run in runs(tagged, gap):
+            if len(run) >= 5 and when(run[-1]) - when(run[0]) <= window:
+                clusters.append(run)
+    clusters.sort(key=lambda run: (run[0]["created_at"], run[-1]["created_at"]))
+    merged: list[list[dict]] = []
+    for run in clusters:
+        if merged and run[0]["created_at"][:10] <= merged[-1][-1]["created_at"][:10]:
+            both = {p["id"]: p for p in merged[-1] + run}
+            merged[-1] = sorted(both.values(), key=lambda p: p["created_at"])
+        else:
+            merged.append(run)
+    return merged
+
+
+def busy_days(
+    posts: list[dict], factor: float = 3.0, least: int = 5
+) -> list[tuple[list[dict], float]]:
+    """Days when an account posted well above its usual rate (the median of its posting days),
+    consecutive busy days taken together, each with that usual rate."""
+    by_account: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for post in posts:
+        if own(post):
+            by_account[post["account"].lower()][post["created_at"][:10]].append(post)
+    found = []
+    for account in sorted(by_account):
+        days = by_account[account]
+        usual = statistics.median(len(v) for v in days.values())
+        busy = [day for day in sorted(days) if len(days[day]) >= max(least, factor * usual)]
+        group: list[str] = []
+        for day in busy:
+            if group and date.fromisoformat(day) - date.fromisoformat(group[-1]) > timedelta(1):
+                found.append(([p for d in group for p in days[d]], usual))
+                group = []
+            group.append(day)
+        if group:
+            found.append(([p for d in group for p in days[d]], usual))
+    return found
 
 
 def suggest(
-    posts: list[dict], *, home_places: list[str], existing: list[Trip], gap_days: int = 4
+    posts: Iterable[dict],
+    *,
+    home_places: list[str],
+    existing: list[Trip],
+    gap_days: int = 4,
 ) -> list[TripDraft]:
-    """Likely trips: runs of posts tagged with places away from home, and hashtag bursts.
+    """Likely trips and events that no trip covers yet, most convincing evidence first.
 
-    A run ends when no away post follows within ``gap_days``. Runs that overlap a trip staff
-    already wrote are left out.
+    Three kinds of evidence, in this order of trust: runs of posts tagged with places away from
+    home (a run ends when ``gap_days`` pass without one), hashtags that come in a burst within
+    two weeks, and days of posting far above the account's usual rate. A suggestion that
+    overlaps a trip already written (a draft included) or a stronger suggestion is dropped.
     """
-    home = {fold(h) for h in home_places}
     ordered = sorted(posts, key=lambda p: p["created_at"])
-    runs: list[list[dict]] = []
-    for post in ordered:
-        names = post_places(post)
-        if not names or names & home:
-            continue
-        when = datetime.fromisoformat(post["created_at"][:19])
-        if runs and when - datetime.fromisoformat(runs[-1][-1]["created_at"][:19]) <= timedelta(
-            days=gap_days
-        ):
-            runs[-1].append(post)
-        else:
-            runs.append([post])
-    drafts = [
-        draft_from(run, "posts tagged with places away from home") for run in runs if len(run) >= 3
-    ]
-    drafts += hashtag_bursts(ordered, drafts)
-    taken = [(t.start, t.end) for t in existing]
-    return [d for d in drafts if not any(d.start <= e and s <= d.end for s, e in taken)]
-
-
-def hashtag_bursts(posts: list[dict], found: list[TripDraft]) -> list[TripDraft]:
-    """Event hashtags: one tag used at least 5 times within a week and rarely otherwise."""
-    uses: dict[str, list[dict]] = defaultdict(list)
-    for post in posts:
-        for e in post["entities"]["hashtags"]:
-            uses[e["tag"].casefold()].append(post)
-    drafts = []
-    for tag, tagged in uses.items():
-        first = datetime.fromisoformat(tagged[0]["created_at"][:19])
-        last = datetime.fromisoformat(tagged[-1]["created_at"][:19])
-        if len(tagged) >= 5 and last - first <= timedelta(days=7):
-            draft = draft_from(tagged, f"posts tagged #{tag} within a week")
-            if not any(d.start <= draft.end and draft.start <= d.end for d in found):
-                drafts.append(draft)
-    return drafts
-
-
-def draft_from(run: list[dict], why: str) -> TripDraft:
-    places = []
-    for post in run:
-        name = ((post.get("place") or {}).get("name") or "").split(",")[0].strip()
-        if name and name not in places:
-            places.append(name)
-    tags = Counter(e["tag"] for p in run for e in p["entities"]["hashtags"])
-    start, end = run[0]["created_at"][:10], run[-1]["created_at"][:10]
-    title = ", ".join(places[:3]) or ", ".join(f"#{t}" for t, _ in tags.most_common(2))
-    return TripDraft(
-        slug=f"{start[:7]}-{slugify(title)}",
-        title=f"{title}, {datetime.fromisoformat(start):%B %Y}",
-        start=date.fromisoformat(start),
-        end=date.fromisoformat(end),
-        accounts=sorted({p["account"] for p in run}),
-        hashtags=[t for t, n in tags.most_common(5) if n >= 2],
-        places=places,
-        evidence=f"{len(run)} {why}, {start} to {end}",
+    gap = timedelta(days=gap_days)
+    home = [parts for parts in map(place_parts, home_places) if parts]
+    tag_uses = Counter(
+        tag
+        for p in ordered
+        for tag in {e["tag"].casefold() for e in (p.get("entities") or {}).get("hashtags", [])}
     )
+    candidates = [
+        draft_from(run, "posts tagged with places away from home", tag_uses)
+        for run in away_runs(ordered, home, gap)
+        if len(run) >= 3
+    ]
+    for run in tag_clusters(ordered, gap, timedelta(days=14)):
+        tags = Counter(e["tag"] for p in run for e in (p.get("entities") or {}).get("hashtags", []))
+        lead = ", ".join(f"#{t}" for t, _ in tags.most_common(2))
+        candidates.append(draft_from(run, f"posts tagged {lead} close together", tag_uses, lead))
+    for run, usual in busy_days(ordered):
+        why = f"posts on days far busier than usual ({usual:g} a day on days with posts)"
+        lead = "Busy day" if run[0]["created_at"][:10] == run[-1]["created_at"][:10] else ""
+        candidates.append(draft_from(run, why, tag_uses, lead or "Busy days"))
+    kept: list[TripDraft] = []
+    for draft in candidates:
+        if not any(overlaps(draft, other) for other in [*existing, *kept]):
+            kept.append(draft)
+    return sorted(kept, key=lambda d: (d.start, d.slug))
 
 
 def draft_text(draft: TripDraft) -> str:
+    evidence = "; ".join(draft.evidence).replace("--", "-")
+    sample = ", ".join(draft.post_ids[:5]) + (", ..." if len(draft.post_ids) > 5 else "")
     return (
-        f"Title: {draft.title}\nStart: {draft.start}\nEnd: {draft.end}\n"
+        f"Title: {one_line(draft.title)}\nStart: {draft.start}\nEnd: {draft.end}\n"
         f"Accounts: {', '.join(draft.accounts)}\nHashtags: {', '.join(draft.hashtags)}\n"
-        f"Places: {', '.join(draft.places)}\nSummary: \nStatus: draft\n\n"
-        f"<!-- Suggested by `invoke trips --suggest`: {draft.evidence}. Write the story of the trip"
-        f" here, check the rules above, then remove the Status line to publish it. -->\n"
+        f"Places: {', '.join(draft.places)}\nSummary:\nStatus: draft\n\n"
+        f"<!-- Suggested by `invoke trips --suggest`: {evidence} (posts {sample}).\n"
+        "Check the dates and rules above, write the story of the trip here, then delete the\n"
+        "Status line to publish it. -->\n"
     )
 
 
-def write_drafts(drafts: list[TripDraft], folder: Path) -> tuple[list[Path], list[Path]]:
-    """Write drafts as new files; a file that exists (a person may have written it) is kept.
+def write_drafts(drafts: list[TripDraft], folder: Path) -> list[Path]:
+    """Write each draft as a new file and return the paths, in the order of ``drafts``.
 
-    Returns the files written and the ones skipped because they were there.
+    A file that exists is never replaced (a person may have written it): the draft goes to
+    ``<slug>-2.md`` and so on instead, so callers can tell by the name that it moved.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    written, skipped = [], []
+    written = []
     for draft in drafts:
-        path = folder / f"{draft.slug}.md"
-        try:
-            with path.open("x", encoding="utf-8") as f:  # "x": never replace a file
-                f.write(draft_text(draft))
+        if not SLUG.match(draft.slug):
+            raise CommuniqueError(f"draft slug {draft.slug!r}: not a safe file name")
+        for n in range(1, 100):
+            path = folder / (f"{draft.slug}.md" if n == 1 else f"{draft.slug}-{n}.md")
+            try:
+                with path.open("x", encoding="utf-8") as f:  # "x": fail rather than replace
+                    f.write(draft_text(draft))
+            except FileExistsError:
+                continue
             written.append(path)
-        except FileExistsError:
-            skipped.append(path)
-    return written, skipped
+            break
+        else:
+            raise CommuniqueError(f"{folder}: too many files named {draft.slug}-N.md")
+    return written
