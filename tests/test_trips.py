@@ -323,6 +323,14 @@ def test_a_place_without_coordinates_is_found_in_the_gazetteer_or_left_off_the_m
     assert names == ["Akureyri", "Reykjavik", "Yerevan"]
 
 
+def test_the_cover_is_the_first_photo_that_can_be_shown(trip):
+    unpublished = {"type": "photo", "file": "a.jpg", "src": None}
+    published = {"type": "photo", "file": "b.jpg", "src": "/envoy/media/b.jpg"}
+    posts = [post(1, "2008-11-03", media=[unpublished]), post(2, "2008-11-04", media=[published])]
+    assert summarize(trip, posts).cover == published
+    assert summarize(trip, posts[:1]).cover is None
+
+
 def test_an_empty_trip_summarizes_to_zeroes(trip):
     s = summarize(trip, [])
     assert (s.posts, s.photos, s.replies, s.first, s.last, s.days, s.cover) == (
@@ -365,7 +373,8 @@ def generated_year() -> list[dict]:
         add(at(trip + timedelta(days=6 + n), 12), place=ZAGREB, entities=tagged("Croatia"))
     summit = date(2009, 6, 10)
     for n in range(6):
-        add(at(summit + timedelta(days=n // 2), 13 + n % 2), entities=tagged("OceanSummit"))
+        tags = ("OceanSummit", "Climate") if n % 2 else ("oceansummit",)
+        add(at(summit + timedelta(days=n // 2), 13 + n % 2), entities=tagged(*tags))
     live = date(2009, 9, 15)
     for n in range(10):
         add(at(live, 10 + n))
@@ -381,14 +390,20 @@ def test_suggestions_find_trips_events_and_bursts_but_not_home_or_support():
     found = [(d.start.isoformat(), d.end.isoformat(), d.places, d.hashtags) for d in drafts]
     assert found == [
         ("2009-03-02", "2009-03-10", ["Reykjavík", "Zagreb"], ["Iceland", "Croatia"]),
-        ("2009-06-10", "2009-06-12", [], ["OceanSummit"]),
+        ("2009-06-10", "2009-06-12", [], ["oceansummit"]),
         ("2009-09-15", "2009-09-15", [], []),
     ]
     trip, summit, live = drafts
     assert trip.slug == "2009-03-reykjavik-zagreb" and trip.title == "Reykjavík, Zagreb, March 2009"
-    assert summit.title == "#OceanSummit, June 2009" and live.title.startswith("Busy day, 15 Sep")
+    assert summit.title == "#oceansummit, June 2009" and live.title.startswith("Busy day, 15 Sep")
     assert all(d.accounts == ["envoy"] and d.evidence and d.post_ids for d in drafts)
     assert "7 posts tagged with places away from home" in trip.evidence[0]
+
+
+def test_a_long_stay_away_is_a_posting_not_a_trip():
+    posts = [post(n, str(date(2010, 1, 1) + timedelta(days=n)), place=ZAGREB) for n in range(90)]
+    assert suggest(posts, home_places=["Washington"], existing=[]) == []
+    assert len(suggest(posts[:30], home_places=["Washington"], existing=[])) == 1
 
 
 def test_suggestions_leave_out_what_a_trip_already_covers(trip):

@@ -140,7 +140,7 @@ def frame(points: list[MapPoint]) -> Frame:
     mid_lat = (north + south) / 2
     kx = math.cos(math.radians(min(abs(mid_lat), 70.0)))
     # Work in "map units" (latitude degrees, longitude degrees times kx) so padding is even.
-    width = max((east - west) * kx * (1 + 2 * PAD), MIN_SPAN)
+    width = max((east - west) * kx * (1 + 2 * PAD), MIN_SPAN * 4 / 3)  # landscape at least
     height = max((north - south) * (1 + 2 * PAD), MIN_SPAN)
     height = min(max(height, width * ASPECT[0]), 180.0)
     width = max(width, height / ASPECT[1])

@@ -32,6 +32,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KEYS = ("title", "start", "end", "accounts", "hashtags", "places", "summary", "status")
 REQUIRED = ("title", "start", "end")
 STATUSES = ("draft", "published")
+# Longer than this away from home is a posting abroad (or HOME_PLACES is wrong), not a trip.
+LONGEST_TRIP = timedelta(days=60)
 
 
 @dataclass
@@ -274,8 +276,9 @@ def summarize(trip: Trip, posts: list[dict]) -> TripSummary:
         last=posts[-1] if posts else None,
         places=places,
         days=[(date.fromisoformat(day), day_posts) for day, day_posts in by_day.items()],
-        cover=next((m for m in photos if m.get("src")), None)
-        or next((m for m in photos if m.get("file")), None),
+        # The site sets "src" on media it published (None when it could not); in the store
+        # alone, a downloaded "file" is what can be shown.
+        cover=next((m for m in photos if m.get("src") or ("src" not in m and m.get("file"))), None),
     )
 
 
@@ -360,29 +363,38 @@ def away_runs(posts: list[dict], home: list[tuple[str, ...]], gap: timedelta) ->
     return [run for account in sorted(by_account) for run in runs(by_account[account], gap)]
 
 
-def tag_clusters(posts: list[dict], gap: timedelta, window: timedelta) -> list[list[dict]]:
-    """Hashtags that come in a burst: several uses close together, all within ``window``.
-
-    A tag in use all year round (a support tag, a theme) never fits the window, so only
-    events and places stand out. Clusters on overlapping days merge into one event.
+def tag_clusters(
+    posts: list[dict], gap: timedelta, window: timedelta
+) -> list[tuple[list[dict], list[str]]]:
+    """Hashtags that come in a burst (five uses or more, all within ``window``), each with the
+    tags that burst. A tag in use all year round (a support tag, a theme) never fits the window,
+    so only events and places stand out. Bursts on overlapping days merge into one event.
     """
     uses: dict[str, list[dict]] = defaultdict(list)
+    spelling: dict[str, str] = {}
     for post in posts:
-        for tag in {e["tag"].casefold() for e in (post.get("entities") or {}).get("hashtags", [])}:
-            uses[tag].append(post)
-    clusters = []
-    for tagged in uses.values():
-        for run in runs(tagged, gap):
-            if len(run) >= 5 and when(run[-1]) - when(run[0]) <= window:
-                clusters.append(run)
-    clusters.sort(key=lambda run: (run[0]["created_at"], run[-1]["created_at"]))
-    merged: list[list[dict]] = []
-    for run in clusters:
-        if merged and run[0]["created_at"][:10] <= merged[-1][-1]["created_at"][:10]:
-            both = {p["id"]: p for p in merged[-1] + run}
-            merged[-1] = sorted(both.values(), key=lambda p: p["created_at"])
+        for e in (post.get("entities") or {}).get("hashtags", []):
+            key = e["tag"].casefold()
+            spelling.setdefault(key, e["tag"])
+            if not uses[key] or uses[key][-1] is not post:
+                uses[key].append(post)
+    clusters = [
+        (run, [spelling[key]])
+        for key, tagged in uses.items()
+        for run in runs(tagged, gap)
+        if len(run) >= 5 and when(run[-1]) - when(run[0]) <= window
+    ]
+    clusters.sort(key=lambda c: (c[0][0]["created_at"], c[0][-1]["created_at"], c[1]))
+    merged: list[tuple[list[dict], list[str]]] = []
+    for run, tags in clusters:
+        if merged and run[0]["created_at"][:10] <= merged[-1][0][-1]["created_at"][:10]:
+            both = {p["id"]: p for p in merged[-1][0] + run}
+            merged[-1] = (
+                sorted(both.values(), key=lambda p: p["created_at"]),
+                merged[-1][1] + tags,
+            )
         else:
-            merged.append(run)
+            merged.append((run, tags))
     return merged
 
 
@@ -418,12 +430,13 @@ def suggest(
     existing: list[Trip],
     gap_days: int = 4,
 ) -> list[TripDraft]:
-    """Likely trips and events that no trip covers yet, most convincing evidence first.
+    """Likely trips and events that no trip covers yet, in date order.
 
     Three kinds of evidence, in this order of trust: runs of posts tagged with places away from
-    home (a run ends when ``gap_days`` pass without one), hashtags that come in a burst within
-    two weeks, and days of posting far above the account's usual rate. A suggestion that
-    overlaps a trip already written (a draft included) or a stronger suggestion is dropped.
+    home (a run ends when ``gap_days`` pass without one; a run longer than LONGEST_TRIP is not
+    a trip), hashtags that come in a burst within two weeks, and days of posting far above the
+    account's usual rate. A suggestion that overlaps a trip already written (drafts included)
+    or a more trusted suggestion is dropped.
     """
     ordered = sorted(posts, key=lambda p: p["created_at"])
     gap = timedelta(days=gap_days)
@@ -436,11 +449,10 @@ def suggest(
     candidates = [
         draft_from(run, "posts tagged with places away from home", tag_uses)
         for run in away_runs(ordered, home, gap)
-        if len(run) >= 3
+        if len(run) >= 3 and when(run[-1]) - when(run[0]) <= LONGEST_TRIP
     ]
-    for run in tag_clusters(ordered, gap, timedelta(days=14)):
-        tags = Counter(e["tag"] for p in run for e in (p.get("entities") or {}).get("hashtags", []))
-        lead = ", ".join(f"#{t}" for t, _ in tags.most_common(2))
+    for run, tags in tag_clusters(ordered, gap, timedelta(days=14)):
+        lead = ", ".join(f"#{t}" for t in tags[:2])
         candidates.append(draft_from(run, f"posts tagged {lead} close together", tag_uses, lead))
     for run, usual in busy_days(ordered):
         why = f"posts on days far busier than usual ({usual:g} a day on days with posts)"
