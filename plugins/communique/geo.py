@@ -241,8 +241,7 @@ def label_spot(
         ):
             taken.append(box)
             return tx, ty, anchor
-    tx, ty, anchor = options[0] if x + 9 + width <= WIDTH else options[2]
-    return tx, ty, anchor
+    return options[0] if x + 9 + width <= WIDTH else options[2]  # crowded: overlap, stay inside
 
 
 def svg_map(points: list[MapPoint], *, title: str) -> Markup:
