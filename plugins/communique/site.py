@@ -11,6 +11,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,31 +50,41 @@ class BuildSummary:
 
 
 class Writer:
-    """Writes files under ``output``, skipping those whose bytes it wrote last time.
+    """Writes files under ``output``, skipping those whose bytes or inputs did not change.
 
-    The hashes of what it wrote are kept in the cache folder, not in the published site; a file
-    it wrote last time and not this time (a page of a list that got shorter) is removed.
+    For each file it keeps, in the cache folder (not in the published site), the hash of the
+    bytes it wrote and a key of the inputs they came from: a page whose key is unchanged is not
+    even rendered. A file it wrote last time and not this time (a list grown shorter) is removed.
     """
 
     def __init__(self, output: Path, cache_file: Path):
         self.output = output
         self.cache_file = cache_file
         try:
-            self.previous: dict[str, str] = json.loads(cache_file.read_text())
+            self.previous: dict[str, list] = json.loads(cache_file.read_text())
         except (OSError, ValueError):
             self.previous = {}
-        self.current: dict[str, str] = {}
+        self.current: dict[str, list] = {}
         self.written = self.unchanged = 0
 
-    def write(self, rel: str, content: str | bytes) -> None:
+    def fresh(self, rel: str, key: str) -> bool:
+        """True (and the file kept) when ``rel`` was written last time from the same inputs."""
+        before = self.previous.get(rel)
+        if before and before[1] == key and (self.output / rel).exists():
+            self.current[rel] = before
+            self.unchanged += 1
+            return True
+        return False
+
+    def write(self, rel: str, content: str | bytes, key: str | None = None) -> None:
         parts = PurePosixPath(rel).parts
         if rel.startswith("/") or ".." in parts or "" in parts:
             raise CommuniqueError(f"refusing to write outside the output folder: {rel!r}")
         data = content.encode() if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        self.current[rel] = digest
+        self.current[rel] = [digest, key]
         path = self.output / rel
-        if self.previous.get(rel) == digest and path.exists():
+        if (self.previous.get(rel) or [None])[0] == digest and path.exists():
             self.unchanged += 1
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +103,17 @@ class Writer:
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
         self.cache_file.write_text(json.dumps(self.current, sort_keys=True))
         return removed
+
+
+@dataclass
+class Lazy:
+    """A page's context value computed only if the page is rendered at all."""
+
+    make: Callable[[], object]
+
+
+def digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def make_env(theme: Path, site: dict) -> Environment:
@@ -126,12 +148,12 @@ _FORKED: SiteBuilder | None = None
 PARALLEL_MIN = 2000
 
 
-def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, str], int, int, int]:
+def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, list], int, int, int]:
     builder = _FORKED
     assert builder is not None
     builder.writer.current, builder.writer.written, builder.writer.unchanged = {}, 0, 0
     pages = builder.summary.pages
-    result = getattr(builder, method)(builder.archive.posts[start:stop])
+    result = getattr(builder, method)(builder.work[start:stop])
     w = builder.writer
     return result, w.current, w.written, w.unchanged, builder.summary.pages - pages
 
@@ -147,7 +169,8 @@ class SiteBuilder:
         self.site = site_globals(settings, self.now)
         self.base = self.site["base"]
         self.store_root = Path(settings["BASE"]) / settings["ARCHIVE_PATH"]
-        self.env = make_env(Path(settings["BASE"]) / settings.get("THEME", "theme"), self.site)
+        self.theme = Path(settings["BASE"]) / settings.get("THEME", "theme")
+        self.env = make_env(self.theme, self.site)
         self.per_page = int(settings.get("POSTS_PER_PAGE", 50))
         self.signatures = settings.get("SIGNATURES") or {}
         self.cache = Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache")
@@ -158,8 +181,25 @@ class SiteBuilder:
         self.feed_size = int(settings.get("FEED_MAX_ITEMS") or 50)
         self.summary = BuildSummary(posts=len(archive.posts))
         self.cards: dict[str, Markup] = {}
+        self.keys: dict[str, str] = {}  # post id -> key of everything its card and page show
+        self.work: list[dict] = []  # what the forked workers share out
         self.trips_of: dict[str, list] = {}
         self.templates = {}
+        self.stamp = digest(
+            sorted((p.name, p.read_bytes()) for p in (self.theme / "templates").glob("*.html")),
+            {
+                k: settings.get(k)
+                for k in (
+                    "SITEURL",
+                    "SITENAME",
+                    "SIGNATURES",
+                    "AUDIENCES",
+                    "POSTS_PER_PAGE",
+                    "FEED_MAX_ITEMS",
+                )
+            },
+            self.base,
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -168,12 +208,46 @@ class SiteBuilder:
             self.templates[name] = self.env.get_template(name)
         return self.templates[name]
 
-    def page(self, rel_dir: str, template: str, **context) -> None:
-        """Write ``<rel_dir>/index.html`` from a template."""
+    def page(self, rel_dir: str, template: str, key: str | None = None, **context) -> None:
+        """Write ``<rel_dir>/index.html`` from a template, unless its inputs' key is unchanged."""
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
-        context.setdefault("feeds", [])
-        self.writer.write(rel, self.template(template).render(**context))
         self.summary.pages += 1
+        if key is not None:
+            key = digest(self.stamp, template, key)
+            if self.writer.fresh(rel, key):
+                return
+        context.setdefault("feeds", [])
+        context = {k: v.make() if isinstance(v, Lazy) else v for k, v in context.items()}
+        self.writer.write(rel, self.template(template).render(**context), key)
+
+    def card(self, post: dict) -> Markup:
+        """A post as every list shows it, rendered once and only when some page needs it."""
+        if post["id"] not in self.cards:
+            html = post_html(post, self.base)
+            rendered = self.template("_card.html").render(
+                post=post, html=html, archive=self.archive
+            )
+            self.cards[post["id"]] = Markup(rendered)
+        return self.cards[post["id"]]
+
+    def post_key(self, post: dict) -> str:
+        reply = (post.get("reply_to") or {}).get("id")
+        quote = (post.get("quote_of") or {}).get("id")
+        cid = post.get("conversation_id")
+        return digest(
+            post["provenance"]["sha256"],
+            post.get("deleted_at"),
+            post.get("deleted_how"),
+            post.get("syndicated_from"),
+            [m.get("src") for m in post.get("media") or []],
+            post.get("edit_ids"),
+            self.archive.latest.get(post["id"]),
+            reply in self.archive.by_id,
+            quote in self.archive.by_id,
+            [(t.slug, t.title) for t in self.trips_of.get(post["id"], [])],
+            cid if len(self.archive.threads.get(cid) or ()) > 1 else None,
+            post.get("signed_by"),
+        )
 
     def url(self, rel_dir: str) -> str:
         return f"{self.base}/{quote(rel_dir)}/" if rel_dir else f"{self.base}/"
@@ -202,8 +276,13 @@ class SiteBuilder:
                 "newer": self.url(where(n + 1)) if n < count else None,
                 "older": self.url(where(n - 1)) if n > 1 else None,
             }
-            cards = [self.cards[p["id"]] for p in reversed(chunk)]
-            self.page(where(n), template, cards=cards, pager=nav, total=len(posts), **context)
+            key = digest(
+                [self.keys[p["id"]] for p in chunk], nav, len(posts), sorted(context.items())
+            )
+            cards = (self.card(p) for p in reversed(chunk))  # rendered only if the page is
+            self.page(
+                where(n), template, key=key, cards=cards, pager=nav, total=len(posts), **context
+            )
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -223,9 +302,9 @@ class SiteBuilder:
                     item["width"], item["height"] = w or item.get("width"), h or item.get("height")
                     self.summary.media += 1
 
-    def parallel(self, method: str) -> list:
-        """Run ``method`` over slices of the posts on every core; merge what the workers wrote."""
-        posts = self.archive.posts
+    def parallel(self, method: str, posts: list[dict]) -> list:
+        """Run ``method`` over slices of ``posts`` on every core; merge what the workers wrote."""
+        self.work = posts
         workers = min(os.cpu_count() or 1, 8)
         if (
             workers < 2
@@ -252,30 +331,33 @@ class SiteBuilder:
             results.append(result)
         return results
 
-    def prepare(self) -> None:
+    def prepare(self) -> list[dict]:
+        """Derived fields and keys of every post; returns the posts whose page must be rendered."""
+        stale = []
         for post in self.archive.posts:
             post["url"] = self.post_url(post)
             post["signed_by"] = signature(post["text"], self.signatures)
             post["title"] = excerpt(post["text"]) or f"Post {post['id']}"
+            key = self.keys[post["id"]] = self.post_key(post)
+            rel = f"{post['account']}/status/{post['id']}/index.html"
+            if not self.writer.fresh(rel, digest(self.stamp, "post.html", key)):
+                stale.append(post)
+            else:
+                self.summary.pages += 1
+        return stale
 
-    def render_cards(self, posts: list[dict]) -> dict[str, str]:
-        card = self.template("_card.html")
-        cards = {}
-        for post in posts:
-            html = post_html(post, self.base)
-            cards[post["id"]] = card.render(post=post, html=html, archive=self.archive)
-        return cards
-
-    def post_pages(self, posts: list[dict]) -> None:
+    def post_pages(self, posts: list[dict]) -> dict[str, str]:
+        """Each post's page; returns the cards rendered on the way, for the lists to reuse."""
         threads = self.archive.threads
         for post in posts:
             cid = post.get("conversation_id")
             self.page(
                 f"{post['account']}/status/{post['id']}",
                 "post.html",
+                key=self.keys[post["id"]],
                 post=post,
                 title=post["title"],
-                card=self.cards[post["id"]],
+                card=self.card(post),
                 account=self.archive.accounts.get(post["account"], {}),
                 versions=self.archive.versions(post),
                 latest=self.archive.latest.get(post["id"], post["id"]),
@@ -284,6 +366,7 @@ class SiteBuilder:
                 parent=self.archive.by_id.get((post.get("reply_to") or {}).get("id")),
                 quoted=self.archive.by_id.get((post.get("quote_of") or {}).get("id")),
             )
+        return {p["id"]: str(self.card(p)) for p in posts}
 
     # -- lists -------------------------------------------------------------------------------
 
@@ -344,15 +427,16 @@ class SiteBuilder:
         for cid, posts in self.archive.threads.items():
             if len(posts) < 2:
                 continue
-            first = posts[0]
+            support = cid in self.archive.support
             self.page(
                 f"threads/{cid}",
                 "thread.html",
-                title=f"Conversation: {first['title']}",
-                cards=[self.cards[p["id"]] for p in posts],
-                depth={p["id"]: self.depth(p, posts) for p in posts},
+                key=digest([self.keys[p["id"]] for p in posts], support),
+                title=f"Conversation: {posts[0]['title']}",
+                cards=Lazy(lambda posts=posts: [self.card(p) for p in posts]),
+                depth=Lazy(lambda posts=posts: {p["id"]: self.depth(p, posts) for p in posts}),
                 posts=posts,
-                support=cid in self.archive.support,
+                support=support,
             )
 
     @staticmethod
@@ -402,10 +486,7 @@ class SiteBuilder:
                 title=trip.title,
                 trip=trip,
                 summary=summary,
-                days=[
-                    (day, [self.cards[p["id"]] for p in day_posts])
-                    for day, day_posts in summary.days
-                ],
+                days=[(day, [self.card(p) for p in day_posts]) for day, day_posts in summary.days],
                 map=geo.svg_map(summary.places, title=f"Places visited: {trip.title}")
                 if summary.places
                 else None,
@@ -425,7 +506,7 @@ class SiteBuilder:
             "",
             "home.html",
             title=self.site["name"],
-            cards=[self.cards[p["id"]] for p in latest],
+            cards=[self.card(p) for p in latest],
             accounts=accounts,
             tags=len(self.archive.tags),
             threads=len(self.archive.threads),
@@ -486,6 +567,11 @@ class SiteBuilder:
         # Posts the bridge made from a feed are not news: feeding them back would loop.
         fresh = [p for p in posts if not p.get("syndicated_from")]
         latest = self.archive.timeline(fresh)[: self.feed_size]
+        key = digest(self.stamp, title, [self.keys[p["id"]] for p in latest])
+        rels = [f"{rel_dir}/{kind}" if rel_dir else kind for kind in ("atom.xml", "rss.xml")]
+        self.summary.feeds += 2
+        if all(self.writer.fresh(rel, key) for rel in rels):
+            return
         items = [self.feed_item(p, siteurl) for p in latest]
         updated = latest[0]["created_at"] if latest else self.site["built"]
         for kind, render in (("atom.xml", feeds.atom), ("rss.xml", feeds.rss)):
@@ -493,8 +579,7 @@ class SiteBuilder:
                 id=page, title=f"{title} · {self.site['name']}", link=page,
                 feed_url=f"{page}{kind}", updated=updated, items=items,
             )  # fmt: skip
-            self.writer.write(f"{rel_dir}/{kind}" if rel_dir else kind, render(feed))
-            self.summary.feeds += 1
+            self.writer.write(f"{rel_dir}/{kind}" if rel_dir else kind, render(feed), key)
 
     def feed_item(self, post: dict, siteurl: str) -> feeds.FeedItem:
         if post["id"] not in self.feed_items:
@@ -527,10 +612,9 @@ class SiteBuilder:
     def build(self) -> BuildSummary:
         self.publish_media()
         self.load_trips()
-        self.prepare()
-        for cards in self.parallel("render_cards"):
+        stale = self.prepare()
+        for cards in self.parallel("post_pages", stale):
             self.cards.update((k, Markup(v)) for k, v in cards.items())
-        self.parallel("post_pages")
         self.account_pages()
         self.month_pages()
         self.tag_pages()

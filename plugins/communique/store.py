@@ -39,6 +39,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 # Fields that a later copy of the same post must not take away: what we learned about a post
 # (its deletion, the media we managed to download) outlives the payload that came with it.
 STICKY = ("deleted_at", "deleted_how")
@@ -146,9 +148,9 @@ class Store:
                 if not line.strip():
                     continue
                 try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise StoreError(f"{path}:{n}: not a JSON record ({e.msg})") from None
+                    records.append(orjson.loads(line))
+                except orjson.JSONDecodeError as e:
+                    raise StoreError(f"{path}:{n}: not a JSON record ({e})") from None
         return records
 
     def posts(self, account: str | None = None) -> Iterator[dict]:
