@@ -106,7 +106,7 @@ def test_every_post_has_its_page_at_a_twitter_shaped_url(site):
 def test_timeline_is_paginated_newest_first(site):
     first = page(site, "envoy")
     # 13 posts shown (an edit shows once), 3 a page: the newest page is the fifth
-    assert "Page 5 of 5" in first and 'rel="next" href="/envoy/page/4/"' in first
+    assert "Page 5, the newest" in first and 'rel="next" href="/envoy/page/4/"' in first
     ids = re.findall(r'id="p(\d+)"', first)
     assert ids == sorted(ids, key=int, reverse=True)
     oldest = page(site, "envoy/page/1")

@@ -255,13 +255,17 @@ class SiteBuilder:
     def post_url(self, post: dict) -> str:
         return f"{self.base}/{post['account']}/status/{post['id']}/"
 
-    def paginate(self, rel_dir: str, posts: list[dict], template: str, **context) -> None:
+    def paginate(
+        self, rel_dir: str, posts: list[dict], template: str, landing: dict | None = None, **context
+    ) -> None:
         """A list in pages of POSTS_PER_PAGE, newest first, numbered from the oldest.
 
         ``rel_dir/`` shows the newest page; ``rel_dir/page/1/`` holds the oldest posts. Pages are
         anchored at the start of the record, so new posts change only the newest page: every
         other page keeps its URL and its bytes (permanent links, and cheap incremental builds).
+        ``landing`` is context only the newest page shows.
         """
+        landing = landing or {}
         oldest_first = posts[::-1]
         count = max(1, -(-len(oldest_first) // self.per_page))
 
@@ -270,19 +274,18 @@ class SiteBuilder:
 
         for n in range(1, count + 1):
             chunk = oldest_first[(n - 1) * self.per_page : n * self.per_page]
-            nav = {
+            nav = {  # no page count: a new page would change every page
                 "number": n,
-                "count": count,
                 "newer": self.url(where(n + 1)) if n < count else None,
                 "older": self.url(where(n - 1)) if n > 1 else None,
             }
-            key = digest(
-                [self.keys[p["id"]] for p in chunk], nav, len(posts), sorted(context.items())
-            )
+            total = len(posts) if n == count else None  # only the newest page says how many
+            key = digest([self.keys[p["id"]] for p in chunk], nav, total, sorted(context.items()))
             cards = (self.card(p) for p in reversed(chunk))  # rendered only if the page is
-            self.page(
-                where(n), template, key=key, cards=cards, pager=nav, total=len(posts), **context
-            )
+            extra = landing if n == count else {}
+            key = digest(key, sorted(extra.items()))
+            self.page(where(n), template, key=key, cards=cards, pager=nav, total=total, **context,
+                      **extra)  # fmt: skip
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -384,10 +387,12 @@ class SiteBuilder:
                 "timeline.html",
                 account=info | {"username": name},
                 title=info.get("display_name") or f"@{name}",
-                calendar=activity.calendar_svg(counts, f"{self.base}/{name}", name),
-                months=sorted(counts, reverse=True),
-                days_quiet=quiet,
-                last_post=last,
+                landing={
+                    "calendar": activity.calendar_svg(counts, f"{self.base}/{name}", name),
+                    "months": sorted(counts, reverse=True),
+                    "days_quiet": quiet,
+                    "last_post": last,
+                },
                 feeds=self.feeds_for(name),
             )
 
