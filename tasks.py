@@ -213,3 +213,29 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
         print(f"{done.left} more items wait for the next run (--cap {cap})")
     if not (done.first_run or done.would_post or done.posted or done.duplicates):
         print("nothing new to post")
+
+
+@task(
+    help={
+        "remote": "git remote to push to (default GITHUB_REMOTE: origin)",
+        "branch": "branch to publish to (default GITHUB_BRANCH: gh-pages)",
+        "message": "commit message (default: the build's date and counts)",
+        "config": "settings file (default pelican.conf.py)",
+    }
+)
+def publish(c, remote=None, branch=None, message=None, config=None):
+    """Publish output/ to the gh-pages branch (with .nojekyll and CNAME) and push it."""
+    from communique.publish import publish as run
+
+    settings = load_settings(config)
+    base = Path(settings["BASE"])
+    with fail_on():
+        done = run(
+            base / settings["OUTPUT_PATH"],
+            base,
+            remote=remote or settings.get("GITHUB_REMOTE", "origin"),
+            branch=branch or settings.get("GITHUB_BRANCH", "gh-pages"),
+            cname=settings.get("CNAME", ""),
+            message=message,
+        )
+    print(f"published {done.pages:,} pages to {done.remote}/{done.branch} ({done.commit[:10]})")

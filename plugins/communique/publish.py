@@ -1,0 +1,86 @@
+"""Publishing ``output/`` to the gh-pages branch with ghp-import, and pushing it.
+
+ghp-import commits to the local branch before it pushes; when the push fails, the local branch
+is put back where it was, so a failed publish leaves both branches and ``output/`` untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ghp_import import GhpError, ghp_import
+
+from communique.errors import CommuniqueError
+
+
+@dataclass
+class Published:
+    branch: str
+    remote: str
+    pages: int
+    posts: int
+    commit: str
+    message: str
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
+
+
+def head_of(repo: Path, branch: str) -> str | None:
+    done = git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}")
+    return done.stdout.strip() or None
+
+
+def redact(text: str) -> str:
+    """Remote URLs may carry a token (https://user:token@host): never show it."""
+    return re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
+
+
+def count(output: Path) -> tuple[int, int]:
+    pages = sum(1 for _ in output.rglob("index.html"))
+    posts = sum(1 for _ in output.glob("*/status/*/index.html"))
+    return pages, posts
+
+
+def publish(
+    output: Path,
+    repo: Path,
+    *,
+    remote: str = "origin",
+    branch: str = "gh-pages",
+    cname: str = "",
+    message: str | None = None,
+    now: datetime | None = None,
+) -> Published:
+    """Commit ``output`` as the whole of ``branch`` (with .nojekyll and CNAME) and push it."""
+    if not (output / "index.html").is_file():
+        raise CommuniqueError(f"{output}: no built site to publish; run `invoke build` first")
+    if git(repo, "rev-parse", "--git-dir").returncode != 0:
+        raise CommuniqueError(f"{repo}: not a git repository")
+    if git(repo, "remote", "get-url", remote).returncode != 0:
+        raise CommuniqueError(f"no git remote named {remote!r}: add it, or pass --remote")
+    pages, posts = count(output)
+    when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    message = message or f"Publish the archive, built {when}: {pages:,} pages, {posts:,} posts"
+    before = head_of(repo, branch)
+    try:
+        with contextlib.chdir(repo):
+            ghp_import(
+                str(output.resolve()), mesg=message, branch=branch, remote=remote,
+                push=True, nojekyll=True, cname=cname or None,
+            )  # fmt: skip
+    except (GhpError, subprocess.CalledProcessError, OSError) as e:
+        if before is None:
+            git(repo, "update-ref", "-d", f"refs/heads/{branch}")
+        else:
+            git(repo, "update-ref", f"refs/heads/{branch}", before)
+        raise CommuniqueError(
+            f"publishing to {remote}/{branch} failed ({redact(str(e))}); nothing was changed"
+        ) from None
+    return Published(branch, remote, pages, posts, head_of(repo, branch) or "", message)
