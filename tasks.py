@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from invoke import task
+from invoke import Exit, task
 
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT / "plugins"))
@@ -239,3 +239,33 @@ def publish(c, remote=None, branch=None, message=None, config=None):
             message=message,
         )
     print(f"published {done.pages:,} pages to {done.remote}/{done.branch} ({done.commit[:10]})")
+
+
+@task(
+    help={
+        "output": "the built site to check (default: OUTPUT_PATH, output/)",
+        "skip": "comma-separated checks to skip: html, links, csp, feeds, images, secrets",
+        "config": "settings file (default pelican.conf.py)",
+    }
+)
+def check(c, output=None, skip="", config=None):
+    """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials."""
+    from urllib.parse import urlsplit
+
+    from communique.check import run_checks
+
+    settings = load_settings(config)
+    folder = Path(output) if output else Path(settings["BASE"]) / settings["OUTPUT_PATH"]
+    if not (folder / "index.html").exists():
+        raise Exit(f"error: {folder}: no built site; run `invoke build` first", code=1)
+    base = urlsplit(settings.get("SITEURL") or "").path.rstrip("/")
+    results = run_checks(folder, skip=tuple(s for s in skip.split(",") if s), base=base)
+    for result in results:
+        print(result.line())
+    for result in results:
+        for failure in result.failures[:20]:
+            print(f"  {result.name}: {failure}")
+        if len(result.failures) > 20:
+            print(f"  {result.name}: … and {len(result.failures) - 20:,} more")
+    if not all(r.ok for r in results):
+        raise Exit(code=1)

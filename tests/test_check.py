@@ -1,0 +1,139 @@
+import io
+import shutil
+
+import pytest
+from PIL import Image
+
+from communique.check import run_checks
+from communique.importers import import_archive
+from communique.search import index_site
+from communique.store import Store
+from conftest import build_project, make_project, tweet, write_export
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("checked")
+    conf = make_project(folder, POSTS_PER_PAGE=2)
+    tweets = [
+        tweet(
+            str(i),
+            f"Post {i} about #Iceland",
+            entities={
+                "hashtags": [
+                    {
+                        "text": "Iceland",
+                        "indices": [
+                            str(len(f"Post {i} about ")),
+                            str(len(f"Post {i} about #Iceland")),
+                        ],
+                    }
+                ],
+                "user_mentions": [],
+                "urls": [],
+            },
+        )
+        for i in range(1, 6)
+    ]
+    import_archive(write_export(folder / "export", tweets), Store(folder / "content" / "archive"))
+    output = build_project(conf)
+    index_site(output)  # as `invoke build` does
+    return output
+
+
+@pytest.fixture
+def site(built, tmp_path):
+    copy = tmp_path / "output"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def failures(site, skip=("html",)):
+    return {r.name: r.failures for r in run_checks(site, skip=skip)}
+
+
+def test_a_built_site_passes_every_check(site):
+    assert all(not f for f in failures(site, skip=()).values()), failures(site, skip=())
+
+
+def replace(site, rel, old, new):
+    path = site / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def exif_photo(site):
+    image = Image.new("RGB", (8, 8))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (64.0, 8.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    (site / "leak.jpg").write_bytes(out.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("name", "breakage", "expected"),
+    [
+        (
+            "links",
+            lambda s: replace(s, "index.html", 'href="/tags/"', 'href="/nowhere/"'),
+            "broken link /nowhere/",
+        ),
+        (
+            "csp",
+            lambda s: replace(
+                s, "index.html", '<meta http-equiv="Content-Security-Policy"', '<meta name="x"'
+            ),
+            "no Content-Security-Policy",
+        ),
+        (
+            "csp",
+            lambda s: replace(
+                s,
+                "index.html",
+                "</main>",
+                '<img src="https://tracker.example/p.gif" alt=""></main>',
+            ),
+            "loads https://tracker.example/p.gif from another host",
+        ),
+        (
+            "csp",
+            lambda s: replace(s, "index.html", "</main>", "<script>alert(1)</script></main>"),
+            "inline script",
+        ),
+        (
+            "csp",
+            lambda s: replace(s, "index.html", "<main", '<main onclick="x()"'),
+            "event-handler attribute",
+        ),
+        ("feeds", lambda s: replace(s, "atom.xml", "</feed>", ""), "not well-formed"),
+        (
+            "feeds",
+            lambda s: replace(s, "rss.xml", "<pubDate>", "<pubDate>yesterday "),
+            "unparseable date",
+        ),
+        (
+            "feeds",
+            lambda s: replace(s, "atom.xml", "<title>Post 5", "<title>" + "word " * 80),
+            "exceed 280",
+        ),
+        ("images", exif_photo, "leak.jpg: carries"),
+    ],
+)
+def test_each_check_fails_on_a_page_broken_on_purpose(site, name, breakage, expected):
+    breakage(site)
+    found = failures(site)
+    assert any(expected in f for f in found[name]), found[name]
+
+
+def test_a_credential_in_the_output_is_found_and_never_printed(site, monkeypatch):
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "AAAA-very-secret-token")
+    replace(site, "index.html", "</main>", "<p>AAAA-very-secret-token</p></main>")
+    (problem,) = failures(site)["secrets"]
+    assert "index.html" in problem and "secret-token" not in problem
+
+
+def test_invalid_html_fails_the_nu_checker(site):
+    replace(site, "index.html", "<main", "<main><div><p></span>")
+    assert failures(site, skip=("links", "csp", "feeds", "images", "secrets"))["html"]
