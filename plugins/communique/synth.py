@@ -451,12 +451,11 @@ class Builder:
         """Every member of the export by name; the manifest last, since it lists the others."""
         tweets = sorted(self.tweets, key=lambda t: int(t["id_str"]), reverse=True)
         count = max(1, min(parts or -(-len(tweets) // PART_POSTS), len(tweets)))
-        size = -(-len(tweets) // count)
         files: dict[str, bytes] = {}
         listed: dict[str, list[tuple[str, str, int]]] = {"tweets": []}
         for n in range(count):
             name = "data/tweets.js" if n == 0 else f"data/tweets-part{n}.js"
-            chunk = tweets[n * size : (n + 1) * size]
+            chunk = tweets[len(tweets) * n // count : len(tweets) * (n + 1) // count]
             files[name] = js(f"YTD.tweets.part{n}", [{"tweet": t} for t in chunk])
             listed["tweets"].append((name, f"YTD.tweets.part{n}", len(chunk)))
         oldest = parse_date(tweets[-1]["created_at"]) if tweets else GENERATED
@@ -773,7 +772,7 @@ HOME_TEMPLATES = [
     "Grateful for a team that makes long days feel short.",
     "A quiet Sunday to prepare for a busy week ahead.",
     "Congratulations to {country} on {event}! 🎉",
-    "Snow day in Washington ❄️ Working from home on {topic}.",
+    "Rainy day in Washington ☔ Working from home on {topic}.",
     "Heading to the Hill to talk about {topic} with the {committee}.",
     "Good conversation with {group} about {topic} and what comes next.",
     "On the phone with colleagues in {country} about {topic} & {topic2}.",
@@ -927,9 +926,11 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
     def trip(stops: list[tuple[Place, str, int]], tags: dict[Place, str]) -> None:
         for place, first_day, days in stops:
             lines = TRIP_LINES[place]
+            day_of = [n * days // len(lines) for n in range(len(lines))]
             for n, line in enumerate(lines):
-                day = n * days // len(lines)
-                when = at(first_day, 7 + 4 * (n % 3), rand.randrange(60)) + timedelta(days=day)
+                slot = n - day_of.index(day_of[n])  # the day's first post, second, ...
+                when = at(first_day, 8 + 4 * slot, rand.randrange(60))
+                when += timedelta(days=day_of[n])
                 pieces: list[Piece] = [line, " ", ("#", tags[place])]
                 if n == len(lines) - 1:
                     pieces.append(" ^MV")
@@ -999,19 +1000,20 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
         photo=("town-hall", "A lecture hall full of students raising their hands"),
         place=WASHINGTON,
     )
-    trip([(NUUK, "2011-05-10", 3)], {NUUK: "ArcticCouncil"})
+    trip([(NUUK, "2011-05-11", 3)], {NUUK: "ArcticCouncil"})
     b.retweet(
         at("2011-05-12", 18, 5),
         "arcticcouncil",
         "Ministers sign the first binding agreement among the eight Arctic states",
     )
     b.quote(
-        at("2011-05-13", 10, 20),
+        at("2011-05-12", 20, 30),
         [
             "A proud day for the Arctic, and for everyone who worked on this. ",
             ("#", "ArcticCouncil"),
         ],
         "arcticcouncil",
+        place=NUUK,
     )
     home_posts("2011-05-18", "2011-12-20", 30)
     mistake = b.post(at("2011-06-02", 11), ["Draft: meeting moved to Tuesday (not for posting)"])
@@ -1033,7 +1035,7 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
             date(2008, 11, 15),
         ),
         SyntheticTrip(
-            "West Africa: Ghana and Senegal",
+            "West Africa",
             ["Ghana", "Senegal"],
             ["Accra", "Dakar"],
             date(2010, 3, 8),
@@ -1043,7 +1045,7 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
             "Arctic Council ministerial, Nuuk",
             ["ArcticCouncil"],
             ["Nuuk"],
-            date(2011, 5, 10),
+            date(2011, 5, 11),
             date(2011, 5, 13),
         ),
     ]
