@@ -133,7 +133,7 @@ def parse_date(value: str) -> datetime:
     return datetime.strptime(value, TWITTER_DATE).replace(tzinfo=UTC)
 
 
-# A piece of text: plain str, or (kind, value) with kind "#", "@", "$" or "url".
+# A piece of text: plain str, or (kind, value) with kind "#" (hashtag), "@" (mention) or "url".
 Piece = str | tuple[str, str]
 
 
@@ -149,7 +149,6 @@ class Builder:
         self.notes: list[dict] = []
         self.media: dict[str, bytes] = {}
         self.pictures: dict[str, bytes] = {}
-        self.gps: dict[str, tuple[float, float]] = {}
         self.summary = ExportSummary(path=Path())
         self.used: set[int] = set()
 
@@ -192,8 +191,6 @@ class Builder:
             indices = [str(start), str(end)]
             if kind == "#":
                 out["hashtags"].append({"text": value, "indices": indices})
-            elif kind == "$":
-                out["symbols"].append({"text": value, "indices": indices})
             elif kind == "@":
                 uid = user_id(value)
                 out["user_mentions"].append(
@@ -402,8 +399,6 @@ class Builder:
                 core["hashtags"].append({"text": value, **where})
             elif kind == "@":
                 core["mentions"].append({"screenName": value, **where})
-            elif kind == "$":
-                core["cashtags"].append({"text": value, **where})
             else:
                 core["urls"].append(
                     {
