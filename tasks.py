@@ -71,12 +71,15 @@ def serve(c, port=8000, config=None):
         server.serve_forever()
 
 
-@task
-def test(c):
-    """Lint, then run the test suite (what CI runs)."""
+@task(help={"quick": "only lint and the unit tests, without building and checking the demo"})
+def test(c, quick=False):
+    """Lint, run the tests, then build the demo site and check it (what CI runs)."""
     python = f'"{sys.executable}"'
     c.run(f"{python} -m ruff check . && {python} -m ruff format --check .", pty=False)
     c.run(f"{python} -m pytest", pty=False)
+    if not quick:
+        build(c)
+        check(c)
 
 
 @task(

@@ -31,7 +31,7 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
     label = f"Posts per month by @{account}, {years[0]} to {years[-1]}"
     parts = [
         Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar" role="img"'
+            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar" role="group"'
             ' viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-labelledby="cal-{a}">'
             '<title id="cal-{a}">{label}</title>'
         ).format(w=width, h=height, a=account, label=label)
@@ -45,13 +45,16 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
         for col in range(12):
             month = f"{year}-{col + 1:02d}"
             n = counts.get(month, 0)
-            rect = Markup(
-                '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}">'
-                "<title>{}: {} posts</title></rect>"
-            ).format(48 + col * CELL, y, CELL - 3, CELL - 3, shade(n, peak), month, n)
-            if n:
-                href = f"{base}/{year}/{col + 1:02d}/"
-                rect = Markup('<a href="{}">{}</a>').format(href, rect)
+            label = f"{month}: {n} posts"
+            cell = Markup('<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"/>').format(
+                48 + col * CELL, y, CELL - 3, CELL - 3, shade(n, peak)
+            )
+            if n:  # a month with posts links to its page, named by its title
+                rect = Markup('<a href="{}/{}/{:02d}/"><title>{}</title>{}</a>').format(
+                    base, year, col + 1, label, cell
+                )
+            else:
+                rect = Markup("<g><title>{}</title>{}</g>").format(label, cell)
             parts.append(rect)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

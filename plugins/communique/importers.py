@@ -23,7 +23,9 @@ MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb migh
 MAX_MEDIA = 512 * 1024**2
 TWEET_FILES = re.compile(r"^data/(?:tweets?|tweets-part\d+|tweet-part\d+)\.js$")
 GRAILBIRD_FILES = re.compile(r"^data/js/tweets/\d{4}_\d{2}\.js$")
-MEDIA_FILES = re.compile(r"^data/(?:tweets?_media)/(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$")
+MEDIA_FILES = re.compile(
+    r"^data/(?:tweets?_media|deleted_tweets_media)/(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$"
+)
 ACCOUNT_NAME = re.compile(r"^\w{1,50}$")
 
 
