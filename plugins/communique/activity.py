@@ -31,7 +31,7 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
     label = f"Posts per month by @{account}, {years[0]} to {years[-1]}"
     parts = [
         Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar" role="group"'
+            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar"'
             ' viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-labelledby="cal-{a}">'
             '<title id="cal-{a}">{label}</title>'
         ).format(w=width, h=height, a=account, label=label)
