@@ -110,11 +110,13 @@ def trips(c, suggest=False, config=None):
     """List the trips with their post counts, or suggest new ones as drafts (--suggest)."""
     from communique import trips as trip_rules
     from communique.store import Store, StoreError
+    from communique.withheld import is_public
 
     settings = load_settings(config)
     folder = Path(settings["BASE"]) / settings["TRIPS_PATH"]
     with fail_on(StoreError):
-        posts = list(Store(site_settings.archive_path(settings)).posts())
+        store = Store(site_settings.archive_path(settings))
+        posts = [p for p in store.posts() if is_public(p)]
         known = trip_rules.load_trips(folder)
         if suggest:
             drafts = trip_rules.suggest(

@@ -37,19 +37,38 @@ def index(includes: dict) -> dict[str, dict[str, dict]]:
 
 
 def own_includes(tweet: dict, found: dict[str, dict[str, dict]]) -> dict:
-    """The includes one post refers to: its media, place, referenced posts and their authors."""
+    """The includes one post refers to: its media, place, referenced posts and their authors.
+
+    Other people are private people as far as this archive knows: of the post a reply answers,
+    only the account's own is kept, and of other users only the handle the post itself shows,
+    never their display name or picture.
+    """
     keys = (tweet.get("attachments") or {}).get("media_keys", [])
     place = (tweet.get("geo") or {}).get("place_id")
-    refs = [r["id"] for r in tweet.get("referenced_tweets", [])]
-    users = {tweet.get("author_id"), tweet.get("in_reply_to_user_id")}
-    users |= {found["tweets"][r].get("author_id") for r in refs if r in found["tweets"]}
+    author = tweet.get("author_id")
+    refs = [
+        r["id"]
+        for r in tweet.get("referenced_tweets", [])
+        if r["id"] in found["tweets"]
+        and (r.get("type") != "replied_to" or found["tweets"][r["id"]].get("author_id") == author)
+    ]
+    users = {author, tweet.get("in_reply_to_user_id")}
+    users |= {found["tweets"][r].get("author_id") for r in refs}
     picked = {
         "media": [found["media"][k] for k in keys if k in found["media"]],
         "places": [found["places"][place]] if place in found["places"] else [],
-        "tweets": [found["tweets"][r] for r in refs if r in found["tweets"]],
-        "users": [found["users"][u] for u in sorted(u for u in users if u) if u in found["users"]],
+        "tweets": [found["tweets"][r] for r in refs],
+        "users": [
+            found["users"][u] if u == author else handle_only(found["users"][u])
+            for u in sorted(u for u in users if u)
+            if u in found["users"]
+        ],
     }
     return {k: v for k, v in picked.items() if v}
+
+
+def handle_only(user: dict) -> dict:
+    return {k: user[k] for k in ("id", "username") if k in user}
 
 
 def place_of(tweet: dict, includes: dict) -> dict | None:

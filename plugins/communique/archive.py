@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from communique.console import progress
+from communique.errors import CommuniqueError
 from communique.render import tag_slug
 from communique.store import Store
+from communique.withheld import Redaction, hide_handles, is_public, placeholder, redaction_of
 
 SAFE_SLUG = re.compile(r"^\w{1,100}$")
 NUMERIC = re.compile(r"^\d{1,25}$")
@@ -30,6 +32,9 @@ class Archive:
     threads: dict[str, list[dict]] = field(default_factory=dict)
     support: set[str] = field(default_factory=set)  # conversation ids of support exchanges
     latest: dict[str, str] = field(default_factory=dict)  # any version id -> newest version id
+    private: Counter = field(default_factory=Counter)  # account -> posts never made public
+    withheld: list[dict] = field(default_factory=list)  # placeholders of redacted posts
+    handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
 
     def timeline(self, posts: list[dict]) -> list[dict]:
         """Newest first, an edited post once (its newest version)."""
@@ -39,23 +44,87 @@ class Archive:
         return [self.by_id[i] for i in post.get("edit_ids") or [] if i in self.by_id]
 
 
-def load(store: Store, *, support_hashtags: list[str] = ()) -> Archive:
-    """Every post of the store, without its raw payload (the data downloads copy the files)."""
+def load(
+    store: Store,
+    *,
+    support_hashtags: list[str] = (),
+    redactions: dict[str, Redaction] | None = None,
+    hide_handles: str = "",
+    handle_label: str = "a customer",
+) -> Archive:
+    """Every post the site may show, without its raw payload (the downloads read the store).
+
+    Posts never made public are left out entirely, and references to them cut; redacted posts
+    become placeholders; with ``hide_handles`` ("support", "replies" or "all"), other people's
+    handles in those posts are replaced by ``handle_label``.
+    """
+    if hide_handles not in HIDE_SCOPES:
+        raise CommuniqueError(f"HIDE_OTHER_HANDLES: {hide_handles!r}; use one of {HIDE_SCOPES}")
     accounts = {
         name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
         for name in store.accounts()
     }
-    posts = []
+    posts, private = [], Counter()
+    unseen: set[str] = set()
     for name in accounts:
         files = store.month_files(name)
         for path in progress(files, f"reading {name}", total=len(files)):
             for record in store.read_file(path):
+                if not is_public(record):
+                    private[name] += 1
+                    unseen.add(record["id"])
+                    continue
                 record.pop("raw", None)
                 record.pop("note", None)
                 posts.append(record)
-    archive = Archive(posts=posts, accounts=accounts)
+    if unseen:
+        posts = [cut_references(p, unseen) for p in posts]
+    if redactions:
+        posts = [withhold(p, redactions) for p in posts]
+    archive = Archive(posts=posts, accounts=accounts, private=private)
+    archive.withheld = [p for p in posts if p.get("withheld")]
     group(archive, {t.casefold() for t in support_hashtags})
+    if hide_handles:
+        hide_others(archive, hide_handles, handle_label)
     return archive
+
+
+def cut_references(post: dict, unseen: set[str]) -> dict:
+    """A public post that points at a never-public one must not publish that post's id."""
+    refs = {k: (post.get(k) or {}).get("id") for k in ("reply_to", "quote_of", "retweet_of")}
+    cut = {k: None for k, ref in refs.items() if ref in unseen}
+    if post.get("conversation_id") in unseen:
+        cut["conversation_id"] = None
+    if set(post.get("edit_ids") or ()) & unseen:
+        cut["edit_ids"] = [i for i in post["edit_ids"] if i not in unseen]
+    return {**post, **cut} if cut else post
+
+
+def withhold(post: dict, redactions: dict[str, Redaction]) -> dict:
+    redaction = redaction_of(post, redactions)
+    return placeholder(post, redaction) if redaction else post
+
+
+HIDE_SCOPES = ("", "support", "replies", "all")
+
+
+def hide_others(archive: Archive, scope: str, label: str) -> None:
+    """Replace other people's handles in the posts ``scope`` names, in place in the archive."""
+    keep = {name.casefold() for name in archive.accounts}
+    for post in archive.posts:
+        if scope == "support":
+            wanted = post.get("conversation_id") in archive.support
+        elif scope == "replies":
+            wanted = is_reply_to_others(post) or post.get("conversation_id") in archive.support
+        else:
+            wanted = True
+        if not wanted or post.get("withheld"):
+            continue
+        shown = hide_handles(post, keep, label)
+        if shown != post:
+            post.clear()  # the same dict is held by every grouping: change it where it is
+            post.update(shown)
+            archive.handles_hidden.add(post["id"])
 
 
 def reply_order(posts: list[dict]) -> list[dict]:
@@ -130,7 +199,9 @@ def audience_filter(archive: Archive, rules: dict) -> list[dict]:
     return [
         p
         for p in archive.posts
-        if (not include or any(f(p) for f in include)) and not any(f(p) for f in exclude)
+        if not p.get("withheld")
+        and (not include or any(f(p) for f in include))
+        and not any(f(p) for f in exclude)
     ]
 
 

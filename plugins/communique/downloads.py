@@ -12,10 +12,13 @@ import io
 import json
 import sqlite3
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from communique.store import Store, write_atomic
+from communique.archive import Archive
+from communique.store import Store, dumps, write_atomic
+from communique.withheld import is_public
 
 CSV_FIELDS = [
     "id", "account", "created_at", "text", "reply_to_id", "reply_to_user", "quote_of_id",
@@ -23,6 +26,8 @@ CSV_FIELDS = [
     "likes", "retweets", "edited", "deleted_at", "deleted_how", "source_file", "retrieved_at",
     "sha256", "url",
 ]  # fmt: skip
+
+REDACTION_FIELDS = ["id", "account", "posted_at", "withheld_on", "reason", "url"]
 
 SCHEMA = """
 CREATE TABLE posts (
@@ -73,13 +78,33 @@ def csv_row(post: dict, siteurl: str) -> list:
     ]  # fmt: skip
 
 
-def sqlite_bytes(store: Store, trips: list[tuple[dict, list[str]]]) -> bytes:
-    """An SQLite database of the store, built in a temporary file (SQLite wants a path)."""
+def published_lines(store: Store, shown: Archive) -> Iterator[tuple[str, bytes, dict]]:
+    """Each store line the site may publish, as (account, line, record).
+
+    Never-public and withheld posts are left out. A post whose other people's handles the site
+    hides is published as the site shows it, without its raw payload (which holds them).
+    """
+    withheld = {p["id"] for p in shown.withheld}
+    for account in store.accounts():
+        for path in store.month_files(account):
+            for line, record in store.read_lines(path):
+                if not is_public(record) or record["id"] in withheld:
+                    continue
+                if record["id"] in shown.handles_hidden:
+                    view = shown.by_id[record["id"]]
+                    record = {k: v for k, v in record.items() if k != "raw"}
+                    record.update({k: view[k] for k in ("text", "entities", "reply_to")})
+                    line = (dumps(record) + "\n").encode()
+                yield account, line.rstrip(b"\n") + b"\n", record
+
+
+def sqlite_bytes(rows: Iterable[tuple[dict, str]], trips: list[tuple[dict, list[str]]]) -> bytes:
+    """An SQLite database of (post, its JSON line) rows, built in a temporary file."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.db"
         db = sqlite3.connect(path)
         db.executescript(SCHEMA)
-        for post in store.posts():
+        for post, line in rows:
             reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
             prov = post["provenance"]
             db.execute(
@@ -93,23 +118,17 @@ def sqlite_bytes(store: Store, trips: list[tuple[dict, list[str]]]) -> bytes:
                     post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
                     json.dumps(post.get("edit_ids") or []), post.get("deleted_at"),
                     post.get("deleted_how"), prov["source"], prov["retrieved_at"], prov["sha256"],
-                    json.dumps(post, ensure_ascii=False, sort_keys=True),
+                    line,
                 ),
             )  # fmt: skip
             db.executemany(
                 "INSERT INTO media VALUES (?,?,?,?,?,?)",
                 [
-                    (
-                        post["id"],
-                        m.get("id"),
-                        m.get("type"),
-                        m.get("alt"),
-                        m.get("file"),
-                        m.get("url"),
-                    )
+                    (post["id"], m.get("id"), m.get("type"), m.get("alt"), m.get("file"),
+                     m.get("url"))
                     for m in post.get("media") or []
                 ],
-            )
+            )  # fmt: skip
         for trip, ids in trips:
             db.execute(
                 "INSERT INTO trips VALUES (?,?,?,?,?)",
@@ -122,9 +141,30 @@ def sqlite_bytes(store: Store, trips: list[tuple[dict, list[str]]]) -> bytes:
         return path.read_bytes()
 
 
-def store_fingerprint(store: Store, trips: list[tuple[dict, list[str]]], siteurl: str) -> str:
+def redactions_csv(shown: Archive, siteurl: str) -> bytes:
+    """The redaction log as data: what is missing from the other files, and why."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(REDACTION_FIELDS)
+    for post in sorted(shown.withheld, key=lambda p: int(p["id"])):
+        why = post["withheld"]
+        writer.writerow(
+            [post["id"], post["account"], post["created_at"], why["date"], why["reason"],
+             f"{siteurl}/{post['account']}/status/{post['id']}/"]
+        )  # fmt: skip
+    return text.getvalue().encode()
+
+
+def store_fingerprint(
+    store: Store, trips: list[tuple[dict, list[str]]], siteurl: str, shown: Archive
+) -> str:
     """Changes whenever a download would: lets an incremental build skip rebuilding them."""
-    h = hashlib.sha256(json.dumps([trips, siteurl], sort_keys=True, default=str).encode())
+    withheld = sorted((p["id"], p["withheld"]) for p in shown.withheld)
+    h = hashlib.sha256(
+        json.dumps(
+            [trips, siteurl, withheld, sorted(shown.handles_hidden)], sort_keys=True, default=str
+        ).encode()
+    )
     for account in store.accounts():
         for path in store.month_files(account):
             st = path.stat()
@@ -139,21 +179,30 @@ def write_downloads(
     siteurl: str,
     trips: list[tuple[dict, list[str]]],
     stamp: Path,
+    shown: Archive,
 ) -> list[Download]:
-    """Write every download into ``folder`` and its SHA256SUMS, unless ``stamp`` says unchanged."""
-    fingerprint = store_fingerprint(store, trips, siteurl)
+    """Write every download into ``folder`` and its SHA256SUMS, unless ``stamp`` says unchanged.
+
+    ``shown`` is the archive as the site shows it: what it withholds, the downloads withhold.
+    """
+    fingerprint = store_fingerprint(store, trips, siteurl, shown)
     if stamp.exists() and stamp.read_text() == fingerprint and (folder / "SHA256SUMS").exists():
         return read_sums(folder)
-    files: dict[str, bytes] = {}
-    for account in store.accounts():
-        files[f"{account}.jsonl"] = b"".join(p.read_bytes() for p in store.month_files(account))
+    jsonl: dict[str, list[bytes]] = {f"{a}.jsonl": [] for a in store.accounts()}
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(CSV_FIELDS)
-    for post in store.posts():
-        writer.writerow(csv_row(post, siteurl))
+
+    def rows() -> Iterator[tuple[dict, str]]:
+        for account, line, record in published_lines(store, shown):
+            jsonl[f"{account}.jsonl"].append(line)
+            writer.writerow(csv_row(record, siteurl))
+            yield record, line.decode().rstrip("\n")
+
+    files = {"archive.db": sqlite_bytes(rows(), trips)}
+    files |= {name: b"".join(lines) for name, lines in jsonl.items()}
     files["posts.csv"] = text.getvalue().encode()
-    files["archive.db"] = sqlite_bytes(store, trips)
+    files["redactions.csv"] = redactions_csv(shown, siteurl)
     downloads = []
     for name, data in sorted(files.items()):
         write_atomic(folder / name, data)

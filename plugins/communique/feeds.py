@@ -41,6 +41,7 @@ class Feed:
     feed_url: str
     updated: str
     items: list[FeedItem]
+    subtitle: str = ""
 
 
 def text(value: str) -> str:
@@ -60,6 +61,7 @@ def atom(feed: Feed) -> str:
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
         f"<id>{text(feed.id)}</id><title>{text(feed.title)}</title>",
         f"<updated>{text(feed.updated)}</updated>",
+        f"<subtitle>{text(feed.subtitle)}</subtitle>" if feed.subtitle else "",
         f'<link rel="alternate" type="text/html" href="{attr(feed.link)}"/>',
         f'<link rel="self" type="application/atom+xml" href="{attr(feed.feed_url)}"/>',
         "<generator>Communique</generator>",
@@ -82,7 +84,7 @@ def rss(feed: Feed) -> str:
         '<?xml version="1.0" encoding="utf-8"?>',
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
         f"<title>{text(feed.title)}</title><link>{text(feed.link)}</link>",
-        f"<description>{text(feed.title)}</description>",
+        f"<description>{text(feed.subtitle or feed.title)}</description>",
         f"<lastBuildDate>{rfc822(feed.updated)}</lastBuildDate>",
         f'<atom:link rel="self" type="application/rss+xml" href="{attr(feed.feed_url)}"/>',
         "<generator>Communique</generator>",

@@ -18,13 +18,16 @@ from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.normalize import apply_note, assign_conversations, from_v11, iso_utc
 from communique.store import Store, write_atomic
+from communique.withheld import in_periods, protected_periods
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
 MAX_MEDIA = 512 * 1024**2
 TWEET_FILES = re.compile(r"^data/(?:tweets?|tweets-part\d+|tweet-part\d+)\.js$")
 GRAILBIRD_FILES = re.compile(r"^data/js/tweets/\d{4}_\d{2}\.js$")
+CIRCLE_FILES = re.compile(r"^data/twitter-circle-tweet(?:-part\d+)?\.js$")
 MEDIA_FILES = re.compile(
-    r"^data/(?:tweets?_media|deleted_tweets_media)/(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$"
+    r"^data/(?:tweets?_media|deleted_tweets_media|twitter_circle_tweet_media)/"
+    r"(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$"
 )
 ACCOUNT_NAME = re.compile(r"^\w{1,50}$")
 
@@ -38,6 +41,7 @@ class ImportSummary:
     updated: int = 0
     deleted: int = 0
     notes: int = 0
+    private: int = 0
     media_copied: int = 0
     media_missing: int = 0
     files_written: list[Path] = field(default_factory=list)
@@ -46,6 +50,7 @@ class ImportSummary:
         return (
             f"{self.account}: {self.posts:,} posts ({self.new:,} new, {self.unchanged:,} unchanged,"
             f" {self.updated:,} updated), {self.deleted:,} deletions, {self.notes:,} long posts,"
+            f" {self.private:,} never public,"
             f" {self.media_copied:,} media copied, {self.media_missing:,} media missing"
         )
 
@@ -219,9 +224,35 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
             if record is not None:
                 records[record["id"]] = apply_note(record, note)
                 notes += 1
+    mark_private(source, records, account, label, retrieved_at)
     posts = sorted(records.values(), key=lambda r: int(r["id"]))
     assign_conversations(posts)
     return posts, notes
+
+
+def mark_private(
+    source: ExportSource, records: dict[str, dict], account: str, label: str, retrieved_at: str
+) -> None:
+    """Mark the posts the account never made public: Circle posts, and a protected period's.
+
+    Circle posts also appear in tweets.js, looking like any other; only these files tell.
+    """
+    for name in sorted(n for n in source.members if CIRCLE_FILES.match(n)):
+        for tweet in unwrap(source.read_js(name), "tweet", name):
+            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            records.setdefault(record["id"], record)["visibility"] = "circle"
+    name = "data/protected-history.js"
+    if name not in source.members:
+        return
+    events = []
+    for event in unwrap(source.read_js(name), "protectedHistory", name):
+        action = str(event.get("action", "")).casefold()
+        if action in ("protect", "unprotect"):
+            events.append((make_time(str(event.get("protectedAt", "")), name), action))
+    periods = protected_periods(events)
+    for record in records.values():
+        if not record.get("visibility") and in_periods(record["created_at"], periods):
+            record["visibility"] = "protected"
 
 
 def make_time(value: str, name: str) -> str:
@@ -277,6 +308,7 @@ def import_archive(
             )
         posts, notes = read_posts(source, name, retrieved_at)
         summary = ImportSummary(account=name, posts=len(posts), notes=notes)
+        summary.private = sum(1 for p in posts if p.get("visibility"))
         wanted = attach_media(source, posts)
         summary.media_missing = sum(1 for p in posts for m in p["media"] if not m["file"])
         # Media first: a file without its post is harmless; a post pointing at no file is not.

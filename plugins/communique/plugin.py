@@ -11,6 +11,7 @@ from pelican.generators import Generator
 from communique import archive, site
 from communique.console import console
 from communique.store import Store
+from communique.withheld import load_redactions
 
 
 def plugin_settings(settings: dict) -> dict:
@@ -34,7 +35,13 @@ class ArchiveGenerator(Generator):
     def generate_output(self, writer) -> None:
         settings = plugin_settings(self.settings)
         store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
-        loaded = archive.load(store, support_hashtags=settings.get("SUPPORT_HASHTAGS", []))
+        loaded = archive.load(
+            store,
+            support_hashtags=settings.get("SUPPORT_HASHTAGS", []),
+            redactions=load_redactions(settings),
+            hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
+            handle_label=settings.get("OTHER_HANDLE_LABEL") or "a customer",
+        )
         summary = site.build(loaded, settings, Path(self.output_path), build_date(settings))
         console.print(f"communique: {summary.line()}")
 

@@ -6,6 +6,7 @@ the filters (account, year, trip, hashtag) come from attributes the post templat
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ def index_site(output: Path) -> str:
     """Index ``output`` in place (into ``output/pagefind/``); returns Pagefind's summary line."""
     if not (output / "index.html").exists():
         raise CommuniqueError(f"{output}: no built site to index; run `invoke build` first")
+    # A fresh index each time: fragments of a page since withheld must not linger.
+    shutil.rmtree(output / "pagefind", ignore_errors=True)
     command = [sys.executable, "-m", "pagefind", "--site", str(output), "--force-language", "en"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)

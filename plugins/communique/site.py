@@ -28,6 +28,7 @@ from communique.errors import CommuniqueError
 from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href
 from communique.store import Store
+from communique.withheld import REASONS
 
 
 @dataclass
@@ -91,6 +92,11 @@ class Writer:
         path.write_bytes(data)
         self.written += 1
 
+    def keep(self, rel: str) -> None:
+        """Note a file written by other means (published media), so that it is removed in turn
+        when a later build no longer makes it: a post withheld after it was published."""
+        self.current[rel] = ["file", None]
+
     def finish(self) -> int:
         """Remove what is no longer generated, save the hashes; return how many were removed."""
         removed = 0
@@ -114,6 +120,14 @@ class Lazy:
 
 def digest(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def withheld_note(count: int, log: str) -> str:
+    """What a feed says of the posts it leaves out, so a gap in it is never silent."""
+    if not count:
+        return ""
+    posts = "post" if count == 1 else "posts"
+    return f"{count:,} {posts} withheld from publication are left out; see {log}"
 
 
 def make_env(theme: Path, site: dict) -> Environment:
@@ -247,6 +261,9 @@ class SiteBuilder:
             [(t.slug, t.title) for t in self.trips_of.get(post["id"], [])],
             cid if len(self.archive.threads.get(cid) or ()) > 1 else None,
             post.get("signed_by"),
+            post.get("withheld"),
+            post.get("text"),
+            (post.get("reply_to") or {}).get("label"),
         )
 
     def url(self, rel_dir: str) -> str:
@@ -301,6 +318,7 @@ class SiteBuilder:
                 published = publish_media(source, stem, item.get("type", "photo"))
                 if published:
                     path, (w, h) = published
+                    self.writer.keep(path.relative_to(self.output).as_posix())
                     item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
                     item["width"], item["height"] = w or item.get("width"), h or item.get("height")
                     self.summary.media += 1
@@ -340,10 +358,15 @@ class SiteBuilder:
         for post in self.archive.posts:
             post["url"] = self.post_url(post)
             post["signed_by"] = signature(post["text"], self.signatures)
-            post["title"] = excerpt(post["text"]) or f"Post {post['id']}"
+            post["title"] = (
+                f"Post withheld: {post['withheld']['label']}"
+                if post.get("withheld")
+                else excerpt(post["text"]) or f"Post {post['id']}"
+            )
             key = self.keys[post["id"]] = self.post_key(post)
             rel = f"{post['account']}/status/{post['id']}/index.html"
-            if not self.writer.fresh(rel, digest(self.stamp, "post.html", key)):
+            template = "withheld.html" if post.get("withheld") else "post.html"
+            if not self.writer.fresh(rel, digest(self.stamp, template, key)):
                 stale.append(post)
             else:
                 self.summary.pages += 1
@@ -356,7 +379,7 @@ class SiteBuilder:
             cid = post.get("conversation_id")
             self.page(
                 f"{post['account']}/status/{post['id']}",
-                "post.html",
+                "withheld.html" if post.get("withheld") else "post.html",
                 key=self.keys[post["id"]],
                 post=post,
                 title=post["title"],
@@ -475,7 +498,8 @@ class SiteBuilder:
         """Trips written by staff, each with the posts its rules pick; drafts are not published."""
         folder = Path(self.settings["BASE"]) / self.settings.get("TRIPS_PATH", "content/trips")
         published = [t for t in trips.load_trips(folder) if not t.draft] if folder.is_dir() else []
-        assigned = trips.assign(published, self.archive.posts)
+        shown = [p for p in self.archive.posts if not p.get("withheld")]
+        assigned = trips.assign(published, shown)
         self.trips = [(t, assigned.get(t.slug, [])) for t in published]
         for trip, posts in self.trips:
             for post in posts:
@@ -537,9 +561,21 @@ class SiteBuilder:
                     "deleted": sum(1 for p in posts if p.get("deleted_at")),
                     "edited": sum(1 for p in posts if len(p.get("edit_ids") or []) > 1),
                     "retrieved": max(p["provenance"]["retrieved_at"] for p in posts),
+                    "withheld": sum(1 for p in posts if p.get("withheld")),
+                    "private": self.archive.private[name],
                 }
             )
-        self.page("provenance", "provenance.html", title="Provenance", rows=rows)
+        self.page(
+            "provenance", "provenance.html", title="Provenance", rows=rows,
+            handles_hidden=len(self.archive.handles_hidden),
+            handle_label=self.settings.get("OTHER_HANDLE_LABEL") or "a customer",
+        )  # fmt: skip
+
+    def redactions_page(self) -> None:
+        """The redaction log: every withheld post, so a reader sees what is missing and why."""
+        withheld = sorted(self.archive.withheld, key=lambda p: int(p["id"]))
+        self.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
+                  reasons=REASONS)  # fmt: skip
 
     def data_page(self) -> None:
         store = Store(self.store_root)
@@ -548,13 +584,16 @@ class SiteBuilder:
                  for t, posts in self.trips]  # fmt: skip
         downloads = write_downloads(
             store, self.output / "data", siteurl=self.site["url"], trips=trips,
-            stamp=self.cache / "communique-downloads.txt",
+            stamp=self.cache / "communique-downloads.txt", shown=self.archive,
         )  # fmt: skip
-        self.page("data", "data.html", title="Data downloads", downloads=downloads)
+        self.page("data", "data.html", title="Data downloads", downloads=downloads,
+                  withheld=len(self.archive.withheld),
+                  handles_hidden=bool(self.archive.handles_hidden))  # fmt: skip
 
     def search_page(self) -> None:
         # The one page that runs a script: Pagefind's search needs WebAssembly.
-        self.page("search", "search.html", title="Search", wasm=True)
+        self.page("search", "search.html", title="Search", wasm=True,
+                  withheld=len(self.archive.withheld))  # fmt: skip
 
     def feeds_for(self, rel_dir: str) -> list[dict]:
         """The feeds of a page: linked from it with rel=alternate, and written by write_feeds."""
@@ -571,9 +610,10 @@ class SiteBuilder:
         siteurl = self.site["url"] or "http://localhost:8000"
         page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
         # Posts the bridge made from a feed are not news: feeding them back would loop.
-        fresh = [p for p in posts if not p.get("syndicated_from")]
+        fresh = [p for p in posts if not p.get("syndicated_from") and not p.get("withheld")]
+        withheld = len(posts) - len([p for p in posts if not p.get("withheld")])
         latest = self.archive.timeline(fresh)[: self.feed_size]
-        key = digest(self.stamp, title, [self.keys[p["id"]] for p in latest])
+        key = digest(self.stamp, title, withheld, [self.keys[p["id"]] for p in latest])
         rels = [f"{rel_dir}/{kind}" if rel_dir else kind for kind in ("atom.xml", "rss.xml")]
         self.summary.feeds += 2
         if all(self.writer.fresh(rel, key) for rel in rels):
@@ -584,6 +624,7 @@ class SiteBuilder:
             feed = feeds.Feed(
                 id=page, title=f"{title} · {self.site['name']}", link=page,
                 feed_url=f"{page}{kind}", updated=updated, items=items,
+                subtitle=withheld_note(withheld, f"{siteurl}/redactions/"),
             )  # fmt: skip
             self.writer.write(f"{rel_dir}/{kind}" if rel_dir else kind, render(feed), key)
 
@@ -628,6 +669,7 @@ class SiteBuilder:
         self.trip_pages()
         self.audience_pages()
         self.provenance_page()
+        self.redactions_page()
         self.feed_pages()
         self.data_page()
         self.search_page()

@@ -24,6 +24,8 @@ A post record (a plain dict, so that JSON in and JSON out are the same thing)::
     lang, source    str or None
     metrics         {"likes": int, "retweets": int, "replies": int, "quotes": int}
     deleted_at      str or None, with deleted_how: how the deletion was learned
+    visibility      absent when public; "circle" or "protected" when the account never made
+                    it public: kept for the account's records, never published
     raw             the payload exactly as received
     provenance      {"source": archive file or API endpoint, "retrieved_at", "sha256"}
 """
@@ -42,8 +44,8 @@ from pathlib import Path
 import orjson
 
 # Fields that a later copy of the same post must not take away: what we learned about a post
-# (its deletion, the media we managed to download) outlives the payload that came with it.
-STICKY = ("deleted_at", "deleted_how")
+# (its deletion, that it was never public) outlives the payload that came with it.
+STICKY = ("deleted_at", "deleted_how", "visibility")
 
 
 class StoreError(Exception):
@@ -142,16 +144,18 @@ class Store:
         return sorted((self.root / account).glob("[0-9][0-9][0-9][0-9]/*.jsonl"))
 
     def read_file(self, path: Path) -> list[dict]:
-        records = []
-        with path.open(encoding="utf-8") as f:
+        return [record for _, record in self.read_lines(path)]
+
+    def read_lines(self, path: Path) -> Iterator[tuple[bytes, dict]]:
+        """Each record of a month file with its line as stored, for those who publish bytes."""
+        with path.open("rb") as f:
             for n, line in enumerate(f, 1):
                 if not line.strip():
                     continue
                 try:
-                    records.append(orjson.loads(line))
+                    yield line, orjson.loads(line)
                 except orjson.JSONDecodeError as e:
                     raise StoreError(f"{path}:{n}: not a JSON record ({e})") from None
-        return records
 
     def posts(self, account: str | None = None) -> Iterator[dict]:
         """Every post of one account (or all), oldest first."""

@@ -1,0 +1,227 @@
+"""What the site does not publish, and the open record of it.
+
+Two kinds of silence, kept apart on purpose. A post the account never made public (shared only
+with a Twitter Circle, or posted while the account was protected) is kept in the store for the
+account's own records and never published at all: publishing it would be a leak. A post staff
+withhold (a redaction) gets a placeholder at its URL and a row in the redaction log, with a
+reason category and a date: a silent gap would look like censorship.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from communique.errors import CommuniqueError
+
+# Why a post the store holds was never public: the value of a record's ``visibility``.
+VISIBILITY = {
+    "circle": "shared only with a Twitter Circle",
+    "protected": "posted while the account was protected",
+}
+
+# The reason categories a redaction may give, and how the site says them.
+REASONS = {
+    "personal-data": "personal data of a private person",
+    "security": "security",
+    "legal-order": "a legal order",
+    "error": "posted in error",
+}
+
+# "- 1050118621198921728: personal-data, 2024-03-02" (a list item that starts with a post id)
+ITEM = re.compile(r"^\s*[-*]\s+(?P<id>\d+)\b(?P<rest>.*)$")
+RULE = re.compile(r"^\s*[:|,]?\s*(?P<reason>[A-Za-z][A-Za-z -]*?)\s*[,|]\s*(?P<date>\S+)\s*$")
+POST_ID = re.compile(r"^\d{1,25}$")
+
+
+@dataclass(frozen=True)
+class Redaction:
+    id: str
+    reason: str  # a key of REASONS
+    date: str  # YYYY-MM-DD, the day it was withheld
+    where: str  # the file and line, or the setting, that says so
+
+    @property
+    def label(self) -> str:
+        return REASONS[self.reason]
+
+
+def is_public(record: dict) -> bool:
+    return not record.get("visibility")
+
+
+def reason_key(text: str) -> str | None:
+    key = "-".join(text.casefold().replace("_", " ").split())
+    return key if key in REASONS else None
+
+
+def make_redaction(post_id: str, reason: str, day: str, where: str) -> Redaction:
+    post_id = str(post_id).strip()
+    if not POST_ID.match(post_id):
+        raise CommuniqueError(f"{where}: {post_id!r} is not a post id")
+    key = reason_key(str(reason))
+    if key is None:
+        raise CommuniqueError(
+            f"{where}: unknown reason {reason!r}; use one of {', '.join(REASONS)}"
+        )
+    try:
+        day = date.fromisoformat(str(day).strip()).isoformat()
+    except ValueError:
+        raise CommuniqueError(f"{where}: {day!r} is not a date (YYYY-MM-DD)") from None
+    return Redaction(post_id, key, day, where)
+
+
+def parse_redactions(text: str, where: str) -> list[Redaction]:
+    """The redactions a Markdown file lists: one list item each, ``- <id>: <reason>, <date>``.
+
+    Everything that is not a list item starting with a post id is prose for the staff, so the
+    file can explain itself; an item that starts with an id but is not well formed stops the
+    build with its line, rather than publishing a post someone meant to withhold.
+    """
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        item = ITEM.match(line)
+        if not item:
+            continue
+        rule = RULE.match(item["rest"])
+        if not rule:
+            raise CommuniqueError(
+                f"{where}:{n}: write a redaction as '- <post id>: <reason>, <YYYY-MM-DD>'"
+            )
+        found.append(make_redaction(item["id"], rule["reason"], rule["date"], f"{where}:{n}"))
+    return found
+
+
+def load_redactions(settings: dict) -> dict[str, Redaction]:
+    """Every redaction, from ``content/redactions.md`` and the ``REDACTIONS`` setting, by id."""
+    found: list[Redaction] = []
+    path = Path(settings["BASE"]) / settings.get("REDACTIONS_PATH", "content/redactions.md")
+    if path.is_file():
+        found += parse_redactions(path.read_text(encoding="utf-8"), str(path))
+    setting = settings.get("REDACTIONS") or {}
+    if not isinstance(setting, dict):
+        raise CommuniqueError("REDACTIONS: expected {post id: (reason, 'YYYY-MM-DD')}")
+    for post_id, value in setting.items():
+        if not (isinstance(value, list | tuple) and len(value) == 2):
+            raise CommuniqueError(f"REDACTIONS[{post_id!r}]: expected (reason, 'YYYY-MM-DD')")
+        found.append(make_redaction(post_id, *value, f"REDACTIONS[{post_id!r}]"))
+    by_id: dict[str, Redaction] = {}
+    for redaction in found:
+        other = by_id.setdefault(redaction.id, redaction)
+        if other is not redaction and (other.reason, other.date) != (
+            redaction.reason,
+            redaction.date,
+        ):
+            raise CommuniqueError(
+                f"{redaction.where}: post {redaction.id} is already withheld"
+                f" differently at {other.where}"
+            )
+    return by_id
+
+
+def protected_periods(events: list[dict]) -> list[tuple[str | None, str | None]]:
+    """The spans, as UTC ISO 8601 bounds, in which the account was protected.
+
+    ``protected-history.js`` lists each time the account was protected or unprotected. An
+    unprotect with no protect before it means the account was protected from its first post.
+    """
+    periods: list[tuple[str | None, str | None]] = []
+    start: str | None = None
+    protected = False
+    for when, action in sorted(events):
+        if action == "protect" and not protected:
+            start, protected = when, True
+        elif action == "unprotect" and (protected or not periods):
+            periods.append((start if protected else None, when))
+            protected = False
+    if protected:
+        periods.append((start, None))
+    return periods
+
+
+def in_periods(created_at: str, periods: list[tuple[str | None, str | None]]) -> bool:
+    return any(
+        (start is None or created_at >= start) and (end is None or created_at < end)
+        for start, end in periods
+    )
+
+
+def placeholder(post: dict, redaction: Redaction) -> dict:
+    """What the site keeps of a withheld post: that it existed, when, and why it is withheld.
+
+    No text, media, place, hashtags or raw hash (a hash of a short text can confirm a guess).
+    """
+    reply = post.get("reply_to") or {}
+    return {
+        "id": post["id"],
+        "account": post["account"],
+        "created_at": post["created_at"],
+        "text": "",
+        "entities": {"hashtags": [], "mentions": [], "urls": []},
+        "reply_to": {"id": reply.get("id"), "user": None} if reply.get("id") else None,
+        "quote_of": None,
+        "retweet_of": None,
+        "conversation_id": post.get("conversation_id"),
+        "edit_ids": post.get("edit_ids") or [post["id"]],
+        "media": [],
+        "place": None,
+        "lang": None,
+        "source": None,
+        "metrics": {},
+        "deleted_at": post.get("deleted_at"),
+        "deleted_how": post.get("deleted_how"),
+        "provenance": {
+            "source": post["provenance"]["source"],
+            "retrieved_at": post["provenance"]["retrieved_at"],
+            "sha256": None,
+        },
+        "withheld": {"reason": redaction.reason, "label": redaction.label, "date": redaction.date},
+    }
+
+
+def redaction_of(post: dict, redactions: dict[str, Redaction]) -> Redaction | None:
+    """A post is withheld when it or any version of it is: an edit says much the same thing."""
+    for post_id in (post["id"], *(post.get("edit_ids") or ())):
+        if post_id in redactions:
+            return redactions[post_id]
+    return None
+
+
+def hide_handles(post: dict, keep: set[str], label: str) -> dict:
+    """The post with every mention of a handle not in ``keep`` replaced by ``label``.
+
+    Offsets of the entities after each replacement move with it, so links stay on their words.
+    """
+    text = post["text"]
+    entities = post.get("entities") or {}
+    hidden = sorted(
+        (m for m in entities.get("mentions", []) if m.get("username", "").casefold() not in keep),
+        key=lambda m: m["start"],
+    )
+    reply = post.get("reply_to")
+    if reply and (reply.get("user") or "").casefold() not in keep:
+        reply = {**reply, "user": None, "label": label}
+    if not hidden:
+        return {**post, "reply_to": reply}
+    pieces, shifts, pos = [], [], 0
+    for m in hidden:
+        pieces += [text[pos : m["start"]], label]
+        shifts.append((m["end"], len(label) - (m["end"] - m["start"])))
+        pos = m["end"]
+    pieces.append(text[pos:])
+
+    def moved(offset: int) -> int:
+        return offset + sum(delta for end, delta in shifts if end <= offset)
+
+    gone = {id(m) for m in hidden}
+    moved_entities = {
+        kind: [
+            {**e, "start": moved(e["start"]), "end": moved(e["end"])}
+            for e in items
+            if id(e) not in gone
+        ]
+        for kind, items in entities.items()
+    }
+    return {**post, "text": "".join(pieces), "entities": moved_entities, "reply_to": reply}
