@@ -21,6 +21,13 @@ AUDIENCES = {
 }
 # Conversations with these hashtags or started by these users are customer support.
 SUPPORT_HASHTAGS = ["AskTheEnvoy"]
+# Other people's handles on published pages: "" shows them as posted; "support" replaces them in
+# support conversations, "replies" in every reply to someone else, "all" everywhere.
+HIDE_OTHER_HANDLES = "support"
+OTHER_HANDLE_LABEL = "a member of the public"
+
+# Posts withheld from publication are listed in content/redactions.md (one line each: id, reason,
+# date); REDACTIONS = {"<post id>": ("<reason>", "YYYY-MM-DD")} adds more here.
 
 PATH = "content"
 ARCHIVE_PATH = "content/archive"

@@ -35,6 +35,7 @@ class Archive:
     private: Counter = field(default_factory=Counter)  # account -> posts never made public
     withheld: list[dict] = field(default_factory=list)  # placeholders of redacted posts
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
+    altered: set[str] = field(default_factory=set)  # ids of posts shown otherwise than stored
 
     def timeline(self, posts: list[dict]) -> list[dict]:
         """Newest first, an edited post once (its newest version)."""
@@ -82,6 +83,7 @@ def load(
     if redactions:
         posts = [withhold(p, redactions) for p in posts]
     archive = Archive(posts=posts, accounts=accounts, private=private)
+    archive.altered = {p["id"] for p in posts if p.get("references_cut")}
     archive.withheld = [p for p in posts if p.get("withheld")]
     group(archive, {t.casefold() for t in support_hashtags})
     if hide_handles:
@@ -97,7 +99,7 @@ def cut_references(post: dict, unseen: set[str]) -> dict:
         cut["conversation_id"] = None
     if set(post.get("edit_ids") or ()) & unseen:
         cut["edit_ids"] = [i for i in post["edit_ids"] if i not in unseen]
-    return {**post, **cut} if cut else post
+    return {**post, **cut, "references_cut": True} if cut else post
 
 
 def withhold(post: dict, redactions: dict[str, Redaction]) -> dict:
@@ -125,6 +127,7 @@ def hide_others(archive: Archive, scope: str, label: str) -> None:
             post.clear()  # the same dict is held by every grouping: change it where it is
             post.update(shown)
             archive.handles_hidden.add(post["id"])
+            archive.altered.add(post["id"])
 
 
 def reply_order(posts: list[dict]) -> list[dict]:

@@ -27,6 +27,8 @@ CSV_FIELDS = [
     "sha256", "url",
 ]  # fmt: skip
 
+SHOWN_FIELDS = ("text", "entities", "reply_to", "quote_of", "retweet_of", "conversation_id",
+                "edit_ids")  # fmt: skip
 REDACTION_FIELDS = ["id", "account", "posted_at", "withheld_on", "reason", "url"]
 
 SCHEMA = """
@@ -81,8 +83,9 @@ def csv_row(post: dict, siteurl: str) -> list:
 def published_lines(store: Store, shown: Archive) -> Iterator[tuple[str, bytes, dict]]:
     """Each store line the site may publish, as (account, line, record).
 
-    Never-public and withheld posts are left out. A post whose other people's handles the site
-    hides is published as the site shows it, without its raw payload (which holds them).
+    Never-public and withheld posts are left out. A post the site shows otherwise than stored
+    (other people's handles hidden, a reference to a never-public post cut) is published as
+    the site shows it, without its raw payload, which holds what was taken out.
     """
     withheld = {p["id"] for p in shown.withheld}
     for account in store.accounts():
@@ -90,10 +93,10 @@ def published_lines(store: Store, shown: Archive) -> Iterator[tuple[str, bytes, 
             for line, record in store.read_lines(path):
                 if not is_public(record) or record["id"] in withheld:
                     continue
-                if record["id"] in shown.handles_hidden:
+                if record["id"] in shown.altered:
                     view = shown.by_id[record["id"]]
                     record = {k: v for k, v in record.items() if k != "raw"}
-                    record.update({k: view[k] for k in ("text", "entities", "reply_to")})
+                    record.update({k: view[k] for k in SHOWN_FIELDS})
                     line = (dumps(record) + "\n").encode()
                 yield account, line.rstrip(b"\n") + b"\n", record
 
@@ -162,7 +165,7 @@ def store_fingerprint(
     withheld = sorted((p["id"], p["withheld"]) for p in shown.withheld)
     h = hashlib.sha256(
         json.dumps(
-            [trips, siteurl, withheld, sorted(shown.handles_hidden)], sort_keys=True, default=str
+            [trips, siteurl, withheld, sorted(shown.altered)], sort_keys=True, default=str
         ).encode()
     )
     for account in store.accounts():

@@ -10,7 +10,8 @@ from pelican.generators import Generator
 
 from communique import archive, site
 from communique.console import console
-from communique.store import Store
+from communique.errors import CommuniqueError
+from communique.store import Store, StoreError
 from communique.withheld import load_redactions
 
 
@@ -35,14 +36,18 @@ class ArchiveGenerator(Generator):
     def generate_output(self, writer) -> None:
         settings = plugin_settings(self.settings)
         store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
-        loaded = archive.load(
-            store,
-            support_hashtags=settings.get("SUPPORT_HASHTAGS", []),
-            redactions=load_redactions(settings),
-            hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
-            handle_label=settings.get("OTHER_HANDLE_LABEL") or "a customer",
-        )
-        summary = site.build(loaded, settings, Path(self.output_path), build_date(settings))
+        try:
+            loaded = archive.load(
+                store,
+                support_hashtags=settings.get("SUPPORT_HASHTAGS", []),
+                redactions=load_redactions(settings),
+                hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
+                handle_label=settings.get("OTHER_HANDLE_LABEL") or "a customer",
+            )
+            summary = site.build(loaded, settings, Path(self.output_path), build_date(settings))
+        except (CommuniqueError, StoreError) as e:
+            # One line that names the file at fault, not Pelican's traceback of the plugin.
+            raise SystemExit(f"error: {e}") from None
         console.print(f"communique: {summary.line()}")
 
 

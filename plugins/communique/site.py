@@ -588,7 +588,7 @@ class SiteBuilder:
         )  # fmt: skip
         self.page("data", "data.html", title="Data downloads", downloads=downloads,
                   withheld=len(self.archive.withheld),
-                  handles_hidden=bool(self.archive.handles_hidden))  # fmt: skip
+                  altered=bool(self.archive.altered))  # fmt: skip
 
     def search_page(self) -> None:
         # The one page that runs a script: Pagefind's search needs WebAssembly.

@@ -1,0 +1,343 @@
+"""What the site withholds: never-public posts, redactions, other people's handles."""
+
+import gzip
+import io
+import json
+import re
+import shutil
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from communique.apiv2 import from_v2, index
+from communique.errors import CommuniqueError
+from communique.importers import import_archive
+from communique.search import index_site
+from communique.store import Store
+from communique.withheld import (
+    hide_handles,
+    in_periods,
+    load_redactions,
+    parse_redactions,
+    protected_periods,
+)
+from conftest import build_project, js, make_project, tweet, write_export
+
+# -- redactions.md ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("- 123: personal-data, 2024-03-02", ("123", "personal-data", "2024-03-02")),
+        ("* 123 | Legal order | 2024-03-02", ("123", "legal-order", "2024-03-02")),
+        ("-   123:  security ,2024-12-31  ", ("123", "security", "2024-12-31")),
+        ("- 123, error, 2024-01-05", ("123", "error", "2024-01-05")),
+    ],
+)
+def test_a_redaction_line_names_a_post_a_reason_and_a_date(line, expected):
+    (found,) = parse_redactions(f"Title: Withheld\n\nSome prose.\n\n{line}\n", "r.md")
+    assert (found.id, found.reason, found.date) == expected
+    assert found.where == "r.md:5"
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("- 123: gossip, 2024-03-02", "unknown reason 'gossip'"),
+        ("- 123: security, 2024-02-30", "is not a date"),
+        ("- 123: security", "write a redaction as"),
+        ("- 123", "write a redaction as"),
+    ],
+)
+def test_a_malformed_redaction_stops_with_its_line(line, message):
+    with pytest.raises(CommuniqueError, match=rf"r\.md:3: .*{message}"):
+        parse_redactions(f"Prose.\n\n{line}\n", "r.md")
+
+
+def test_prose_and_other_lists_are_not_redactions():
+    text = "# Withheld posts\n\n- reasons: see below\n- one more note\n\n1. numbered\n"
+    assert parse_redactions(text, "r.md") == []
+
+
+@given(st.text())
+def test_the_redaction_parser_accepts_or_refuses_clearly(text):
+    try:
+        found = parse_redactions(text, "r.md")
+    except CommuniqueError as e:
+        assert str(e).startswith("r.md:")
+    else:
+        assert all(r.id.isdigit() for r in found)
+
+
+def test_the_file_and_the_setting_are_merged_and_conflicts_refused(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "redactions.md").write_text("- 1: error, 2024-01-01\n")
+    settings = {"BASE": tmp_path, "REDACTIONS": {"2": ("security", "2024-02-02")}}
+    assert set(load_redactions(settings)) == {"1", "2"}
+    settings["REDACTIONS"] = {"1": ("security", "2024-02-02")}
+    with pytest.raises(CommuniqueError, match="post 1 is already withheld differently"):
+        load_redactions(settings)
+
+
+# -- protected periods and handles -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "events, inside, outside",
+    [
+        ([("2020-01-01T00:00:00Z", "protect"), ("2020-06-01T00:00:00Z", "unprotect")],
+         ["2020-03-01T00:00:00Z"], ["2019-12-31T23:59:59Z", "2020-06-01T00:00:00Z"]),
+        ([("2020-06-01T00:00:00Z", "unprotect")],  # protected from the start
+         ["2008-01-01T00:00:00Z"], ["2020-07-01T00:00:00Z"]),
+        ([("2021-01-01T00:00:00Z", "protect")],  # still protected
+         ["2025-01-01T00:00:00Z"], ["2020-12-31T00:00:00Z"]),
+        ([("2020-06-01T00:00:00Z", "unprotect"), ("2020-01-01T00:00:00Z", "protect"),
+          ("2022-01-01T00:00:00Z", "protect"), ("2022-02-01T00:00:00Z", "unprotect")],
+         ["2020-02-01T00:00:00Z", "2022-01-15T00:00:00Z"], ["2021-01-01T00:00:00Z"]),
+    ],
+)  # fmt: skip
+def test_protected_periods(events, inside, outside):
+    periods = protected_periods(events)
+    assert all(in_periods(t, periods) for t in inside)
+    assert not any(in_periods(t, periods) for t in outside)
+
+
+def test_hidden_handles_keep_every_other_link_on_its_word():
+    text = "@bob thanks, @envoy_vale and @Ann: see https://x.org #Help"
+    post = {
+        "text": text,
+        "entities": {
+            "mentions": [
+                {"username": "bob", "start": 0, "end": 4},
+                {"username": "envoy_vale", "start": 13, "end": 24},
+                {"username": "Ann", "start": 29, "end": 33},
+            ],
+            "urls": [{"url": "https://x.org", "start": 39, "end": 52}],
+            "hashtags": [{"tag": "Help", "start": 53, "end": 58}],
+        },
+        "reply_to": {"id": "9", "user": "bob"},
+    }
+    shown = hide_handles(post, {"envoy_vale"}, "a customer")
+    assert shown["text"] == "a customer thanks, @envoy_vale and a customer: see https://x.org #Help"
+    for kind, word in (
+        ("mentions", "@envoy_vale"),
+        ("urls", "https://x.org"),
+        ("hashtags", "#Help"),
+    ):
+        (e,) = shown["entities"][kind]
+        assert shown["text"][e["start"] : e["end"]] == word
+    assert shown["reply_to"] == {"id": "9", "user": None, "label": "a customer"}
+
+
+def test_the_api_record_keeps_no_other_persons_post_or_name():
+    page = {
+        "includes": {
+            "tweets": [{"id": "1", "author_id": "7", "text": "my private complaint"}],
+            "users": [
+                {"id": "7", "username": "bob", "name": "Bob Private", "profile_image_url": "x"},
+                {"id": "42", "username": "envoy", "name": "The Envoy"},
+            ],
+        }
+    }
+    post = {
+        "id": "2", "text": "@bob sorry to hear it", "author_id": "42",
+        "created_at": "2024-01-01T00:00:00.000Z", "in_reply_to_user_id": "7",
+        "referenced_tweets": [{"type": "replied_to", "id": "1"}],
+    }  # fmt: skip
+    record = from_v2(post, index(page["includes"]), account="envoy", source="api", retrieved_at="t")
+    raw = json.dumps(record)
+    assert "private complaint" not in raw and "Bob Private" not in raw
+    assert record["reply_to"]["user"] == "bob"
+
+
+# -- the importer ----------------------------------------------------------------------------
+
+
+def at(day: int) -> str:
+    return f"Mon Nov {day:02d} 09:15:00 +0000 2008"
+
+
+def test_circle_and_protected_posts_are_marked_and_stay_marked(tmp_path, store):
+    tweets = [tweet("1", "public", at(1)), tweet("2", "circle", at(2)), tweet("3", "locked", at(5))]
+    history = [
+        {"protectedHistory": {"protectedAt": "2008-11-04T00:00:00.000Z", "action": "Protect"}},
+        {"protectedHistory": {"protectedAt": "2008-11-06T00:00:00.000Z", "action": "Unprotect"}},
+    ]
+    export = write_export(
+        tmp_path / "x",
+        tweets,
+        **{
+            "data/twitter-circle-tweet.js": js(
+                "YTD.twitter_circle_tweet.part0", [{"tweet": tweets[1]}]
+            ),
+            "data/protected-history.js": js("YTD.protected_history.part0", history),
+        },
+    )
+    summary = import_archive(export, store)
+    assert summary.private == 2 and "2 never public" in summary.line()
+    assert {p["id"]: p.get("visibility") for p in store.posts()} == {
+        "1": None,
+        "2": "circle",
+        "3": "protected",
+    }
+    # A later export without those files does not make them public.
+    import_archive(write_export(tmp_path / "y", tweets), store)
+    assert [p.get("visibility") for p in store.posts()] == [None, "circle", "protected"]
+
+
+# -- the site: nothing withheld leaks into any output file -----------------------------------
+
+
+def photo(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def with_photo(post_id: str, text: str, day: int, name: str) -> dict:
+    media = [{"id_str": f"{post_id}0", "type": "photo", "url": "https://t.co/m",
+              "indices": [str(len(text) + 1), str(len(text) + 24)],
+              "media_url_https": f"https://pbs.twimg.com/media/{name}.jpg",
+              "ext_alt_text": f"alt of {name}"}]  # fmt: skip
+    return tweet(
+        post_id,
+        f"{text} https://t.co/m",
+        at(day),
+        entities={"hashtags": [], "user_mentions": [], "urls": [], "media": media},
+        extended_entities={"media": media},
+    )
+
+
+ID = {n: f"1500000000000000{n:03d}" for n in range(99, 107)}  # long, as real ids: no chance hits
+SECRETS = {  # never public: nothing of them may appear, not even their ids
+    ID[101]: "Circle only: CIRCLESECRET plans",
+    ID[102]: "Protected period: PROTECTEDSECRET thoughts",
+}
+REDACTED = (ID[103], "Named a private person: REDACTEDSECRET")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("withheld")
+    conf = make_project(
+        folder, POSTS_PER_PAGE=2, HIDE_OTHER_HANDLES="support", OTHER_HANDLE_LABEL="a customer"
+    )
+    tweets = [
+        tweet(ID[100], "A public post before #Iceland", at(1)),
+        with_photo(ID[101], SECRETS[ID[101]], 2, "CircleSnap"),
+        with_photo(ID[102], SECRETS[ID[102]], 5, "LockedSnap"),
+        with_photo(REDACTED[0], REDACTED[1], 7, "RedactedSnap"),
+        tweet(ID[104], "A public reply", at(8), in_reply_to_status_id_str=ID[101],
+              in_reply_to_screen_name="envoy"),
+        tweet(ID[105], "@customer123 we can help #AskTheEnvoy", at(9),
+              in_reply_to_status_id_str=ID[99], in_reply_to_screen_name="customer123",
+              entities={"hashtags": [{"text": "AskTheEnvoy", "indices": ["25", "37"]}],
+                        "user_mentions": [{"screen_name": "customer123", "indices": ["0", "12"]}],
+                        "urls": []}),
+        tweet(ID[106], "A public post after", at(10)),
+    ]  # fmt: skip
+    history = [
+        {"protectedHistory": {"protectedAt": "2008-11-04T00:00:00.000Z", "action": "Protect"}},
+        {"protectedHistory": {"protectedAt": "2008-11-06T00:00:00.000Z", "action": "Unprotect"}},
+    ]
+    export = write_export(
+        folder / "export",
+        tweets,
+        **{
+            "data/twitter-circle-tweet.js": js(
+                "YTD.twitter_circle_tweet.part0", [{"tweet": tweets[1]}]
+            ),
+            "data/protected-history.js": js("YTD.protected_history.part0", history),
+            f"data/twitter_circle_tweet_media/{ID[101]}-CircleSnap.jpg": photo("red"),
+            f"data/tweets_media/{ID[102]}-LockedSnap.jpg": photo("green"),
+            f"data/tweets_media/{ID[103]}-RedactedSnap.jpg": photo("blue"),
+        },
+    )
+    import_archive(export, Store(folder / "content" / "archive"))
+    return conf
+
+
+PLACEHOLDER_CARD = re.compile(r'<article class="post withheld".*?</article>', re.S)
+
+
+def output_texts(output):
+    """Every output file as text, Pagefind's gzipped index fragments unpacked."""
+    for path in sorted(p for p in output.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        yield path.relative_to(output).as_posix(), data.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def site(project):
+    output = build_project(project)
+    assert (output / "envoy" / "status" / REDACTED[0] / "index.html").exists()
+    assert (
+        "REDACTEDSECRET" in (output / "envoy" / "status" / REDACTED[0] / "index.html").read_text()
+    )
+    # Then staff withhold a post that was already published, and the site is rebuilt.
+    (project.parent / "content" / "redactions.md").write_text(
+        f"Title: Withheld posts\n\n- {REDACTED[0]}: personal-data, 2009-01-15\n"
+    )
+    build_project(project)
+    index_site(output)
+    return output
+
+
+def test_no_trace_of_never_public_posts_anywhere(site):
+    assert list(site.glob("pagefind/fragment/*")), "the search index was built"
+    for name, text in output_texts(site):
+        for post_id, secret in SECRETS.items():
+            assert secret.split(": ")[1] not in text, name
+            assert post_id not in text, name
+        assert "CircleSnap" not in text and "LockedSnap" not in text, name
+    assert [p.name for p in site.glob("envoy/media/*")] == []
+
+
+def test_a_withheld_post_leaves_only_its_placeholder_and_log_rows(site):
+    log = {f"envoy/status/{REDACTED[0]}/index.html", "redactions/index.html", "data/redactions.csv"}
+    for name, text in output_texts(site):
+        assert "REDACTEDSECRET" not in text and "RedactedSnap" not in text, name
+        if name not in log:  # elsewhere only as a placeholder card, in timelines
+            assert REDACTED[0] not in PLACEHOLDER_CARD.sub("", text), name
+    placeholder = (site / "envoy" / "status" / REDACTED[0] / "index.html").read_text()
+    assert "Post withheld" in placeholder and "personal data of a private person" in placeholder
+    assert "2009-01-15" in placeholder and "data-pagefind-body" not in placeholder
+    log = (site / "redactions" / "index.html").read_text()
+    assert f"/envoy/status/{REDACTED[0]}/" in log and "2008-11-07" in log
+    csv = (site / "data" / "redactions.csv").read_text().splitlines()
+    assert csv[1].startswith(f"{REDACTED[0]},envoy,2008-11-07T09:15:00Z,2009-01-15,personal-data,")
+
+
+def test_withheld_posts_are_counted_where_they_are_left_out(site):
+    assert "1 withheld post is not searchable" in (site / "search" / "index.html").read_text()
+    assert "1 withheld post is left out" in (site / "data" / "index.html").read_text()
+    assert "1 post withheld from publication" in (site / "envoy" / "atom.xml").read_text()
+    provenance = (site / "provenance" / "index.html").read_text()
+    assert "<td>1</td><td>2</td>" in provenance  # withheld, never public
+
+
+def test_other_peoples_handles_are_replaced_everywhere(site):
+    for name, text in output_texts(site):
+        assert "customer123" not in text, name
+    assert (
+        "a customer we can help" in (site / "envoy" / "status" / ID[105] / "index.html").read_text()
+    )
+
+
+def test_the_downloads_hold_only_what_the_site_shows(site):
+    rows = [json.loads(line) for line in (site / "data" / "envoy.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == [ID[100], ID[104], ID[105], ID[106]]
+    assert "raw" not in rows[2] and "raw" in rows[0]
+
+
+def test_a_redaction_of_an_unknown_reason_stops_the_build(project, tmp_path):
+    folder = tmp_path / "p"
+    shutil.copytree(project.parent, folder, ignore=shutil.ignore_patterns("output", "cache"))
+    (folder / "content" / "redactions.md").write_text(f"- {ID[100]}: spite, 2009-01-01\n")
+    with pytest.raises(SystemExit, match=r"^error: .*redactions\.md:1: unknown reason 'spite'"):
+        build_project(folder / "pelican.conf.py")
