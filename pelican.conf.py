@@ -19,7 +19,7 @@ AUDIENCES = {
     "friends": {"title": "Friends and followers", "exclude": ["replies_to_others", "support"]},
     "support": {"title": "Questions answered", "include": ["support"]},
 }
-# Conversations with these hashtags or started by these users are customer support.
+# Conversations that carry one of these hashtags are customer support.
 SUPPORT_HASHTAGS = ["AskTheEnvoy"]
 # Other people's handles on published pages: "" shows them as posted; "support" replaces them in
 # support conversations, "replies" in every reply to someone else, "all" everywhere.

@@ -60,6 +60,7 @@ def test_feeds_are_deterministic():
         "🇮🇸🇭🇷🇦🇲 " * 60,
         "Read https://example.org/a and https://example.org/b " * 12,
         "x" * 600,
+        "a.co " * 25,  # short links weigh 23 each
     ],
 )
 def test_titles_fit_one_post_with_their_link(text):

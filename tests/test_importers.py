@@ -242,3 +242,52 @@ def test_random_member_names_and_contents_give_a_clear_error_or_import(tmp_path,
         import_archive(target, store, account="envoy")
     for path in (tmp_path / "s").rglob("*") if (tmp_path / "s").exists() else []:
         assert (tmp_path / "s") in path.resolve().parents
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://t.co/abc for the whole story of the week in the Arctic and beyond",
+        "Q&amp;A with students &amp; teachers in Reykjavik, and more",
+    ],
+)
+def test_a_note_finds_its_post_through_links_and_entities(tmp_path, store, text):
+    long_text = text.replace("https://t.co/abc", "https://t.co/xyz").replace("&amp;", "&")
+    long_text += " and a great deal more" * 20
+    note = {
+        "noteTweetId": "555",
+        "createdAt": "2008-11-03T09:15:00.000Z",
+        "core": {"text": long_text, "urls": [], "mentions": [], "hashtags": []},
+    }
+    folder = write_export(
+        tmp_path / "x",
+        [tweet("1", text + "… https://t.co/note"), tweet("2", "same second, other text")],
+        **{"data/note-tweet.js": js("YTD.note_tweet.part0", [{"noteTweet": note}])},
+    )
+    assert import_archive(folder, store).notes == 1
+    assert next(store.posts())["text"].endswith("a great deal more")
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"id_str": "../../x", "id": "../../x"}, "post id '../../x' is not a number"),
+        ({"created_at": 12}, "is malformed"),
+    ],
+)
+def test_a_malformed_post_is_one_clear_error(tmp_path, store, bad, message):
+    folder = write_export(tmp_path / "x", [{**tweet("1", "one"), **bad}])
+    with pytest.raises(CommuniqueError, match=message):
+        import_archive(folder, store)
+    assert not store.root.exists()
+
+
+def test_a_note_without_a_date_is_one_clear_error(tmp_path, store):
+    note = {"noteTweetId": "5", "createdAt": 12, "core": {"text": "x"}}
+    folder = write_export(
+        tmp_path / "x",
+        [tweet("1", "one")],
+        **{"data/note-tweet.js": js("YTD.note_tweet.part0", [{"noteTweet": note}])},
+    )
+    with pytest.raises(CommuniqueError, match="note-tweet.js: unrecognised date '12'"):
+        import_archive(folder, store)

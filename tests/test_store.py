@@ -1,4 +1,4 @@
-from communique.store import Store, dumps, merge_record, sha256_of
+from communique.store import UMASK, Store, dumps, merge_record, sha256_of, write_atomic
 
 
 def record(id: str, month: str = "2008-11", **extra) -> dict:
@@ -75,3 +75,8 @@ def test_no_temporary_file_is_left_behind(store, tmp_path):
 def test_an_empty_store_has_no_accounts(tmp_path):
     assert Store(tmp_path / "nothing").accounts() == []
     assert Store(tmp_path / "nothing").latest_id("x") is None
+
+
+def test_files_are_written_readable_by_a_web_server(tmp_path):
+    write_atomic(tmp_path / "a" / "page.html", b"<p>hi</p>")
+    assert (tmp_path / "a" / "page.html").stat().st_mode & 0o777 == 0o666 & ~UMASK  # not 0600

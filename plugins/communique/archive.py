@@ -173,6 +173,13 @@ def group(archive: Archive, support_tags: set[str]) -> None:
             if tags & support_tags:
                 archive.support.add(cid)
     for post in archive.posts:
+        # A version fetched before it was edited lists only itself: every version we hold takes
+        # the longest history any of them knows, so the older one is marked and linked too.
+        chain = post.get("edit_ids") or []
+        for version in filter(None, map(archive.by_id.get, chain)):
+            if len(version.get("edit_ids") or ()) < len(chain):
+                version["edit_ids"] = chain
+    for post in archive.posts:
         # An edited post is shown at its newest version that we hold.
         chain = [i for i in post.get("edit_ids") or [] if i in archive.by_id]
         if len(chain) > 1:

@@ -110,8 +110,10 @@ def post_title(text: str, link: str) -> str:
     """A title such that ``title + " " + link`` is one post: at most 280 weighted characters."""
     title = " ".join(text.split())
     budget = LIMIT - URL_WEIGHT - 1
-    # Every code point weighs at most 2: a title of half the budget always fits, unparsed.
-    if len(title) * 2 <= budget or weighted_length(f"{title} {link}") <= LIMIT:
+    # Every code point weighs at most 2, but a link weighs 23 however short ("a.co"): a title
+    # of half the budget with no dot, so no link, always fits unparsed.
+    unparsed_fits = len(title) * 2 <= budget and "." not in title
+    if unparsed_fits or weighted_length(f"{title} {link}") <= LIMIT:
         return title
     words = title.split(" ")
     low, high = 0, len(words)  # the longest prefix of words that fits, by bisection

@@ -7,6 +7,7 @@ first byte is written, so a bad export leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import zipfile
@@ -192,8 +193,17 @@ def tweet_files(source: ExportSource) -> list[str]:
     return files
 
 
+LINKS = re.compile(r"https?://\S+")
+
+
 def note_key(created_at: str, text: str) -> tuple[str, str]:
-    return created_at, re.sub(r"\s+", " ", text)[:40]
+    """What a post and its note share: the second it was made and how its text begins.
+
+    Compared on the text as written, links taken out and entities decoded: the post's links
+    are t.co links and its text is escaped, the note's may be neither.
+    """
+    words = " ".join(LINKS.sub(" ", html.unescape(text)).split())
+    return created_at, words[:40]
 
 
 def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[list[dict], int]:
@@ -213,14 +223,18 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
     notes = 0
     if "data/note-tweet.js" in source.members:
         name = "data/note-tweet.js"
-        by_key = {note_key(r["created_at"], r["text"]): r for r in records.values()}
+        by_key = {note_key(r["created_at"], raw_text(r)): r for r in records.values()}
+        by_second: dict[str, list[dict]] = {}
+        for r in records.values():
+            by_second.setdefault(r["created_at"], []).append(r)
         for note in unwrap(source.read_js(name), "noteTweet", name):
-            try:
-                created = make_time(note.get("createdAt", ""), name)
-            except CommuniqueError:
-                continue
-            key = note_key(created, (note.get("core") or {}).get("text", ""))
-            record = by_key.get(key)
+            created = make_time(str(note.get("createdAt", "")), name)
+            text = (note.get("core") or {}).get("text")
+            if not isinstance(text, str):
+                raise CommuniqueError(f"{name}: note {note.get('noteTweetId')!r} has no text")
+            record = by_key.get(note_key(created, text))
+            if record is None and len(by_second.get(created, ())) == 1:
+                record = by_second[created][0]  # the only post of that second
             if record is not None:
                 records[record["id"]] = apply_note(record, note)
                 notes += 1
@@ -255,6 +269,11 @@ def mark_private(
             record["visibility"] = "protected"
 
 
+def raw_text(record: dict) -> str:
+    raw = record.get("raw") or {}
+    return raw.get("full_text") or raw.get("text") or record["text"]
+
+
 def make_time(value: str, name: str) -> str:
     try:
         return iso_utc(value)
@@ -262,14 +281,20 @@ def make_time(value: str, name: str) -> str:
         raise CommuniqueError(f"{name}: unrecognised date {value!r}") from None
 
 
+POST_ID = re.compile(r"^[0-9]{1,25}$")
+
+
 def make_record(tweet: dict, account: str, source: str, retrieved_at: str, name: str) -> dict:
+    ident = tweet.get("id_str") or tweet.get("id") or "?"
     try:
-        return from_v11(tweet, account=account, source=source, retrieved_at=retrieved_at)
+        record = from_v11(tweet, account=account, source=source, retrieved_at=retrieved_at)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as e:
-        ident = tweet.get("id_str") or tweet.get("id") or "?"
         raise CommuniqueError(
-            f"{name}: post {ident} is malformed ({type(e).__name__}: {e})"
+            f"{name}: post {ident!r} is malformed ({type(e).__name__}: {e})"
         ) from None
+    if not POST_ID.match(record["id"]):  # ids name files and URLs: digits only
+        raise CommuniqueError(f"{name}: post id {ident!r} is not a number")
+    return record
 
 
 def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:

@@ -49,6 +49,11 @@ class ArchiveGenerator(Generator):
             # One line that names the file at fault, not Pelican's traceback of the plugin.
             raise SystemExit(f"error: {e}") from None
         console.print(f"communique: {summary.line()}")
+        if not settings.get("SITEURL"):
+            console.print(
+                "communique: SITEURL is not set, so feeds link to http://localhost:8000;"
+                " set it in pelican.conf.py before publishing"
+            )
 
 
 def add_globals(generator) -> None:

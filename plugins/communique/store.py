@@ -48,6 +48,10 @@ import orjson
 STICKY = ("deleted_at", "deleted_how", "visibility")
 
 
+UMASK = os.umask(0o022)  # read once (setting it is the only way), then put back
+os.umask(UMASK)
+
+
 class StoreError(Exception):
     """A store file cannot be read: named so the user can find it."""
 
@@ -89,6 +93,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

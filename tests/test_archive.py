@@ -1,0 +1,33 @@
+"""The store read for the site: groupings, edits, and what is left out."""
+
+from communique import archive
+from communique.apiv2 import from_v2, index
+
+
+def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:
+    tweet = {"id": post_id, "text": text, "created_at": "2024-01-01T09:00:00.000Z",
+             "edit_history_tweet_ids": history, **extra}  # fmt: skip
+    return from_v2(tweet, index({}), account="envoy", source="api", retrieved_at="2024-01-02")
+
+
+def test_a_version_fetched_before_its_edit_is_linked_to_the_edit(store):
+    store.merge([api_post("1000", "first", ["1000"])])
+    store.merge([api_post("2000", "second", ["1000", "2000"])])
+    loaded = archive.load(store)
+    assert [p["id"] for p in loaded.timeline(loaded.posts)] == ["2000"]
+    assert loaded.latest["1000"] == "2000"
+    assert [v["id"] for v in loaded.versions(loaded.by_id["1000"])] == ["1000", "2000"]
+
+
+def test_posts_never_made_public_are_left_out_and_references_to_them_cut(store):
+    secret = {**api_post("10", "circle", ["10"]), "visibility": "circle"}
+    reply = api_post(
+        "11", "public reply", ["11"], conversation_id="10",
+        referenced_tweets=[{"type": "replied_to", "id": "10"}],
+    )  # fmt: skip
+    store.merge([secret, reply])
+    loaded = archive.load(store)
+    assert [p["id"] for p in loaded.posts] == ["11"]
+    assert loaded.private == {"envoy": 1}
+    assert loaded.posts[0]["reply_to"] is None and loaded.posts[0]["conversation_id"] is None
+    assert loaded.altered == {"11"}
