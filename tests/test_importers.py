@@ -291,3 +291,27 @@ def test_a_note_without_a_date_is_one_clear_error(tmp_path, store):
     )
     with pytest.raises(CommuniqueError, match="note-tweet.js: unrecognised date '12'"):
         import_archive(folder, store)
+
+
+def test_a_corrupt_media_member_leaves_the_media_folder_as_it_was(tmp_path, store):
+    media = [{"id_str": "9", "type": "photo", "url": "https://t.co/p", "indices": ["4", "17"],
+              "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}]  # fmt: skip
+    posts = [
+        tweet(n, "pic https://t.co/p", extended_entities={"media": media},
+              entities={"hashtags": [], "user_mentions": [], "urls": [], "media": media})
+        for n in ("1", "2")
+    ]  # fmt: skip
+    folder = write_export(
+        tmp_path / "x",
+        posts,
+        **{
+            "data/tweets_media/1-Pic.jpg": b"GOODBYTES" * 50,
+            "data/tweets_media/2-Pic.jpg": b"B" * 500,
+        },
+    )
+    archive = zip_of(folder, tmp_path / "x.zip")
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b"B" * 500, b"B" * 499 + b"C"))  # stored, so its CRC fails
+    with pytest.raises(CommuniqueError, match="2-Pic.jpg cannot be read"):
+        import_archive(archive, store)
+    assert snapshot(store.root) == {}

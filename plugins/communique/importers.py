@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -102,11 +103,27 @@ class ExportSource:
         else:
             self.prefix = ""
 
-    def copy(self, name: str, target: Path) -> bool:
-        """Copy a media member into the store unless it is there already; True when copied."""
-        if target.exists() and target.stat().st_size == self.members[name]:
-            return False
-        return write_atomic(target, self.read(name, MAX_MEDIA))
+    def copy_all(self, wanted: dict[Path, str]) -> int:
+        """Copy media members to their targets, all or none; returns how many were copied.
+
+        Every file is read (and so checked) into a temporary file before any is moved into
+        place, so a corrupt member halfway through leaves the media folders as they were.
+        """
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for target, name in progress(sorted(wanted.items()), "copying media", len(wanted)):
+                if target.exists() and target.stat().st_size == self.members[name]:
+                    continue
+                tmp = target.with_name(f".{target.name}.import")
+                write_atomic(tmp, self.read(name, MAX_MEDIA))
+                staged.append((tmp, target))
+        except BaseException:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, target in staged:
+            os.replace(tmp, target)
+        return len(staged)
 
     def read(self, name: str, limit: int | None = None) -> bytes:
         limit = limit or MAX_MEMBER
@@ -338,8 +355,7 @@ def import_archive(
         summary.media_missing = sum(1 for p in posts for m in p["media"] if not m["file"])
         # Media first: a file without its post is harmless; a post pointing at no file is not.
         account_root = store.media_dir(name).parent
-        for local, member in progress(sorted(wanted.items()), "copying media", len(wanted)):
-            summary.media_copied += source.copy(member, account_root / local)
+        summary.media_copied = source.copy_all({account_root / k: v for k, v in wanted.items()})
     finally:
         source.close()
     result = store.merge(posts)
