@@ -976,16 +976,18 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
         photo=("arctic-signing", "The envoy and two ministers signing documents at a long table"),
         place=WASHINGTON,
     )
+    answered = []
     for n, (user, answer) in enumerate(ANSWERS * 2):
         when = at("2009-01-12", 14 + n % 5, 7 * n % 60) + timedelta(days=41 * n)
         pieces = [answer]
         if answer.endswith(":"):
             pieces += [" ", ("url", f"https://envoy.example.gov/help/{n + 1}")]
-        b.answer(
+        reply = b.answer(
             user if n < len(ANSWERS) else user + "_",
             when,
             [*pieces, " ", ("#", "AskTheEnvoy"), " ^TS"],
         )
+        answered.append((reply, when))
         b.summary.support += 1
     trip([(ACCRA, "2010-03-08", 2), (DAKAR, "2010-03-11", 3)], {ACCRA: "Ghana", DAKAR: "Senegal"})
     home_posts("2010-03-18", "2011-05-06", 70)
@@ -1021,6 +1023,17 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
     b.edit(
         draft, at("2023-11-03", 9, 4), ["Thank you for all the messages on the anniversary! ^MV"]
     )
+    # One question took a second answer: a support exchange that reads as a thread. Made last,
+    # with an id of its own time, so that it draws nothing from the random stream of the rest.
+    reply, when = answered[1]
+    later = when + timedelta(hours=3)
+    b.reply(
+        reply,
+        later,
+        ["Update: the visit is confirmed for June; details to follow here. ",
+         ("#", "AskTheEnvoy"), " ^TS"],
+        tid=str(counter_id(later)),
+    )  # fmt: skip
     b.summary.trips = [
         SyntheticTrip(
             "Iceland, Croatia and Armenia",
