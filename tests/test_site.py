@@ -185,3 +185,21 @@ def test_data_downloads_verify_against_their_manifest(site):
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (14,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (1,)
     assert "archive.db" in page(site, "data")
+
+
+def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path):
+    from communique.synth import write_export as synthetic_export
+
+    conf = make_project(tmp_path / "site")
+    export = synthetic_export(tmp_path / "export.zip", posts=3000, seed=7, as_zip=True)
+    summary = import_archive(tmp_path / "export.zip", Store(tmp_path / "site/content/archive"))
+    assert summary.posts == export.posts + export.deleted
+    assert (summary.notes, summary.media_missing) == (export.notes, 0)
+    output = build_project(conf)
+    pages = {p.parent.name for p in output.glob("envoy/status/*/index.html")}
+    assert pages == {p["id"] for p in Store(tmp_path / "site/content/archive").posts()}
+    shown = [p.name for p in output.glob("envoy/media/*")]
+    assert len(shown) == len([f for f in export.files if "media/" in f]) >= export.photos
+    deleted = sum("mark-deleted" in p.read_text() for p in output.glob("envoy/status/*/index.html"))
+    assert deleted == export.deleted
+    assert f"<td>{summary.posts}</td>" in (output / "provenance" / "index.html").read_text()
