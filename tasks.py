@@ -258,8 +258,10 @@ def check(c, output=None, skip="", config=None):
     from urllib.parse import urlsplit
 
     from communique.check import run_checks
+    from communique.fetch import load_dotenv
 
     settings = load_settings(config)
+    load_dotenv(Path(settings["BASE"]) / ".env")  # the tokens to look for, as `archive` reads them
     folder = Path(output) if output else Path(settings["BASE"]) / settings["OUTPUT_PATH"]
     if not (folder / "index.html").exists():
         raise Exit(f"error: {folder}: no built site; run `invoke build` first", code=1)

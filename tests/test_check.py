@@ -1,10 +1,14 @@
 import io
+import os
 import shutil
+from unittest.mock import patch
 
 import pytest
+from invoke import Context, Exit
 from PIL import Image
 
-from communique.check import run_checks
+import tasks
+from communique.check import SECRETS, run_checks
 from communique.importers import import_archive
 from communique.search import index_site
 from communique.store import Store
@@ -127,11 +131,51 @@ def test_each_check_fails_on_a_page_broken_on_purpose(site, name, breakage, expe
     assert any(expected in f for f in found[name]), found[name]
 
 
+@pytest.mark.parametrize(
+    ("strict", "loosened", "expected"),
+    [
+        ("default-src 'self'", "default-src *", "default-src allows *"),
+        (
+            "script-src 'self'",
+            "script-src 'self' 'unsafe-inline'",
+            "script-src allows 'unsafe-inline'",
+        ),
+        ("img-src 'self'", "img-src https://cdn.example", "img-src allows https://cdn.example"),
+        ("object-src 'none'", "object-src 'self'", "object-src is not 'none'"),
+        ("; base-uri 'self'", "", "no base-uri"),
+    ],
+)
+def test_a_loosened_csp_fails(site, strict, loosened, expected):
+    replace(site, "index.html", strict, loosened)
+    problems = failures(site)["csp"]
+    assert problems == [f"index.html: loose Content-Security-Policy: {expected}"]
+
+
 def test_a_credential_in_the_output_is_found_and_never_printed(site, monkeypatch):
     monkeypatch.setenv("TWITTER_BEARER_TOKEN", "AAAA-very-secret-token")
     replace(site, "index.html", "</main>", "<p>AAAA-very-secret-token</p></main>")
     (problem,) = failures(site)["secrets"]
     assert "index.html" in problem and "secret-token" not in problem
+
+
+def test_invoke_check_reads_the_tokens_from_dot_env(site, tmp_path, capsys):
+    conf = make_project(tmp_path / "project")
+    (tmp_path / "project" / ".env").write_text("TWITTER_BEARER_TOKEN='AAAA-token-in-dotenv'\n")
+    replace(site, "index.html", "</main>", "<p>AAAA-token-in-dotenv</p></main>")
+    with patch.dict(os.environ), pytest.raises(Exit):
+        for name in SECRETS:
+            os.environ.pop(name, None)
+        tasks.check(Context(), output=str(site), skip="html", config=str(conf))
+    out = capsys.readouterr().out
+    assert "FAIL  secrets" in out and "index.html: contains a credential" in out
+    assert "token-in-dotenv" not in out
+
+
+def test_with_no_token_variable_set_the_line_says_so(site, monkeypatch):
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    (secrets,) = run_checks(site, skip=("html", "links", "csp", "feeds", "images"))
+    assert secrets.ok and "no token variable set" in secrets.line()
 
 
 def test_invalid_html_fails_the_nu_checker(site):

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.render import excerpt, post_html, safe_url, signature
+from communique.render import excerpt, post_html, safe_url, signature, tag_slug
 
 
 def post(text, urls=(), mentions=(), hashtags=()):
@@ -53,14 +53,54 @@ def test_only_http_links_become_hrefs(url):
     assert "href" not in html
 
 
-def test_quotes_in_urls_cannot_break_out_of_the_attribute():
-    url = 'https://example.org/"onmouseover="alert(1)'
-    html = post_html(post(url, urls=[{"url": url, "display": "x", "start": 0, "end": len(url)}]))
-    assert 'href="https://example.org/&#34;onmouseover=&#34;alert(1)"' in html
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        (
+            'https://example.org/"onmouseover="alert(1)',
+            "https://example.org/%22onmouseover=%22alert(1)",
+        ),
+        ("https://example.org/a b<c>", "https://example.org/a%20b%3Cc%3E"),
+        ("https://example.org/日本?q=1", "https://example.org/日本?q=1"),
+        ('https://exa"mple.org/', None),
+    ],
+)
+def test_urls_become_valid_hrefs_that_cannot_break_out_of_the_attribute(url, href):
+    assert safe_url(url) == href
 
 
-def test_bidi_overrides_are_made_visible():
-    assert "[U+202E]" in post_html(post("abc\u202edef"))
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("abc\u202edef", "abc[U+202E]def"), ("a\x01b\x7fc\ufffe", "a[U+0001]b[U+007F]c[U+FFFE]")],
+)
+def test_bidi_overrides_controls_and_noncharacters_are_shown_as_code_points(text, shown):
+    assert post_html(post(text)) == shown
+    assert excerpt(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("tag", "slug"),
+    [
+        ("Iceland", "iceland"),
+        ("भारत", "भारत"),
+        ("السَّلام", "السَّلام"),
+        ("می\u200cخواهم", "می\u200cخواهم"),
+        ("Straße", "strasse"),
+        ('x"><script>', 'x"><script>'),
+        ("a/b", None),
+        ("a\\b", None),
+        ("..", None),
+        (".", None),
+        ("", None),
+        ("x\u202ey", None),
+        ("a\tb", None),
+        ("x" * 201, None),
+    ],
+)
+def test_a_hashtag_has_a_page_when_it_is_safe_as_one_path_segment(tag, slug):
+    assert tag_slug(tag) == slug
+    html = post_html(post(f"#{tag}", hashtags=[{"tag": tag, "start": 0, "end": len(tag) + 1}]))
+    assert ('class="hashtag"' in html) == bool(slug)
 
 
 @pytest.mark.parametrize(

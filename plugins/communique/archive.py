@@ -16,7 +16,6 @@ from communique.render import tag_slug
 from communique.store import Store
 from communique.withheld import Redaction, hide_handles, is_public, placeholder, redaction_of
 
-SAFE_SLUG = re.compile(r"^\w{1,100}$")
 NUMERIC = re.compile(r"^\d{1,25}$")
 
 
@@ -157,7 +156,7 @@ def group(archive: Archive, support_tags: set[str]) -> None:
         archive.months.setdefault((account, post["created_at"][:7]), []).append(post)
         for entity in post["entities"]["hashtags"]:
             slug = tag_slug(entity["tag"])
-            if SAFE_SLUG.match(slug):
+            if slug:  # None: the hashtag cannot name a folder, so it gets no page
                 bucket = archive.tags.setdefault(slug, [])
                 if not bucket or bucket[-1] is not post:
                     bucket.append(post)

@@ -12,12 +12,21 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup, escape
 
 SAFE_SCHEMES = ("http", "https")
-# Bidirectional overrides and isolates could make a post display as something it does not say.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Bidirectional overrides and isolates could make a post display as something it does not say;
+# controls and noncharacters are not allowed in HTML at all.
+SHOWN_AS_CODE = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]"
+)
+# What a URL cannot hold as it is (WHATWG URL): percent-encoded, or in a host, refused.
+NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
+# What a hashtag's folder name (one path segment) must not hold.
+NOT_IN_SEGMENT = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL, else None: no javascript:, data:, or worse."""
+    """The URL when it is an absolute http(s) URL, else None: no javascript:, data:, or worse.
+
+    Characters a URL cannot hold (quotes, spaces, angle brackets) come back percent-encoded."""
     if not url:
         return None
     url = url.strip()
@@ -27,21 +36,28 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
         return None
-    return url
+    if NOT_IN_URL.search(parts.netloc):  # no such host
+        return None
+    return NOT_IN_URL.sub(lambda m: quote(m[0]), url)
 
 
 def visible(text: str) -> str:
-    """Text with bidi controls made visible rather than obeyed."""
-    return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
+    """Text with bidi controls, other controls and noncharacters shown as their code points."""
+    return SHOWN_AS_CODE.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
 
 
-def tag_slug(tag: str) -> str:
-    """The folder name of a hashtag's page: hashtags are case-insensitive."""
-    return tag.casefold()
+def tag_slug(tag: str) -> str | None:
+    """The folder name of a hashtag's page (hashtags are case-insensitive), or None when the
+    hashtag is not safe as one path segment: then it has no page and is not linked."""
+    slug = tag.casefold()
+    if slug in ("", ".", "..") or NOT_IN_SEGMENT.search(slug) or len(slug.encode()) > 200:
+        return None
+    return slug
 
 
-def tag_href(base: str, tag: str) -> str:
-    return f"{base}/tags/{quote(tag_slug(tag))}/"
+def tag_href(base: str, tag: str) -> str | None:
+    slug = tag_slug(tag)
+    return f"{base}/tags/{quote(slug)}/" if slug else None
 
 
 def post_html(post: dict, base: str = "") -> Markup:
@@ -78,10 +94,11 @@ def post_html(post: dict, base: str = "") -> Markup:
                 )
             )
         else:
+            href = tag_href(base, e.get("tag", ""))
             out.append(
-                Markup('<a href="{}" class="hashtag">{}</a>').format(
-                    tag_href(base, e.get("tag", "")), shown
-                )
+                Markup('<a href="{}" class="hashtag">{}</a>').format(href, shown)
+                if href
+                else escape(shown)
             )
         pos = end
     out.append(escape(visible(text[pos:])))
@@ -99,7 +116,7 @@ def signature(text: str, signatures: dict[str, str]) -> str | None:
 
 def excerpt(text: str, limit: int = 80) -> str:
     """A one-line title for a post: the start of its text, cut at a word."""
-    line = " ".join(text.split())
+    line = " ".join(visible(text).split())
     if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -32,6 +33,10 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KEYS = ("title", "start", "end", "accounts", "hashtags", "places", "summary", "status")
 REQUIRED = ("title", "start", "end")
 STATUSES = ("draft", "published")
+# Fix-ups of nh3's output (where ">" only ends a tag) so the narrative is valid HTML.
+UNLINKED = re.compile(r"<a\b(?![^>]* href=)[^>]*>(.*?)</a>", re.S)  # its href was unsafe
+IMAGE_WITHOUT_SRC = re.compile(r"<img\b(?![^>]* src=)[^>]*>")
+IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^>]* alt=)")
 # Longer than this away from home is a posting abroad (or HOME_PLACES is wrong), not a trip.
 LONGEST_TRIP = timedelta(days=60)
 
@@ -143,9 +148,30 @@ def parse_trip(path: Path) -> Trip:
         places=split_list(get("places")),
         summary=get("summary"),
         draft=status.lower() == "draft",
-        narrative_html=Markup(nh3.clean(html)),
+        narrative_html=sanitized(html),
         source=path,
     )
+
+
+def site_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: an image's src must be a path on the site (the CSP blocks others),
+    read as a browser reads it, a backslash as a slash."""
+    if tag == "img" and attribute == "src":
+        try:
+            parts = urlsplit(value.strip().replace("\\", "/"))
+        except ValueError:
+            return None
+        return None if parts.scheme or parts.netloc else value
+    return value
+
+
+def sanitized(html: str) -> Markup:
+    """The narrative's HTML through nh3, then valid: a link whose href was dropped becomes its
+    text, an image without a safe src is dropped, one without alt text gets an empty alt."""
+    clean = nh3.clean(html, attribute_filter=site_images_only)
+    clean = UNLINKED.sub(r"\1", clean)
+    clean = IMAGE_WITHOUT_SRC.sub("", clean)
+    return Markup(IMAGE_WITHOUT_ALT.sub('<img alt=""', clean))
 
 
 def load_trips(folder: Path) -> list[Trip]:
