@@ -15,11 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from hostile import SCRIPT, build_hostile_site
 
 from communique.search import index_site
 from communique.synth import make_demo
 from conftest import ROOT, build_project, make_project
+from hostile import SCRIPT, build_hostile_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -4,11 +4,11 @@
 from urllib.parse import quote, urlsplit
 
 import pytest
-from hostile import ALT, LONG, NAME, TAGS, build_hostile_site
 from markupsafe import escape
 
 from communique.check import PageParser, run_checks
 from communique.trips import sanitized
+from hostile import ALT, LONG, NAME, TAGS, build_hostile_site
 
 
 @pytest.fixture(scope="module")
