@@ -7,6 +7,7 @@ import pytest
 from markupsafe import escape
 
 from communique.check import PageParser, run_checks
+from communique.render import visible
 from communique.trips import sanitized
 from hostile import ALT, LONG, NAME, TAGS, build_hostile_site
 
@@ -38,9 +39,9 @@ def test_the_hostile_site_passes_every_check(site):
         ("envoy/status/7", f'{LONG}<a href="https://example.org/end"'),
         ("envoy/status/8", '👩‍👩‍👧 🇮🇸 日本語 <a href="https://example.org/𠮷"'),
         ("envoy/status/11", '<a href="https://twitter.com/a%22%3E%3Cscript%3E" rel="nofollow">'),
-        ("envoy/status/12", f'alt="{escape(ALT)}"'),
-        ("envoy", f"<h1>{escape(NAME)} "),
-        ("trips/hostile", f"<h1>{escape(NAME)}</h1>"),
+        ("envoy/status/12", f'alt="{escape(visible(ALT))}"'),
+        ("envoy", f"<h1>{escape(visible(NAME))} "),
+        ("trips/hostile", f"<h1>{escape(visible(NAME))}</h1>"),
         ("trips/hostile", '<p>x d\n<img alt="" src="/theme/favicon.svg"></p>'),
     ],
 )
@@ -89,3 +90,9 @@ def test_a_hashtag_that_cannot_name_a_folder_has_no_page_and_no_link(site):
 )
 def test_a_trip_narrative_is_sanitised_into_valid_html(html, clean):
     assert sanitized(html) == clean
+
+
+def test_no_bidi_control_reaches_any_page_or_feed(site):
+    for path in [*site.rglob("*.html"), *site.rglob("*.xml")]:
+        text = path.read_text()
+        assert not any("\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069" for c in text), path

@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from twitter_text import parse_tweet
 
+from communique.render import visible
+
 LIMIT = 280
 URL_WEIGHT = 23
 ELLIPSIS = "…"
@@ -45,11 +47,11 @@ class Feed:
 
 
 def text(value: str) -> str:
-    return xml_escape(XML_INVALID.sub("", value))
+    return xml_escape(visible(XML_INVALID.sub("", value)))
 
 
 def attr(value: str) -> str:
-    return xml_escape(XML_INVALID.sub("", value), {'"': "&quot;"})
+    return xml_escape(visible(XML_INVALID.sub("", value)), {'"': "&quot;"})
 
 
 def rfc822(iso: str) -> str:

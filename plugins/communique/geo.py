@@ -18,6 +18,8 @@ from importlib import resources
 
 from markupsafe import Markup
 
+from communique.render import visible
+
 WIDTH = 640
 MIN_SPAN = 8.0  # degrees of latitude: a one-city trip still shows its surroundings
 PAD = 0.2  # share of the points' extent added on each side
@@ -255,7 +257,8 @@ def svg_map(points: list[MapPoint], *, title: str) -> Markup:
     view = frame(points)
     height = view.height
     key = hashlib.sha256(repr((title, points)).encode()).hexdigest()[:10]
-    names = [" ".join(p.name.split()) for p in points]
+    names = [visible(" ".join(p.name.split())) for p in points]
+    title = visible(title)
     parts = [
         Markup(
             '<svg xmlns="http://www.w3.org/2000/svg" class="trip-map" role="img"'

@@ -26,7 +26,7 @@ from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_p
 from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
-from communique.render import excerpt, post_html, signature, tag_href
+from communique.render import excerpt, post_html, signature, tag_href, visible
 from communique.store import Store
 from communique.withheld import REASONS
 
@@ -137,6 +137,9 @@ def make_env(theme: Path, site: dict) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
+        # Names, alt texts, places and titles are untrusted too: a right-to-left override in
+        # a display name must show as a code point, not turn the page around it.
+        finalize=lambda value: visible(value) if type(value) is str else value,
     )
     env.globals["site"] = site
     env.filters["day"] = lambda iso: iso[:10]
