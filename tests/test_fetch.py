@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from apiserver import TOKEN, APIServer
 from communique import fetch
@@ -289,6 +290,19 @@ def test_the_task_ends_on_bad_data_with_one_message(server, tmp_path, damage):
     assert process.returncode == 1, output
     assert output.startswith("error: ") and output.count("\n") == 1, output
     assert snapshot(store) == before
+
+
+def test_the_workflow_commits_what_was_fetched_even_when_the_fetch_fails():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "archive.yml").read_text())
+    steps = workflow["jobs"]["archive"]["steps"]
+    names = [step.get("name") for step in steps]
+    fetch_step = steps[names.index("Fetch new posts")]
+    commit = steps[names.index("Commit the store")]
+    assert names.index("Commit the store") == names.index("Fetch new posts") + 1
+    assert "continue-on-error" not in fetch_step  # a failed fetch still fails the run
+    assert (
+        commit.get("if") == f"${{{{ always() && steps.{fetch_step['id']}.outcome != 'skipped' }}}}"
+    )
 
 
 def test_the_task_fails_clearly_without_a_token(tmp_path, server):
