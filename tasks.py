@@ -150,7 +150,7 @@ def demo(c):
     iterable=["account"],
     help={
         "account": "fetch only this account (repeat for several; default: ACCOUNTS in settings)",
-        "verify": "look up stored posts and mark those the API no longer returns as deleted",
+        "verify": "look up stored posts and mark those the API reports gone as deleted",
         "max_wait": "longest total wait for rate limits, in seconds, before stopping (default 900)",
         "config": "settings file (default pelican.conf.py)",
     },
@@ -183,7 +183,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
                 result = fetcher.archive(name, stored)
                 if verify:
                     status.update(f"verifying @{name}")
-                    result.deleted = fetcher.verify(name)
+                    result.deleted, result.unverifiable = fetcher.verify(name)
             print(result.line())
 
 

@@ -1,9 +1,14 @@
 """A small API v2 server on 127.0.0.1 for tests: the real HTTP path, and faults on demand.
 
 It speaks the shapes tweepy reads (user lookup, user timeline with since_id/until_id and
-next_token, post lookup with errors for deleted posts, media files, post creation) and, when
-told, answers the next requests with 429, 500, 503, a dropped connection, a truncated body or
-an empty page.
+next_token, post lookup with errors for deleted and hidden posts, media files, post creation)
+and, when told, answers the next requests with 400, 429, 500, 503, a dropped connection, a
+truncated body or an empty page, or makes a post and drops the connection before answering
+("lost-reply").
+Every fault served is recorded with the path it answered, so a test can check it really fired.
+
+Media keys follow Twitter's prefixes: ``3_`` is a photo, ``7_`` a video (its MP4 served as
+``media/<key>.mp4``, its preview image as ``media/<key>-preview.jpg``).
 """
 
 from __future__ import annotations
@@ -29,11 +34,15 @@ class Account:
 class FakeAPI:
     accounts: dict[str, Account] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
-    faults: list[str] = field(default_factory=list)  # consumed one per timeline/media request
+    faults: list[str] = field(default_factory=list)  # consumed one per timeline/media/post request
+    served: list[tuple[str, str]] = field(default_factory=list)  # (path, fault) as answered
     delay: float = 0.0  # seconds before each timeline page
     created: list[dict] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-    deleted: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)  # lookup: "Not Found Error"
+    hidden: set[str] = field(default_factory=set)  # lookup: "Authorization Error" (protected)
+    omitted: set[str] = field(default_factory=set)  # lookup: left out without any error
+    malformed: dict[str, list[str]] = field(default_factory=dict)  # post id -> fields not sent
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_account(self, username: str, user_id: str) -> Account:
@@ -55,12 +64,37 @@ class FakeAPI:
         account.posts.append(post)
         return post
 
-    def next_fault(self) -> str | None:
+    def next_fault(self, path: str) -> str | None:
         with self.lock:
-            return self.faults.pop(0) if self.faults else None
+            if not self.faults:
+                return None
+            fault = self.faults.pop(0)
+            self.served.append((path, fault))
+            return fault
 
 
 def make_handler(api: FakeAPI, base: str):
+    def media_object(key: str) -> dict:
+        if key.startswith("7_"):
+            return {
+                "media_key": key,
+                "type": "video",
+                "preview_image_url": f"{base}/media/{key}-preview.jpg",
+                "variants": [
+                    {
+                        "content_type": "video/mp4",
+                        "bit_rate": 832000,
+                        "url": f"{base}/media/{key}.mp4",
+                    }
+                ],
+            }
+        return {
+            "media_key": key,
+            "type": "photo",
+            "url": f"{base}/media/{key}.jpg",
+            "alt_text": key,
+        }
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -77,19 +111,31 @@ def make_handler(api: FakeAPI, base: str):
             self.end_headers()
             self.wfile.write(data)
 
+        def drop(self) -> None:
+            self.close_connection = True
+            self.connection.shutdown(2)
+
         def fault(self) -> bool:
             """Apply the next injected fault; True when the request was answered by it."""
-            fault = api.next_fault()
+            fault = api.next_fault(urlsplit(self.path).path)
             if fault is None:
                 return False
             if fault == "429":
                 reset = str(int(time.time()) + 2)
                 self.send_json(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": reset})
+            elif fault == "400":
+                self.send_json(
+                    400,
+                    {
+                        "title": "Invalid Request",
+                        "detail": "One or more parameters to your request was invalid.",
+                        "type": "https://api.twitter.com/2/problems/invalid-request",
+                    },
+                )
             elif fault in ("500", "503"):
                 self.send_json(int(fault), {"title": "Server Error"})
             elif fault == "drop":
-                self.close_connection = True
-                self.connection.shutdown(2)
+                self.drop()
             elif fault == "truncate":
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -99,6 +145,9 @@ def make_handler(api: FakeAPI, base: str):
                 self.close_connection = True
             elif fault == "empty":
                 self.send_json(200, {"meta": {"result_count": 0}})
+            elif fault == "lost-reply":
+                self.create(reply=False)
+                self.drop()
             return True
 
         def authorized(self) -> bool:
@@ -163,10 +212,7 @@ def make_handler(api: FakeAPI, base: str):
             window = [p for p in newest_first if since < int(p["id"]) < until]
             page, rest = window[:size], window[size:]
             keys = [k for p in page for k in (p.get("attachments") or {}).get("media_keys", [])]
-            media = [
-                {"media_key": k, "type": "photo", "url": f"{base}/media/{k}.jpg", "alt_text": k}
-                for k in keys
-            ]
+            media = [media_object(k) for k in keys]
             meta = {"result_count": len(page)}
             if page:
                 meta |= {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"]}
@@ -174,7 +220,10 @@ def make_handler(api: FakeAPI, base: str):
                 meta["next_token"] = f"token-{page[-1]['id']}"
             body = {"meta": meta}
             if page:
-                body["data"] = page
+                body["data"] = [
+                    {k: v for k, v in p.items() if k not in api.malformed.get(p["id"], [])}
+                    for p in page
+                ]
                 body["includes"] = {
                     "users": [
                         {
@@ -190,7 +239,8 @@ def make_handler(api: FakeAPI, base: str):
 
         def lookup(self, ids: list[str]) -> None:
             posts = {p["id"]: p for a in api.accounts.values() for p in a.posts}
-            found = [posts[i] for i in ids if i in posts and i not in api.deleted]
+            gone = api.deleted | api.hidden | api.omitted
+            found = [posts[i] for i in ids if i in posts and i not in gone]
             errors = [
                 {
                     "value": i,
@@ -203,6 +253,19 @@ def make_handler(api: FakeAPI, base: str):
                 }
                 for i in ids
                 if i not in posts or i in api.deleted
+            ]
+            errors += [
+                {
+                    "value": i,
+                    "detail": f"Sorry, you are not authorized to see the Tweet with ids: [{i}].",
+                    "title": "Authorization Error",
+                    "resource_type": "tweet",
+                    "parameter": "ids",
+                    "resource_id": i,
+                    "type": "https://api.twitter.com/2/problems/not-authorized-for-resource",
+                }
+                for i in ids
+                if i in api.hidden
             ]
             body: dict = {}
             if found:
@@ -217,6 +280,10 @@ def make_handler(api: FakeAPI, base: str):
                 return
             if self.fault():
                 return
+            self.create()
+
+        def create(self, reply: bool = True) -> None:
+            """Make a post, as Twitter does, refusing a text it has already posted."""
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length) or b"{}")
             if urlsplit(self.path).path != "/2/tweets":
@@ -234,6 +301,8 @@ def make_handler(api: FakeAPI, base: str):
                 return
             post_id = str(2_000_000_000_000_000_000 + len(api.created))
             api.created.append({"id": post_id, "text": body.get("text", "")})
+            if not reply:
+                return
             self.send_json(
                 201,
                 {

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from apiserver import TOKEN, APIServer
 from communique import fetch
@@ -93,6 +94,7 @@ def test_every_fault_ends_with_the_same_store(server, tmp_path, reference, fault
 
     f.client.get_users_tweets = faulty
     f.archive("envoy")
+    assert server.api.served == [("/2/users/42/tweets", fault) for fault in faults]
     assert snapshot(f.store.root) == reference
 
 
@@ -124,15 +126,83 @@ def test_a_failed_download_is_retried_on_the_next_run(server, tmp_path):
     assert all(m["file"] for p in f.store.posts("envoy") for m in p["media"])
 
 
+def test_a_video_whose_preview_failed_is_retried_without_fetching_the_mp4_again(server, tmp_path):
+    server.api.post("envoy", 2_000_000, "A video", attachments={"media_keys": ["7_1"]})
+    server.api.media["7_1.mp4"] = b"mp4 video"  # the preview image is missing: 404
+    f = fetcher(server, tmp_path)
+    first = f.archive("envoy")
+    (video,) = next(p for p in f.store.posts("envoy") if p["id"] == "2000000")["media"]
+    assert (first.media_failed, video["file"]) == (1, None)
+    server.api.media["7_1-preview.jpg"] = b"\xff\xd8preview"
+    again = f.archive("envoy")
+    (video,) = next(p for p in f.store.posts("envoy") if p["id"] == "2000000")["media"]
+    assert (again.media, again.media_failed) == (1, 0)
+    assert video["file"] == "media/2000000-7_1.mp4"
+    media = f.store.media_dir("envoy")
+    assert (media / "2000000-7_1-preview.jpg").read_bytes() == b"\xff\xd8preview"
+    assert server.api.requests.count("/media/7_1.mp4") == 1
+
+
 def test_verify_marks_posts_the_api_no_longer_returns(server, tmp_path):
     f = fetcher(server, tmp_path)
     f.archive("envoy")
     server.api.deleted |= {"1000010", "1000200"}
-    assert f.verify("envoy") == 2
+    assert f.verify("envoy") == (2, 0)
     gone = {p["id"]: p for p in f.store.posts("envoy") if p.get("deleted_at")}
     assert set(gone) == {"1000010", "1000200"}
     assert "Not Found Error" in gone["1000010"]["deleted_how"]
     assert len(list(f.store.posts("envoy"))) == POSTS
+
+
+def test_verify_never_marks_posts_the_api_is_not_authorized_to_show(server, tmp_path):
+    f = fetcher(server, tmp_path)
+    result = f.archive("envoy")
+    server.api.deleted.add("1000010")
+    server.api.omitted.add("1000020")  # left out without any error: gone, too
+    server.api.hidden |= {"1000030", "1000040"}  # a protected or suspended account
+    result.deleted, result.unverifiable = f.verify("envoy")
+    assert (result.deleted, result.unverifiable) == (2, 2)
+    gone = {p["id"]: p["deleted_how"] for p in f.store.posts("envoy") if p.get("deleted_at")}
+    assert gone == {
+        "1000010": "API lookup (Not Found Error: Could not find tweet with ids: [1000010].)",
+        "1000020": "API lookup (not returned)",
+    }
+    assert "2 deletions, 2 not verifiable" in result.line()
+
+
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        (["created_at"], "malformed post 2000000 in @envoy's timeline (no 'created_at' field)"),
+        (["id"], "malformed post in @envoy's timeline (no 'id' field)"),
+        (["id", "text", "created_at"], "malformed post in @envoy's timeline (no 'id' field)"),
+    ],
+)
+def test_a_malformed_post_stops_the_run_clearly_with_the_store_unchanged(
+    server, tmp_path, missing, message
+):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    before = snapshot(f.store.root)
+    server.api.post("envoy", 2_000_000, "A new post")
+    server.api.malformed["2000000"] = missing
+    with pytest.raises(CommuniqueError) as error:
+        f.archive("envoy")
+    assert str(error.value) == f"the API returned a {message}; nothing of that page was stored"
+    assert snapshot(f.store.root) == before
+
+
+@pytest.mark.parametrize("damage", ['{"since_id": "10', "", '{"since_id": 5}', "[]"])
+def test_a_corrupt_checkpoint_stops_the_run_clearly_with_the_store_unchanged(
+    server, tmp_path, damage
+):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    f.checkpoint("envoy").write_text(damage)
+    before = snapshot(f.store.root)
+    with pytest.raises(CommuniqueError, match=r"\.fetch-state\.json: corrupt fetch checkpoint"):
+        f.archive("envoy")
+    assert snapshot(f.store.root) == before
 
 
 def test_two_accounts_are_kept_apart(server, tmp_path):
@@ -201,6 +271,37 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_store(server, tmp_pat
     assert "resumed" in output
     assert snapshot(tmp_path / "killed/content/archive") == snapshot(
         tmp_path / "clean/content/archive"
+    )
+
+
+@pytest.mark.parametrize("damage", ["checkpoint", "post"])
+def test_the_task_ends_on_bad_data_with_one_message(server, tmp_path, damage):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    assert run_archive(conf, server).wait(timeout=60) == 0
+    store = tmp_path / "p" / "content" / "archive"
+    if damage == "checkpoint":
+        (store / "envoy" / ".fetch-state.json").write_text('{"since_id": "10')
+    else:
+        server.api.post("envoy", 2_000_000, "A new post")
+        server.api.malformed["2000000"] = ["created_at"]
+    before = snapshot(store)
+    process = run_archive(conf, server)
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 1, output
+    assert output.startswith("error: ") and output.count("\n") == 1, output
+    assert snapshot(store) == before
+
+
+def test_the_workflow_commits_what_was_fetched_even_when_the_fetch_fails():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "archive.yml").read_text())
+    steps = workflow["jobs"]["archive"]["steps"]
+    names = [step.get("name") for step in steps]
+    fetch_step = steps[names.index("Fetch new posts")]
+    commit = steps[names.index("Commit the store")]
+    assert names.index("Commit the store") == names.index("Fetch new posts") + 1
+    assert "continue-on-error" not in fetch_step  # a failed fetch still fails the run
+    assert (
+        commit.get("if") == f"${{{{ always() && steps.{fetch_step['id']}.outcome != 'skipped' }}}}"
     )
 
 

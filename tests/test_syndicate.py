@@ -17,12 +17,12 @@ def keys(monkeypatch):
         monkeypatch.setenv(k, v)
 
 
-def write_feed(path, count):
+def write_feed(path, count, site="https://a.example"):
     items = [
         FeedItem(
             id=f"https://a.example/envoy/status/{i}/",
             title=f"Event number {i}",
-            link=f"https://a.example/envoy/status/{i}/",
+            link=f"{site}/envoy/status/{i}/",
             published=f"2024-01-{i + 1:02d}T10:00:00Z",
             updated=f"2024-01-{i + 1:02d}T10:00:00Z",
             content_html="x",
@@ -106,6 +106,63 @@ def test_a_duplicate_is_skipped_for_good_and_a_rate_limit_stops_cleanly(tmp_path
     with pytest.raises(CommuniqueError, match="rate limited after 0 posts"):
         run(feed, state, server)
     assert len(run(feed, state, server).posted) == 2
+
+
+@pytest.mark.parametrize(
+    "fault, message",
+    [
+        ("500", "failed (500 Internal Server Error)"),
+        ("503", "failed (503 Service Unavailable)"),
+        ("drop", "failed (ConnectionError)"),
+        ("lost-reply", "failed (ConnectionError)"),
+        ("400", "(400 Bad Request: One or more parameters to your request was invalid.)"),
+    ],
+)
+def test_a_failed_post_stops_clearly_and_the_rerun_posts_nothing_twice(
+    tmp_path, server, keys, fault, message
+):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 4)
+    client = syndicate.user_client(server.base)
+    create, calls = client.create_tweet, []
+
+    def second_fails(**kwargs):
+        calls.append(kwargs["text"])
+        if len(calls) == 2:
+            server.api.faults.append(fault)
+        return create(**kwargs)
+
+    client.create_tweet = second_fails
+    with pytest.raises(CommuniqueError) as error:
+        syndicate.syndicate(feed, state, post=True, cap=5, client=client)
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert "Event number 2" in str(error.value)
+    assert server.api.served == [("/2/tweets", fault)]
+    texts = [f"Event number {i} https://a.example/envoy/status/{i}/" for i in (1, 2, 3)]
+    recorded = json.loads(state.read_text())["atom.xml"]
+    assert list(recorded["posted"]) == ["https://a.example/envoy/status/1/"]
+    rerun = run(feed, state, server)
+    assert [c["text"] for c in server.api.created] == texts
+    lost = fault == "lost-reply"  # the post went out, the reply did not come back
+    assert [i.text for i, _ in rerun.posted] == (texts[2:] if lost else texts[1:])
+    assert [i.text for i in rerun.duplicates] == (texts[1:2] if lost else [])
+
+
+@pytest.mark.parametrize(
+    "site", ["http://localhost:8000", "http://127.0.0.1:8000", "http://192.168.1.5", ""]
+)
+def test_links_that_are_not_public_are_never_posted(tmp_path, server, keys, site):
+    feed, state = write_feed(tmp_path / "atom.xml", 1, site), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 2, site)
+    before = state.read_bytes()
+    with pytest.raises(CommuniqueError, match="not public http\\(s\\) addresses; set SITEURL"):
+        run(feed, state, server)
+    assert server.api.requests == [] and state.read_bytes() == before
+    assert [i.text for i in run(feed, state, server, post=False).would_post] == [
+        f"Event number 1 {site}/envoy/status/1/"
+    ]
 
 
 def test_missing_keys_are_named(monkeypatch):

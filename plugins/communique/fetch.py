@@ -131,8 +131,11 @@ class Retry:
 
 
 def describe(error: Exception) -> str:
+    """One line for a failed call: the HTTP status and the API's own words, or the error's kind."""
     if isinstance(error, tweepy.HTTPException):
-        return f"{error.response.status_code} {error.response.reason}"
+        said = "; ".join(str(m) for m in error.api_messages)
+        status = f"{error.response.status_code} {error.response.reason}"
+        return f"{status}: {said}" if said else status
     return type(error).__name__
 
 
@@ -145,14 +148,21 @@ class AccountResult:
     media: int = 0
     media_failed: int = 0
     deleted: int = 0
+    unverifiable: int = 0
     resumed: bool = False
 
     def line(self) -> str:
         resumed = " (resumed an interrupted run)" if self.resumed else ""
+        hidden = (
+            f", {self.unverifiable:,} not verifiable (the API would not show them:"
+            " protected or suspended account?)"
+            if self.unverifiable
+            else ""
+        )
         return (
             f"{self.account}: {self.new:,} new, {self.updated:,} updated in {self.pages:,} pages,"
             f" {self.media:,} media downloaded, {self.media_failed:,} media to retry,"
-            f" {self.deleted:,} deletions{resumed}"
+            f" {self.deleted:,} deletions{hidden}{resumed}"
         )
 
 
@@ -198,7 +208,7 @@ class Fetcher:
         result = AccountResult(account)
         user = self.user_id(account)
         path = self.checkpoint(account)
-        state = json.loads(path.read_text()) if path.exists() else None
+        state = read_checkpoint(path)
         result.resumed = state is not None
         if state is None:
             state = {"since_id": self.store.latest_id(account), "until_id": None}
@@ -218,11 +228,7 @@ class Fetcher:
                 break
             found = index(page.get("includes") or {})
             stamp = self.stamp()
-            records = [
-                from_v2(p, found, account=account, source="api:GET /2/users/:id/tweets",
-                        retrieved_at=stamp)
-                for p in posts
-            ]  # fmt: skip
+            records = [record_of(p, found, account, stamp) for p in posts]
             for record in records:
                 if record["id"] in self.syndicated:  # our own bridge posted it: not new material
                     record["syndicated_from"] = self.syndicated[record["id"]]
@@ -245,24 +251,31 @@ class Fetcher:
         return result
 
     def download_media(self, records: list[dict]) -> tuple[int, int]:
-        """Download each record's media not yet on disk; a failure is retried on the next run."""
+        """Download each record's media not yet on disk; a failure is retried on the next run.
+
+        The next run retries exactly the items without a ``file``, so ``file`` is set only once
+        every part of an item is on disk (a video's MP4 and its preview image). Parts already
+        on disk are not asked for again. Returns (items downloaded, items failed).
+        """
         ok = failed = 0
         for record in records:
             folder = self.store.media_dir(record["account"])
             for media in record["media"]:
-                if media.get("file"):
+                parts = [
+                    (url, folder / f"{record['id']}-{safe_key(media['id'])}{suffix}")
+                    for url, suffix in media_urls(media)
+                ]
+                if media.get("file") or not parts:
                     continue
-                for url, suffix in media_urls(media):
-                    name = f"{record['id']}-{safe_key(media['id'])}{suffix}"
-                    try:
-                        data = self.retry(self.get_bytes, url)
-                    except CommuniqueError:
-                        failed += 1
-                        break
-                    write_atomic(folder / name, data)
-                    if suffix != "-preview.jpg":
-                        media["file"] = f"media/{name}"
-                    ok += 1
+                try:
+                    for url, path in parts:
+                        if not path.exists():
+                            write_atomic(path, self.retry(self.get_bytes, url))
+                except CommuniqueError:
+                    failed += 1
+                    continue
+                media["file"] = f"media/{parts[0][1].name}"
+                ok += 1
         return ok, failed
 
     def get_bytes(self, url: str) -> bytes:
@@ -286,10 +299,18 @@ class Fetcher:
         self.store.merge(pending)
         return ok, failed
 
-    def verify(self, account: str) -> int:
-        """Look up every stored post; mark the ones the API no longer returns as deleted."""
+    def verify(self, account: str) -> tuple[int, int]:
+        """Look up every stored post; mark the ones the API says are gone as deleted.
+
+        A post the lookup leaves out is gone when the API says "Not Found Error", or gives no
+        error for it at all (how it reports some deletions). Any other error, such as the
+        "Authorization Error" of a protected or suspended account, hides a post that may well
+        still exist: it is counted as not verifiable and never marked.
+        Returns (posts newly marked deleted, posts not verifiable).
+        """
         ids = [r["id"] for r in self.store.posts(account) if not r.get("deleted_at")]
         deletions: dict[str, tuple[str, str]] = {}
+        unverifiable = 0
         for start in range(0, len(ids), 100):
             batch = ids[start : start + 100]
             found = self.retry(self.client.get_tweets, batch, tweet_fields=["id"]) or {}
@@ -299,11 +320,60 @@ class Fetcher:
                 if post_id in returned:
                     continue
                 error = reasons.get(post_id, {})
+                if error and error.get("title") != "Not Found Error":
+                    unverifiable += 1
+                    continue
                 why = error.get("title") or "not returned"
                 if error.get("detail"):
                     why += f": {error['detail']}"
                 deletions[post_id] = (self.stamp(), f"API lookup ({why})")
-        return self.store.mark_deleted(account, deletions)
+        return self.store.mark_deleted(account, deletions), unverifiable
+
+
+def read_checkpoint(path: Path) -> dict | None:
+    """The window an interrupted run still owes, or None when the last run finished.
+
+    A damaged checkpoint stops the run instead of being discarded: after an interrupted run the
+    store's newest id is newer than the pages the checkpoint still owes, so starting again from
+    it would skip those posts for good. Stopping loses nothing and leaves the choice to the user.
+    """
+    if not path.exists():
+        return None
+    try:
+        state = json.loads(path.read_text())
+    except ValueError as e:
+        problem = f"not JSON: {e}"
+    else:
+        if (
+            isinstance(state, dict)
+            and set(state) == {"since_id", "until_id"}
+            and all(v is None or (isinstance(v, str) and v.isdigit()) for v in state.values())
+        ):
+            return state
+        problem = "not a since_id/until_id pair of post ids"
+    raise CommuniqueError(
+        f"{path}: corrupt fetch checkpoint ({problem}); restore it from git, or delete it to"
+        " start again from the newest stored post (posts the interrupted run had not reached"
+        " yet may then be missed)"
+    )
+
+
+def record_of(post: dict, found: dict, account: str, stamp: str) -> dict:
+    """A store record from one timeline post; a malformed one stops the run before its page is
+    stored (the checkpoint still points before it, so a later run asks for that page again)."""
+    try:
+        if not (isinstance(post["id"], str) and post["id"].isdigit()):
+            raise ValueError(f"id {post['id']!r} is not a number")
+        return from_v2(
+            post, found, account=account, source="api:GET /2/users/:id/tweets", retrieved_at=stamp
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        what = f"no {e} field" if isinstance(e, KeyError) else str(e)
+        which = f" {post['id']}" if isinstance(post, dict) and "id" in post else ""
+        raise CommuniqueError(
+            f"the API returned a malformed post{which} in @{account}'s timeline ({what});"
+            " nothing of that page was stored"
+        ) from None
 
 
 def safe_key(key: str) -> str:

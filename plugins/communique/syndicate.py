@@ -1,23 +1,29 @@
 """Posting a feed's new items back out to Twitter/X, once each, the way a campaign bridge does.
 
 The state file records every item seen and every post made, written atomically after each post,
-so no item is ever posted twice, even after a crash. A first run only marks what is already in
-the feed as seen. The ids of the posts made are kept so `invoke archive` can recognize them when
-they come back, and the site leaves them out of its feeds.
+so no item is ever posted twice, even after a crash. A failed post stops the run with what was
+posted before it recorded; the item is tried again on the next run, and if the failure hid a
+post that did go out, the API refuses the copy as a duplicate and the item is skipped for good.
+A first run only marks what is already in the feed as seen. The ids of the posts made are kept
+so `invoke archive` can recognize them when they come back, and the site leaves them out of its
+feeds. Only links to the public site are posted: a build without SITEURL links to localhost.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
+import requests
 import tweepy
 
 from communique.errors import CommuniqueError
-from communique.fetch import API_BASE, RewriteHost
+from communique.fetch import API_BASE, RewriteHost, describe
 from communique.store import write_atomic
 
 KEYS = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET")
@@ -27,6 +33,7 @@ KEYS = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTE
 class Item:
     id: str
     text: str
+    link: str
 
 
 @dataclass
@@ -47,7 +54,11 @@ def read_feed(path: Path) -> list[Item]:
     if parsed.bozo and not parsed.entries:
         raise CommuniqueError(f"{path}: not a readable feed ({parsed.get('bozo_exception')})")
     items = [
-        Item(id=e.get("id") or e.get("link"), text=f"{e.get('title', '').strip()} {e.get('link')}")
+        Item(
+            id=e.get("id") or e.get("link"),
+            text=f"{e.get('title', '').strip()} {e.get('link')}",
+            link=e.get("link"),
+        )
         for e in parsed.entries
         if e.get("link")
     ]
@@ -80,6 +91,37 @@ def user_client(base: str | None = None) -> tweepy.Client:
     return client
 
 
+def is_public(url: str) -> bool:
+    """True for an absolute http(s) URL on a host anyone can reach: not localhost, a loopback or
+    private address, or a single-label name (what a build without SITEURL links to)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in ("http", "https"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return "." in host and not host.endswith(".localhost")
+
+
+def stopped(item: Item, error: Exception, posted: int) -> str:
+    """Why posting stopped at ``item`` and what the next run does, in one line."""
+    if isinstance(error, tweepy.TooManyRequests):
+        return f"rate limited after {posted} posts; the rest go out on the next run"
+    if isinstance(error, tweepy.Unauthorized):
+        return "the API rejected the posting keys (401 Unauthorized)"
+    done = f"the posts made before it are recorded ({posted} this run)"
+    if isinstance(error, tweepy.HTTPException) and not isinstance(error, tweepy.TwitterServerError):
+        return (
+            f"the API refused to post {item.text!r} ({describe(error)}); {done}; nothing was"
+            " posted for it, and it is tried again on the next run"
+        )
+    return (
+        f"posting {item.text!r} failed ({describe(error)}); {done}; run again later: if it did"
+        " go out, the API refuses the copy as a duplicate and it is skipped"
+    )
+
+
 def syndicate(
     feed: Path, state_path: Path, *, post: bool, cap: int, client: tweepy.Client | None = None
 ) -> Outcome:
@@ -100,21 +142,20 @@ def syndicate(
     if not post:
         outcome.would_post = new
         return outcome
+    local = [i.link for i in new if not is_public(i.link)]
+    if local:
+        raise CommuniqueError(
+            f"{feed}: links such as {local[0]} are not public http(s) addresses; set SITEURL in"
+            " pelican.conf.py to the site's public URL and rebuild before posting"
+        )
     client = client or user_client()
     for item in new:
         try:
             made = client.create_tweet(text=item.text, user_auth=True)
-        except tweepy.Forbidden as e:
-            if "duplicate" not in str(e).lower():
-                raise CommuniqueError(f"the API refused the post ({e})") from None
+        except (tweepy.TweepyException, requests.RequestException) as e:
+            if not (isinstance(e, tweepy.Forbidden) and "duplicate" in str(e).lower()):
+                raise CommuniqueError(stopped(item, e, len(outcome.posted))) from None
             outcome.duplicates.append(item)  # already out there: never try again
-        except tweepy.TooManyRequests:
-            save_state(state_path, state)
-            raise CommuniqueError(
-                f"rate limited after {len(outcome.posted)} posts; the rest go out on the next run"
-            ) from None
-        except tweepy.Unauthorized:
-            raise CommuniqueError("the API rejected the posting keys (401 Unauthorized)") from None
         else:
             post_id = str(made["data"]["id"])
             record["posted"][item.id] = post_id
