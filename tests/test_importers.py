@@ -315,3 +315,25 @@ def test_a_corrupt_media_member_leaves_the_media_folder_as_it_was(tmp_path, stor
     with pytest.raises(CommuniqueError, match="2-Pic.jpg cannot be read"):
         import_archive(archive, store)
     assert snapshot(store.root) == {}
+
+
+def test_a_video_is_its_best_mp4_with_its_still_as_preview(tmp_path, store):
+    video = {
+        "id_str": "8", "type": "video", "url": "https://t.co/v", "indices": ["4", "17"],
+        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/8/pu/img/still.jpg",
+        "video_info": {"variants": [
+            {"bitrate": "256000", "content_type": "video/mp4",
+             "url": "https://video.twimg.com/ext_tw_video/8/pu/vid/320x180/low.mp4?tag=12"},
+            {"bitrate": "2176000", "content_type": "video/mp4",
+             "url": "https://video.twimg.com/ext_tw_video/8/pu/vid/1280x720/high.mp4?tag=12"},
+            {"content_type": "application/x-mpegURL",
+             "url": "https://video.twimg.com/ext_tw_video/8/pu/pl/list.m3u8?tag=12"},
+        ]},
+    }  # fmt: skip
+    entities = {"hashtags": [], "user_mentions": [], "urls": [], "media": [video]}
+    post = tweet("1", "vid https://t.co/v", extended_entities={"media": [video]}, entities=entities)
+    folder = write_export(tmp_path / "x", [post], **{"data/tweets_media/1-high.mp4": b"MP4"})
+    assert import_archive(folder, store).media_copied == 1
+    (media,) = next(store.posts())["media"]
+    assert media["url"].split("?")[0].endswith("/high.mp4")
+    assert media["preview"].endswith("/still.jpg") and media["file"] == "media/1-high.mp4"

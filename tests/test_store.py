@@ -1,4 +1,6 @@
-from communique.store import UMASK, Store, dumps, merge_record, sha256_of, write_atomic
+import pytest
+
+from communique.store import UMASK, Store, StoreError, dumps, merge_record, sha256_of, write_atomic
 
 
 def record(id: str, month: str = "2008-11", **extra) -> dict:
@@ -80,3 +82,12 @@ def test_an_empty_store_has_no_accounts(tmp_path):
 def test_files_are_written_readable_by_a_web_server(tmp_path):
     write_atomic(tmp_path / "a" / "page.html", b"<p>hi</p>")
     assert (tmp_path / "a" / "page.html").stat().st_mode & 0o777 == 0o666 & ~UMASK  # not 0600
+
+
+@pytest.mark.parametrize("text", ['{"username": "envoy"', "[]", "\xff"])
+def test_a_corrupt_account_file_is_named(store, text):
+    path = store.root / "envoy" / "account.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(StoreError, match="account.json: not a JSON object"):
+        store.read_account("envoy")

@@ -7,7 +7,15 @@ the raw payload is self-contained and its hash does not depend on the rest of th
 
 from __future__ import annotations
 
-from communique.normalize import Span, expand, iso_utc, plain_source, quote_of, to_int
+from communique.normalize import (
+    Span,
+    best_variant,
+    expand,
+    iso_utc,
+    plain_source,
+    quote_of,
+    to_int,
+)
 from communique.store import sha256_of
 
 
@@ -89,11 +97,6 @@ def place_of(tweet: dict, includes: dict) -> dict | None:
         "lat": lat,
         "lon": lon,
     }
-
-
-def best_variant(media: dict) -> dict | None:
-    mp4 = [v for v in media.get("variants", []) if v.get("content_type") == "video/mp4"]
-    return max(mp4, key=lambda v: to_int(v.get("bit_rate")), default=None)
 
 
 def media_of(includes: dict) -> list[dict]:

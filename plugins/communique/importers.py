@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from communique.console import progress
 from communique.errors import CommuniqueError
@@ -325,7 +326,7 @@ def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:
     for post in posts:
         available = sorted(files.get(post["id"], []))
         for media in post["media"]:
-            base = PurePosixPath(media.get("url") or "").name
+            base = PurePosixPath(urlsplit(media.get("url") or "").path).name
             for filename, member in available:
                 if filename == base or (not base and filename):
                     local = f"media/{post['id']}-{filename}"

@@ -162,32 +162,41 @@ def v11_edit_ids(tweet: dict) -> list[str]:
     return ids or [tweet["id_str"]]
 
 
+def best_variant(media: dict) -> dict | None:
+    """The MP4 of highest bit rate: what is kept of a video or an animated GIF."""
+    mp4 = [v for v in media.get("variants", []) if v.get("content_type") == "video/mp4"]
+    return max(mp4, key=lambda v: to_int(v.get("bit_rate")), default=None)
+
+
 def v11_media(tweet: dict) -> list[dict]:
+    """Media of an export post. A video's ``media_url`` is its still image: the video itself is
+    its best MP4 variant, and the still its preview, as the API gives them."""
     items = (tweet.get("extended_entities") or {}).get("media") or tweet.get("entities", {}).get(
         "media", []
     )
     media = []
     for m in items:
-        variants = (m.get("video_info") or {}).get("variants", [])
-        media.append(
-            {
-                "id": str(m.get("id_str") or m.get("id")),
-                "type": m.get("type", "photo"),
-                "url": m.get("media_url_https") or m.get("media_url"),
-                "alt": m.get("ext_alt_text") or m.get("alt_text"),
-                "file": None,
-                "width": to_int((m.get("sizes", {}).get("large") or {}).get("w")) or None,
-                "height": to_int((m.get("sizes", {}).get("large") or {}).get("h")) or None,
-                "variants": [
-                    {
-                        "url": v.get("url"),
-                        "content_type": v.get("content_type"),
-                        "bit_rate": to_int(v.get("bitrate")),
-                    }
-                    for v in variants
-                ],
-            }
-        )
+        kind = m.get("type", "photo")
+        still = m.get("media_url_https") or m.get("media_url")
+        variants = [
+            {"url": v.get("url"), "content_type": v.get("content_type"),
+             "bit_rate": to_int(v.get("bitrate"))}
+            for v in (m.get("video_info") or {}).get("variants", [])
+        ]  # fmt: skip
+        video = best_variant({"variants": variants}) if kind != "photo" else None
+        item = {
+            "id": str(m.get("id_str") or m.get("id")),
+            "type": kind,
+            "url": video["url"] if video and video.get("url") else still,
+            "alt": m.get("ext_alt_text") or m.get("alt_text"),
+            "file": None,
+            "width": to_int((m.get("sizes", {}).get("large") or {}).get("w")) or None,
+            "height": to_int((m.get("sizes", {}).get("large") or {}).get("h")) or None,
+            "variants": variants,
+        }
+        if video:
+            item["preview"] = still
+        media.append(item)
     return media
 
 

@@ -225,7 +225,15 @@ class Store:
 
     def read_account(self, account: str) -> dict:
         path = self.root / account / "account.json"
-        return json.loads(path.read_text()) if path.exists() else {"username": account}
+        if not path.exists():
+            return {"username": account}
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise StoreError(f"{path}: not a JSON object ({e})") from None
+        if not isinstance(info, dict):
+            raise StoreError(f"{path}: not a JSON object")
+        return info
 
     def write_account(self, account: str, info: dict) -> bool:
         return write_atomic(self.root / account / "account.json", (dumps(info) + "\n").encode())
