@@ -121,7 +121,7 @@ def test_hidden_handles_keep_every_other_link_on_its_word():
         "reply_to": {"id": "9", "user": "bob"},
     }
     shown = hide_handles(post, {"envoy_vale"}, "a customer")
-    assert shown["text"] == "a customer thanks, @envoy_vale and a customer: see https://x.org #Help"
+    assert shown["text"] == "thanks, @envoy_vale and a customer: see https://x.org #Help"
     for kind, word in (
         ("mentions", "@envoy_vale"),
         ("urls", "https://x.org"),
@@ -324,9 +324,8 @@ def test_withheld_posts_are_counted_where_they_are_left_out(site):
 def test_other_peoples_handles_are_replaced_everywhere(site):
     for name, text in output_texts(site):
         assert "customer123" not in text, name
-    assert (
-        "a customer we can help" in (site / "envoy" / "status" / ID[105] / "index.html").read_text()
-    )
+    page = (site / "envoy" / "status" / ID[105] / "index.html").read_text()
+    assert "Replying to a customer" in page and '<div class="text" lang="en">we can help' in page
 
 
 def test_the_downloads_hold_only_what_the_site_shows(site):

@@ -192,6 +192,7 @@ def redaction_of(post: dict, redactions: dict[str, Redaction]) -> Redaction | No
 def hide_handles(post: dict, keep: set[str], label: str) -> dict:
     """The post with every mention of a handle not in ``keep`` replaced by ``label``.
 
+    The handles a reply starts with are dropped instead: "Replying to a customer" says it once.
     Offsets of the entities after each replacement move with it, so links stay on their words.
     """
     text = post["text"]
@@ -205,11 +206,16 @@ def hide_handles(post: dict, keep: set[str], label: str) -> dict:
         reply = {**reply, "user": None, "label": label}
     if not hidden:
         return {**post, "reply_to": reply}
-    pieces, shifts, pos = [], [], 0
+    pieces, shifts, pos, leading = [], [], 0, True
     for m in hidden:
-        pieces += [text[pos : m["start"]], label]
-        shifts.append((m["end"], len(label) - (m["end"] - m["start"])))
-        pos = m["end"]
+        leading = leading and not text[pos : m["start"]].strip()
+        end = m["end"]
+        if leading:
+            end += len(text[end:]) - len(text[end:].lstrip())
+        shown = "" if leading else label
+        pieces += [text[pos : m["start"]], shown]
+        shifts.append((end, len(shown) - (end - m["start"])))
+        pos = end
     pieces.append(text[pos:])
 
     def moved(offset: int) -> int:
