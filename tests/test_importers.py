@@ -222,9 +222,13 @@ def test_random_bytes_never_crash_the_importer(tmp_path, data):
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    # zipfile itself cuts a name at NUL, so names carry anything else.
+    # zipfile itself cuts a name at NUL and cannot write a lone surrogate: anything else.
     names=st.lists(
-        st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30),
+        st.text(
+            st.characters(exclude_characters="\x00", exclude_categories=["Cs"]),
+            min_size=1,
+            max_size=30,
+        ),
         min_size=1,
         max_size=5,
     ),
