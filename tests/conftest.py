@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# The same examples on every run, so CI is deterministic; widen locally with --hypothesis-seed.
+# The same examples on every run, so CI is deterministic; HYPOTHESIS_PROFILE=explore searches
+# afresh, with more examples, when hunting bugs locally.
 settings.register_profile("deterministic", derandomize=True, database=None)
-settings.load_profile("deterministic")
+settings.register_profile("explore", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
