@@ -32,6 +32,8 @@ A post record (a plain dict, so that JSON in and JSON out are the same thing)::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -71,6 +73,19 @@ class MergeResult:
         self.deleted += other.deleted
         self.files_written += other.files_written
         return self
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Posts are plain acyclic dicts, millions of objects at 100,000 posts: the cycle collector
+    would walk them all again and again, for nothing, and triple the time taken."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def dumps(record: dict) -> str:
