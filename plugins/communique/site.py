@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -222,6 +223,7 @@ class SiteBuilder:
         self.keys: dict[str, str] = {}  # post id -> key of everything its card and page show
         self.position: dict[str, int] = {}  # post id -> its place in archive.posts
         self.jobs: list[tuple] = []  # pages to render, by the place of a post they show
+        self.media: list[tuple] = []  # (post, media item, stored file) to publish
         self.trips_of: dict[str, list] = {}
         self.templates = {}
         self.stamp = digest(
@@ -353,33 +355,40 @@ class SiteBuilder:
     # -- posts -------------------------------------------------------------------------------
 
     def publish_media(self) -> None:
-        """Copy every post's media into the site as clean files, and note their URLs."""
+        """Copy every post's media into the site as clean files, on every core; note their URLs."""
+        self.media = []
         for post in self.archive.posts:
             for item in post.get("media") or []:
-                source = media_path(self.store_root, post, item)
                 item["src"] = None
-                if source is None:
-                    continue
-                stem = self.output / post["account"] / "media" / Path(item["file"]).stem
-                published = publish_media(source, stem, item.get("type", "photo"))
-                if published:
-                    path, (w, h) = published
-                    self.writer.keep(path.relative_to(self.output).as_posix())
-                    item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
-                    item["width"], item["height"] = w or item.get("width"), h or item.get("height")
-                    self.summary.media += 1
+                source = media_path(self.store_root, post, item)
+                if source is not None:
+                    self.media.append((post, item, source))
+        with self.parallel("publish_media_slice", len(self.media), least=100) as results:
+            pass
+        for (post, item, _), published in zip(self.media, chain(*results), strict=True):
+            if published:
+                path, (w, h) = published
+                item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
+                item["width"], item["height"] = w or item.get("width"), h or item.get("height")
+                self.summary.media += 1
+
+    def publish_media_slice(self, start: int, stop: int) -> list:
+        done = []
+        for post, item, source in self.media[start:stop]:
+            stem = self.output / post["account"] / "media" / Path(item["file"]).stem
+            published = publish_media(source, stem, item.get("type", "photo"))
+            if published:
+                self.writer.keep(published[0].relative_to(self.output).as_posix())
+            done.append(published)
+        return done
 
     @contextlib.contextmanager
-    def parallel(self, method: str, count: int) -> Iterator[list]:
+    def parallel(self, method: str, count: int, least: int = PARALLEL_MIN) -> Iterator[list]:
         """Run ``method(start, stop)`` over slices of ``range(count)`` on every core while the
         ``with`` block runs here; then merge what the workers wrote, and list their results."""
         results: list = []
         workers = min(os.cpu_count() or 1, 8)
-        if (
-            workers < 2
-            or count < PARALLEL_MIN
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
+        if workers < 2 or count < least or "fork" not in multiprocessing.get_all_start_methods():
             yield results
             results.append(getattr(self, method)(0, count))
             return
@@ -713,9 +722,9 @@ class SiteBuilder:
             self.provenance_page()
             self.redactions_page()
             self.feed_pages()
-            self.data_page()
             self.search_page()
             self.home_page()
+        self.data_page()
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
         return self.summary

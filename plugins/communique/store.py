@@ -98,8 +98,11 @@ def sha256_of(raw: object) -> str:
     return hashlib.sha256(dumps(raw).encode()).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there."""
+def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
+    """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there.
+
+    ``sync=False`` skips waiting for the disk, for what a build makes again (the site's files).
+    """
     try:
         if path.read_bytes() == data:
             return False
@@ -112,7 +115,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
