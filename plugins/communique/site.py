@@ -410,6 +410,35 @@ class SiteBuilder:
         finally:
             _FORKED = None
 
+    @contextlib.contextmanager
+    def beside(self, method: str) -> Iterator[list]:
+        """Run ``method()`` in a forked process while the ``with`` block runs here; its result
+        is in the list after. The data downloads are made so, from the store, on another core."""
+        results: list = []
+        if "fork" not in multiprocessing.get_all_start_methods():
+            yield results
+            results.append(getattr(self, method)())
+            return
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=self.send, args=(method, send), daemon=True)
+        child.start()
+        send.close()
+        try:
+            yield results
+            ok, result = receive.recv()
+        finally:
+            child.join()
+        if not ok:
+            raise result
+        results.append(result)
+
+    def send(self, method: str, connection) -> None:
+        try:
+            connection.send((True, getattr(self, method)()))
+        except Exception as e:
+            connection.send((False, e))
+
     def prepare(self) -> None:
         """Derived fields and keys of every post."""
         for i, post in enumerate(self.archive.posts):
@@ -625,15 +654,16 @@ class SiteBuilder:
         self.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
                   reasons=REASONS)  # fmt: skip
 
-    def data_page(self) -> None:
-        store = Store(self.store_root)
+    def write_data(self) -> list:
         trips = [({"slug": t.slug, "title": t.title, "start": str(t.start), "end": str(t.end),
                    "summary": t.summary}, [p["id"] for p in posts])
                  for t, posts in self.trips]  # fmt: skip
-        downloads = write_downloads(
-            store, self.output / "data", siteurl=self.site["url"], trips=trips,
+        return write_downloads(
+            Store(self.store_root), self.output / "data", siteurl=self.site["url"], trips=trips,
             stamp=self.cache / "communique-downloads.txt", shown=self.archive,
         )  # fmt: skip
+
+    def data_page(self, downloads: list) -> None:
         self.page("data", "data.html", title="Data downloads", downloads=downloads,
                   withheld=len(self.archive.withheld),
                   altered=bool(self.archive.altered))  # fmt: skip
@@ -707,24 +737,25 @@ class SiteBuilder:
     def build(self) -> BuildSummary:
         self.publish_media()
         self.load_trips()
-        self.prepare()
-        # Plan the pages of posts and lists, then render those not fresh on every core, by the
-        # place of a post they show: a worker renders a post's card once for all of them.
-        self.post_pages()
-        self.account_pages()
-        self.month_pages()
-        self.tag_pages()
-        self.thread_pages()
-        self.audience_pages()
-        self.jobs.sort(key=lambda job: job[0])
-        with self.parallel("render_jobs", len(self.jobs)):
-            self.trip_pages()
-            self.provenance_page()
-            self.redactions_page()
-            self.feed_pages()
-            self.search_page()
-            self.home_page()
-        self.data_page()
+        with self.beside("write_data") as downloads:
+            self.prepare()
+            # Plan the pages of posts and lists, then render those not fresh on every core, by
+            # the place of a post they show: a worker renders a post's card once for all.
+            self.post_pages()
+            self.account_pages()
+            self.month_pages()
+            self.tag_pages()
+            self.thread_pages()
+            self.audience_pages()
+            self.jobs.sort(key=lambda job: job[0])
+            with self.parallel("render_jobs", len(self.jobs)):
+                self.trip_pages()
+                self.provenance_page()
+                self.redactions_page()
+                self.feed_pages()
+                self.search_page()
+                self.home_page()
+        self.data_page(downloads[0])
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
         return self.summary
