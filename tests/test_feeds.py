@@ -76,3 +76,14 @@ def test_a_short_text_is_kept_whole():
 @given(st.text(max_size=700))
 def test_any_title_fits(text):
     assert weighted_length(f"{post_title(text, LINK)} {LINK}") <= 280
+
+
+PIECES = ["https://", "http://", "www.", "a.co", "example.org", "/path?q=1", " ", "\r\n", "\r",
+          "#tag", "@me", "$X", "1.", "x", ".", "(", ")", "localhost:8000", "a" * 30]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=80))
+def test_weighted_length_counts_as_twitter_text(text):
+    from twitter_text import parse_tweet
+
+    assert weighted_length(text) == parse_tweet(text).weightedLength

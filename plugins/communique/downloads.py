@@ -47,6 +47,9 @@ CREATE TABLE trips (slug TEXT PRIMARY KEY, title TEXT, start TEXT, "end" TEXT, s
 CREATE TABLE trip_posts (
     trip TEXT NOT NULL REFERENCES trips(slug), post_id TEXT NOT NULL REFERENCES posts(id)
 );
+"""
+# Made after the rows are in: as compact as VACUUM would leave them, in a tenth of the time.
+INDEXES = """
 CREATE INDEX posts_account_created ON posts(account, created_at);
 CREATE INDEX posts_conversation ON posts(conversation_id);
 CREATE INDEX media_post ON media(post_id);
@@ -106,6 +109,7 @@ def sqlite_bytes(rows: Iterable[tuple[dict, str]], trips: list[tuple[dict, list[
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.db"
         db = sqlite3.connect(path)
+        db.execute("PRAGMA synchronous = OFF")  # a temporary file: no need to wait for the disk
         db.executescript(SCHEMA)
         for post, line in rows:
             reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
@@ -139,7 +143,7 @@ def sqlite_bytes(rows: Iterable[tuple[dict, str]], trips: list[tuple[dict, list[
             )
             db.executemany("INSERT INTO trip_posts VALUES (?,?)", [(trip["slug"], i) for i in ids])
         db.commit()
-        db.execute("VACUUM")
+        db.executescript(INDEXES)
         db.close()
         return path.read_bytes()
 
@@ -208,11 +212,11 @@ def write_downloads(
     files["redactions.csv"] = redactions_csv(shown, siteurl)
     downloads = []
     for name, data in sorted(files.items()):
-        write_atomic(folder / name, data)
+        write_atomic(folder / name, data, sync=False)  # made again from the store if lost
         downloads.append(Download(name, len(data), hashlib.sha256(data).hexdigest()))
     sums = "".join(f"{d.sha256}  {d.name}\n" for d in downloads)
-    write_atomic(folder / "SHA256SUMS", sums.encode())
-    write_atomic(stamp, fingerprint.encode())
+    write_atomic(folder / "SHA256SUMS", sums.encode(), sync=False)
+    write_atomic(stamp, fingerprint.encode(), sync=False)
     return downloads
 
 

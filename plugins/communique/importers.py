@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.normalize import apply_note, assign_conversations, from_v11, iso_utc
-from communique.store import Store, write_atomic
+from communique.store import Store, paused_gc, write_atomic
 from communique.withheld import in_periods, protected_periods
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -336,6 +336,7 @@ def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:
     return wanted
 
 
+@paused_gc()
 def import_archive(
     path: Path | str, store: Store, *, account: str | None = None, now: datetime | None = None
 ) -> ImportSummary:

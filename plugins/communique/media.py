@@ -57,5 +57,5 @@ def publish_media(
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         return None
     target = target_stem.with_suffix(suffix)
-    write_atomic(target, data)
+    write_atomic(target, data, sync=False)  # the store keeps the original
     return target, size

@@ -11,7 +11,7 @@ from pelican.generators import Generator
 from communique import archive, site
 from communique.console import console
 from communique.errors import CommuniqueError
-from communique.store import Store, StoreError
+from communique.store import Store, StoreError, paused_gc
 from communique.withheld import load_redactions
 
 
@@ -33,6 +33,7 @@ class ArchiveGenerator(Generator):
     def generate_context(self) -> None:
         pass
 
+    @paused_gc()
     def generate_output(self, writer) -> None:
         settings = plugin_settings(self.settings)
         store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])

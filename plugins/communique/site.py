@@ -7,17 +7,19 @@ and reused by every list it appears in, and a page whose bytes did not change is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from itertools import chain
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import orjson
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -60,9 +62,10 @@ class Writer:
 
     def __init__(self, output: Path, cache_file: Path):
         self.output = output
+        self.root = str(output)
         self.cache_file = cache_file
         try:
-            self.previous: dict[str, list] = json.loads(cache_file.read_text())
+            self.previous: dict[str, list] = orjson.loads(cache_file.read_bytes())
         except (OSError, ValueError):
             self.previous = {}
         self.current: dict[str, list] = {}
@@ -71,25 +74,30 @@ class Writer:
     def fresh(self, rel: str, key: str) -> bool:
         """True (and the file kept) when ``rel`` was written last time from the same inputs."""
         before = self.previous.get(rel)
-        if before and before[1] == key and (self.output / rel).exists():
+        if before and before[1] == key and os.path.exists(f"{self.root}/{rel}"):
             self.current[rel] = before
             self.unchanged += 1
             return True
         return False
 
     def write(self, rel: str, content: str | bytes, key: str | None = None) -> None:
-        parts = PurePosixPath(rel).parts
+        parts = rel.split("/")
         if rel.startswith("/") or ".." in parts or "" in parts:
             raise CommuniqueError(f"refusing to write outside the output folder: {rel!r}")
         data = content.encode() if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         self.current[rel] = [digest, key]
-        path = self.output / rel
-        if (self.previous.get(rel) or [None])[0] == digest and path.exists():
+        path = f"{self.root}/{rel}"
+        if (self.previous.get(rel) or [None])[0] == digest and os.path.exists(path):
             self.unchanged += 1
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        try:
+            f = open(path, "wb")  # noqa: SIM115 (a folder is made only when it is missing)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            f = open(path, "wb")  # noqa: SIM115
+        with f:
+            f.write(data)
         self.written += 1
 
     def keep(self, rel: str) -> None:
@@ -107,7 +115,7 @@ class Writer:
             except FileNotFoundError:
                 pass
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-        self.cache_file.write_text(json.dumps(self.current, sort_keys=True))
+        self.cache_file.write_bytes(orjson.dumps(self.current, option=orjson.OPT_SORT_KEYS))
         return removed
 
 
@@ -130,8 +138,25 @@ def withheld_note(count: int, log: str) -> str:
     return f"{count:,} {posts} withheld from publication are left out; see {log}"
 
 
+DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class DictEnvironment(Environment):
+    """Jinja looks ``post.id`` up as an attribute first, then as a key; a dict has no such
+    attribute, and the exception raised and caught on every lookup was a third of a page's
+    rendering. Same result, without the exception: a dict's own attributes still come first."""
+
+    def getattr(self, obj: object, attribute: str) -> object:
+        if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_env(theme: Path, site: dict) -> Environment:
-    env = Environment(
+    env = DictEnvironment(
         loader=FileSystemLoader(str(theme / "templates")),
         autoescape=True,
         trim_blocks=True,
@@ -160,19 +185,19 @@ def site_globals(settings: dict, now: datetime) -> dict:
 
 
 # The builder a forked worker inherits: set just before the pool starts, so workers share the
-# parent's archive and compiled templates by copy-on-write instead of pickling 100,000 posts.
+# parent's archive, planned pages and compiled templates by copy-on-write instead of pickling
+# 100,000 posts.
 _FORKED: SiteBuilder | None = None
 PARALLEL_MIN = 2000
 
 
-def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, list], int, int, int]:
+def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, list], int, int]:
     builder = _FORKED
     assert builder is not None
     builder.writer.current, builder.writer.written, builder.writer.unchanged = {}, 0, 0
-    pages = builder.summary.pages
-    result = getattr(builder, method)(builder.work[start:stop])
+    result = getattr(builder, method)(start, stop)
     w = builder.writer
-    return result, w.current, w.written, w.unchanged, builder.summary.pages - pages
+    return result, w.current, w.written, w.unchanged
 
 
 class SiteBuilder:
@@ -199,7 +224,9 @@ class SiteBuilder:
         self.summary = BuildSummary(posts=len(archive.posts))
         self.cards: dict[str, Markup] = {}
         self.keys: dict[str, str] = {}  # post id -> key of everything its card and page show
-        self.work: list[dict] = []  # what the forked workers share out
+        self.position: dict[str, int] = {}  # post id -> its place in archive.posts
+        self.jobs: list[tuple] = []  # pages to render, by the place of a post they show
+        self.media: list[tuple] = []  # (post, media item, stored file) to publish
         self.trips_of: dict[str, list] = {}
         self.templates = {}
         self.stamp = digest(
@@ -225,17 +252,38 @@ class SiteBuilder:
             self.templates[name] = self.env.get_template(name)
         return self.templates[name]
 
-    def page(self, rel_dir: str, template: str, key: str | None = None, **context) -> None:
-        """Write ``<rel_dir>/index.html`` from a template, unless its inputs' key is unchanged."""
+    def page(
+        self,
+        rel_dir: str,
+        template: str,
+        key: str | None = None,
+        anchor: dict | None = None,
+        **context,
+    ) -> None:
+        """Write ``<rel_dir>/index.html`` from a template, unless its inputs' key is unchanged.
+
+        A page with an ``anchor`` (a post it shows) is rendered later, in ``render_jobs``, by
+        the worker that renders the posts around that one: their cards are at hand there.
+        """
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
         self.summary.pages += 1
         if key is not None:
             key = digest(self.stamp, template, key)
             if self.writer.fresh(rel, key):
                 return
+        if anchor is None:
+            self.render(rel, template, key, context)
+        else:
+            self.jobs.append((self.position[anchor["id"]], rel, template, key, context))
+
+    def render(self, rel: str, template: str, key: str | None, context: dict) -> None:
         context.setdefault("feeds", [])
         context = {k: v.make() if isinstance(v, Lazy) else v for k, v in context.items()}
         self.writer.write(rel, self.template(template).render(**context), key)
+
+    def render_jobs(self, start: int, stop: int) -> None:
+        for _, *job in self.jobs[start:stop]:
+            self.render(*job)
 
     def card(self, post: dict) -> Markup:
         """A post as every list shows it, rendered once and only when some page needs it."""
@@ -304,61 +352,100 @@ class SiteBuilder:
             cards = (self.card(p) for p in reversed(chunk))  # rendered only if the page is
             extra = landing if n == count else {}
             key = digest(key, sorted(extra.items()))
-            self.page(where(n), template, key=key, cards=cards, pager=nav, total=total, **context,
-                      **extra)  # fmt: skip
+            self.page(where(n), template, key=key, anchor=chunk[-1] if chunk else None,
+                      cards=cards, pager=nav, total=total, **context, **extra)  # fmt: skip
 
     # -- posts -------------------------------------------------------------------------------
 
     def publish_media(self) -> None:
-        """Copy every post's media into the site as clean files, and note their URLs."""
+        """Copy every post's media into the site as clean files, on every core; note their URLs."""
+        self.media = []
         for post in self.archive.posts:
             for item in post.get("media") or []:
-                source = media_path(self.store_root, post, item)
                 item["src"] = None
-                if source is None:
-                    continue
-                stem = self.output / post["account"] / "media" / Path(item["file"]).stem
-                published = publish_media(source, stem, item.get("type", "photo"))
-                if published:
-                    path, (w, h) = published
-                    self.writer.keep(path.relative_to(self.output).as_posix())
-                    item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
-                    item["width"], item["height"] = w or item.get("width"), h or item.get("height")
-                    self.summary.media += 1
+                source = media_path(self.store_root, post, item)
+                if source is not None:
+                    self.media.append((post, item, source))
+        with self.parallel("publish_media_slice", len(self.media), least=100) as results:
+            pass
+        for (post, item, _), published in zip(self.media, chain(*results), strict=True):
+            if published:
+                path, (w, h) = published
+                item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
+                item["width"], item["height"] = w or item.get("width"), h or item.get("height")
+                self.summary.media += 1
 
-    def parallel(self, method: str, posts: list[dict]) -> list:
-        """Run ``method`` over slices of ``posts`` on every core; merge what the workers wrote."""
-        self.work = posts
+    def publish_media_slice(self, start: int, stop: int) -> list:
+        done = []
+        for post, item, source in self.media[start:stop]:
+            stem = self.output / post["account"] / "media" / Path(item["file"]).stem
+            published = publish_media(source, stem, item.get("type", "photo"))
+            if published:
+                self.writer.keep(published[0].relative_to(self.output).as_posix())
+            done.append(published)
+        return done
+
+    @contextlib.contextmanager
+    def parallel(self, method: str, count: int, least: int = PARALLEL_MIN) -> Iterator[list]:
+        """Run ``method(start, stop)`` over slices of ``range(count)`` on every core while the
+        ``with`` block runs here; then merge what the workers wrote, and list their results."""
+        results: list = []
         workers = min(os.cpu_count() or 1, 8)
-        if (
-            workers < 2
-            or len(posts) < PARALLEL_MIN
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
-            return [getattr(self, method)(posts)]
+        if workers < 2 or count < least or "fork" not in multiprocessing.get_all_start_methods():
+            yield results
+            results.append(getattr(self, method)(0, count))
+            return
         global _FORKED
         _FORKED = self
-        step = -(-len(posts) // workers)
-        slices = [(method, i, min(i + step, len(posts))) for i in range(0, len(posts), step)]
+        parts = workers * 4  # a few slices each, so that a worker done early takes another
+        slices = [(method, count * i // parts, count * (i + 1) // parts) for i in range(parts)]
         context = multiprocessing.get_context("fork")
         try:
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                outcomes = list(pool.map(_run_slice, *zip(*slices, strict=True)))
+                outcomes = pool.map(_run_slice, *zip(*slices, strict=True))
+                _FORKED = None  # the workers have their copy
+                yield results
+                for result, current, written, unchanged in outcomes:
+                    self.writer.current.update(current)
+                    self.writer.written += written
+                    self.writer.unchanged += unchanged
+                    results.append(result)
         finally:
             _FORKED = None
-        results = []
-        for result, current, written, unchanged, pages in outcomes:
-            self.writer.current.update(current)
-            self.writer.written += written
-            self.writer.unchanged += unchanged
-            self.summary.pages += pages
-            results.append(result)
-        return results
 
-    def prepare(self) -> list[dict]:
-        """Derived fields and keys of every post; returns the posts whose page must be rendered."""
-        stale = []
-        for post in self.archive.posts:
+    @contextlib.contextmanager
+    def beside(self, method: str) -> Iterator[list]:
+        """Run ``method()`` in a forked process while the ``with`` block runs here; its result
+        is in the list after. The data downloads are made so, from the store, on another core."""
+        results: list = []
+        if "fork" not in multiprocessing.get_all_start_methods():
+            yield results
+            results.append(getattr(self, method)())
+            return
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=self.send, args=(method, send), daemon=True)
+        child.start()
+        send.close()
+        try:
+            yield results
+            ok, result = receive.recv()
+        finally:
+            child.join()
+        if not ok:
+            raise result
+        results.append(result)
+
+    def send(self, method: str, connection) -> None:
+        try:
+            connection.send((True, getattr(self, method)()))
+        except Exception as e:
+            connection.send((False, e))
+
+    def prepare(self) -> None:
+        """Derived fields and keys of every post."""
+        for i, post in enumerate(self.archive.posts):
+            self.position[post["id"]] = i
             post["url"] = self.post_url(post)
             post["signed_by"] = signature(post["text"], self.signatures)
             post["title"] = (
@@ -366,36 +453,25 @@ class SiteBuilder:
                 if post.get("withheld")
                 else excerpt(post["text"]) or f"Post {post['id']}"
             )
-            key = self.keys[post["id"]] = self.post_key(post)
-            rel = f"{post['account']}/status/{post['id']}/index.html"
-            template = "withheld.html" if post.get("withheld") else "post.html"
-            if not self.writer.fresh(rel, digest(self.stamp, template, key)):
-                stale.append(post)
-            else:
-                self.summary.pages += 1
-        return stale
+            self.keys[post["id"]] = self.post_key(post)
 
-    def post_pages(self, posts: list[dict]) -> dict[str, str]:
-        """Each post's page; returns the cards rendered on the way, for the lists to reuse."""
+    def post_pages(self) -> None:
         threads = self.archive.threads
-        for post in posts:
+        for post in self.archive.posts:
             cid = post.get("conversation_id")
             self.page(
                 f"{post['account']}/status/{post['id']}",
                 "withheld.html" if post.get("withheld") else "post.html",
                 key=self.keys[post["id"]],
+                anchor=post,
                 post=post,
                 title=post["title"],
-                card=self.card(post),
-                account=self.archive.accounts.get(post["account"], {}),
-                versions=self.archive.versions(post),
+                card=Lazy(lambda post=post: self.card(post)),
+                versions=Lazy(lambda post=post: self.archive.versions(post)),
                 latest=self.archive.latest.get(post["id"], post["id"]),
                 thread=cid if cid in threads and len(threads[cid]) > 1 else None,
                 trips=self.trips_of.get(post["id"], []),
-                parent=self.archive.by_id.get((post.get("reply_to") or {}).get("id")),
-                quoted=self.archive.by_id.get((post.get("quote_of") or {}).get("id")),
             )
-        return {p["id"]: str(self.card(p)) for p in posts}
 
     # -- lists -------------------------------------------------------------------------------
 
@@ -463,6 +539,7 @@ class SiteBuilder:
                 f"threads/{cid}",
                 "thread.html",
                 key=digest([self.keys[p["id"]] for p in posts], support),
+                anchor=posts[-1],
                 title=f"Conversation: {posts[0]['title']}",
                 cards=Lazy(lambda posts=posts: [self.card(p) for p in posts]),
                 depth=Lazy(lambda posts=posts: {p["id"]: self.depth(p, posts) for p in posts}),
@@ -580,15 +657,16 @@ class SiteBuilder:
         self.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
                   reasons=REASONS)  # fmt: skip
 
-    def data_page(self) -> None:
-        store = Store(self.store_root)
+    def write_data(self) -> list:
         trips = [({"slug": t.slug, "title": t.title, "start": str(t.start), "end": str(t.end),
                    "summary": t.summary}, [p["id"] for p in posts])
                  for t, posts in self.trips]  # fmt: skip
-        downloads = write_downloads(
-            store, self.output / "data", siteurl=self.site["url"], trips=trips,
+        return write_downloads(
+            Store(self.store_root), self.output / "data", siteurl=self.site["url"], trips=trips,
             stamp=self.cache / "communique-downloads.txt", shown=self.archive,
         )  # fmt: skip
+
+    def data_page(self, downloads: list) -> None:
         self.page("data", "data.html", title="Data downloads", downloads=downloads,
                   withheld=len(self.archive.withheld),
                   altered=bool(self.archive.altered))  # fmt: skip
@@ -662,21 +740,25 @@ class SiteBuilder:
     def build(self) -> BuildSummary:
         self.publish_media()
         self.load_trips()
-        stale = self.prepare()
-        for cards in self.parallel("post_pages", stale):
-            self.cards.update((k, Markup(v)) for k, v in cards.items())
-        self.account_pages()
-        self.month_pages()
-        self.tag_pages()
-        self.thread_pages()
-        self.trip_pages()
-        self.audience_pages()
-        self.provenance_page()
-        self.redactions_page()
-        self.feed_pages()
-        self.data_page()
-        self.search_page()
-        self.home_page()
+        with self.beside("write_data") as downloads:
+            self.prepare()
+            # Plan the pages of posts and lists, then render those not fresh on every core, by
+            # the place of a post they show: a worker renders a post's card once for all.
+            self.post_pages()
+            self.account_pages()
+            self.month_pages()
+            self.tag_pages()
+            self.thread_pages()
+            self.audience_pages()
+            self.jobs.sort(key=lambda job: job[0])
+            with self.parallel("render_jobs", len(self.jobs)):
+                self.trip_pages()
+                self.provenance_page()
+                self.redactions_page()
+                self.feed_pages()
+                self.search_page()
+                self.home_page()
+        self.data_page(downloads[0])
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
         return self.summary

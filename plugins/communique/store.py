@@ -32,6 +32,8 @@ A post record (a plain dict, so that JSON in and JSON out are the same thing)::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -73,6 +75,19 @@ class MergeResult:
         return self
 
 
+@contextlib.contextmanager
+def paused_gc():
+    """Posts are plain acyclic dicts, millions of objects at 100,000 posts: the cycle collector
+    would walk them all again and again, for nothing, and triple the time taken."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def dumps(record: dict) -> str:
     """Canonical JSON: the same record always gives the same bytes."""
     return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -83,8 +98,11 @@ def sha256_of(raw: object) -> str:
     return hashlib.sha256(dumps(raw).encode()).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there."""
+def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
+    """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there.
+
+    ``sync=False`` skips waiting for the disk, for what a build makes again (the site's files).
+    """
     try:
         if path.read_bytes() == data:
             return False
@@ -97,7 +115,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

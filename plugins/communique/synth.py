@@ -12,8 +12,6 @@ always gives the same bytes.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import html
 import io
 import json
@@ -30,6 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from communique.errors import CommuniqueError
+from communique.store import paused_gc
 
 TWITTER_DATE = "%a %b %d %H:%M:%S +0000 %Y"
 SOURCES = [
@@ -499,19 +498,6 @@ class Builder:
         }
         files["data/manifest.js"] = ("window.__THAR_CONFIG = " + dumps(manifest)).encode()
         return files
-
-
-@contextlib.contextmanager
-def paused_gc():
-    """Posts are plain acyclic dicts, millions of objects at 100,000 posts: the cycle collector
-    would walk them all again and again, for nothing, and triple the time taken."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def refuse_existing(dest: Path) -> None:
