@@ -329,7 +329,9 @@ def test_other_peoples_handles_are_replaced_everywhere(site):
 
 
 def test_the_downloads_hold_only_what_the_site_shows(site):
-    rows = [json.loads(line) for line in (site / "data" / "envoy.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (site / "data" / "envoy-2008.jsonl").read_text().splitlines()
+    ]
     assert [r["id"] for r in rows] == [ID[100], ID[104], ID[105], ID[106]]
     assert "raw" not in rows[2] and "raw" in rows[0]
 

@@ -136,7 +136,9 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     export = work / f"export-{size}"
     if export.exists():
         shutil.rmtree(export)
-    write_export(export, posts=size, seed=size, username="bench")
+    made = write_export(export, posts=size, seed=size, username="bench")
+    for n, trip in enumerate(made.trips):  # a dozen trips, as staff would have written them
+        (site / "content" / "trips" / f"trip-{n + 1}.md").write_text(trip.markdown("bench"))
     phases = []
     seconds, peak, _ = run_phase(
         [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"

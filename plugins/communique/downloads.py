@@ -12,6 +12,7 @@ import io
 import json
 import sqlite3
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ CREATE TABLE posts (
     reply_to_id TEXT, reply_to_user TEXT, quote_of_id TEXT, retweet_of_user TEXT,
     conversation_id TEXT, hashtags TEXT, place TEXT, lang TEXT, source TEXT, likes INTEGER,
     retweets INTEGER, edit_ids TEXT, deleted_at TEXT, deleted_how TEXT, provenance_source TEXT,
-    retrieved_at TEXT, sha256 TEXT, record TEXT NOT NULL
+    retrieved_at TEXT, sha256 TEXT
 );
 CREATE TABLE media (
     post_id TEXT NOT NULL REFERENCES posts(id), media_id TEXT, type TEXT, alt TEXT,
@@ -104,18 +105,22 @@ def published_lines(store: Store, shown: Archive) -> Iterator[tuple[str, bytes, 
                 yield account, line.rstrip(b"\n") + b"\n", record
 
 
-def sqlite_bytes(rows: Iterable[tuple[dict, str]], trips: list[tuple[dict, list[str]]]) -> bytes:
-    """An SQLite database of (post, its JSON line) rows, built in a temporary file."""
+def sqlite_bytes(rows: Iterable[dict], trips: list[tuple[dict, list[str]]]) -> bytes:
+    """An SQLite database of the posts, built in a temporary file.
+
+    Its columns are the normalized view; the raw payloads are in the JSONL files only, which
+    keeps the database small enough to publish (GitHub refuses files over 100 MB).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.db"
         db = sqlite3.connect(path)
         db.execute("PRAGMA synchronous = OFF")  # a temporary file: no need to wait for the disk
         db.executescript(SCHEMA)
-        for post, line in rows:
+        for post in rows:
             reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
             prov = post["provenance"]
             db.execute(
-                "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     post["id"], post["account"], post["created_at"], post["text"],
                     reply.get("id"), reply.get("user"), quote.get("id"),
@@ -125,7 +130,6 @@ def sqlite_bytes(rows: Iterable[tuple[dict, str]], trips: list[tuple[dict, list[
                     post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
                     json.dumps(post.get("edit_ids") or []), post.get("deleted_at"),
                     post.get("deleted_how"), prov["source"], prov["retrieved_at"], prov["sha256"],
-                    line,
                 ),
             )  # fmt: skip
             db.executemany(
@@ -195,21 +199,25 @@ def write_downloads(
     fingerprint = store_fingerprint(store, trips, siteurl, shown)
     if stamp.exists() and stamp.read_text() == fingerprint and (folder / "SHA256SUMS").exists():
         return read_sums(folder)
-    jsonl: dict[str, list[bytes]] = {f"{a}.jsonl": [] for a in store.accounts()}
+    # The store as JSONL, a file per account and year: each stays well under GitHub's 100 MB.
+    jsonl: dict[str, list[bytes]] = defaultdict(list)
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(CSV_FIELDS)
 
-    def rows() -> Iterator[tuple[dict, str]]:
+    def rows() -> Iterator[dict]:
         for account, line, record in published_lines(store, shown):
-            jsonl[f"{account}.jsonl"].append(line)
+            jsonl[f"{account}-{record['created_at'][:4]}.jsonl"].append(line)
             writer.writerow(csv_row(record, siteurl))
-            yield record, line.decode().rstrip("\n")
+            yield record
 
     files = {"archive.db": sqlite_bytes(rows(), trips)}
     files |= {name: b"".join(lines) for name, lines in jsonl.items()}
     files["posts.csv"] = text.getvalue().encode()
     files["redactions.csv"] = redactions_csv(shown, siteurl)
+    for old in folder.glob("*"):  # what an earlier build offered and this one does not
+        if old.suffix in (".jsonl", ".csv", ".db") and old.name not in files:
+            old.unlink()
     downloads = []
     for name, data in sorted(files.items()):
         write_atomic(folder / name, data, sync=False)  # made again from the store if lost

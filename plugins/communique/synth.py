@@ -83,6 +83,14 @@ class SyntheticTrip:
     start: date
     end: date
 
+    def markdown(self, account: str) -> str:
+        """The trip file staff would write for it, so a benchmark site has its trip pages."""
+        return (
+            f"Title: {self.title}\nStart: {self.start}\nEnd: {self.end}\nAccounts: {account}\n"
+            f"Hashtags: {', '.join(self.hashtags)}\nPlaces: {', '.join(self.places)}\n\n"
+            f"The {self.title} trip, post by post.\n"
+        )
+
 
 @dataclass
 class ExportSummary:
