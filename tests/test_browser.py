@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from communique import search
 from communique.search import index_site
 from communique.synth import make_demo
 from conftest import ROOT, build_project, make_project
@@ -134,13 +135,38 @@ def test_a_thread_is_read_in_reply_order(page, server):
     assert order == [f"{n}/6" for n in range(1, 7)]
 
 
+def search_for(page, url: str, word: str) -> list[str]:
+    page.goto(url + "/search/")
+    page.fill(".pagefind-ui__search-input", word)
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
+    return [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+
+
 def test_search_finds_a_post_by_a_word_in_its_text(page, server):
-    page.goto(server.url + "/search/")
-    page.fill(".pagefind-ui__search-input", "geothermal")
-    result = page.locator(".pagefind-ui__result-link").first
-    result.wait_for(timeout=10_000)
-    assert "/envoy_vale/status/" in result.get_attribute("href")
+    found = search_for(page, server.url, "geothermal")
+    assert "/envoy_vale/status/" in found[0]
     page.screenshot(path=SHOTS / "search.png")
+
+
+@pytest.fixture(scope="module")
+def sharded_server(tmp_path_factory):
+    """The demo indexed in shards, as a large archive is: the search page merges them."""
+    folder = tmp_path_factory.mktemp("sharded")
+    conf = make_project(folder, SITEURL="https://archive.example.org")
+    make_demo(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 30)  # 282 posts: ten indexes
+        output = build_project(conf)
+        index_site(output)
+    assert len(list(output.glob("pagefind-*/pagefind-entry.json"))) == 10
+    with serving(output) as served:
+        yield served
+
+
+def test_search_merges_the_shards_of_a_large_index(page, server, sharded_server):
+    assert sorted(search_for(page, sharded_server.url, "geothermal")) == sorted(
+        search_for(page, server.url, "geothermal")
+    )
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ import orjson
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from communique import activity, feeds, geo, trips
+from communique import activity, feeds, geo, search, trips
 from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_path
 from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
@@ -673,7 +673,10 @@ class SiteBuilder:
 
     def search_page(self) -> None:
         # The one page that runs a script: Pagefind's search needs WebAssembly.
-        self.page("search", "search.html", title="Search", wasm=True,
+        bundles = [
+            f"{self.base}/{search.bundle(e)}/" for e in search.shards(len(self.archive.posts))
+        ]
+        self.page("search", "search.html", title="Search", wasm=True, bundles=bundles,
                   withheld=len(self.archive.withheld))  # fmt: skip
 
     def feeds_for(self, rel_dir: str) -> list[dict]:

@@ -1,0 +1,22 @@
+"""The search index is split in shards so that no Pagefind process holds a huge archive."""
+
+import pytest
+
+from communique.search import SHARD_PAGES, bundle, shards
+
+
+@pytest.mark.parametrize(
+    "pages, count",
+    [(0, 1), (SHARD_PAGES, 1), (SHARD_PAGES + 1, 10), (10 * SHARD_PAGES, 10),
+     (10 * SHARD_PAGES + 1, 100)],
+)  # fmt: skip
+def test_each_shard_holds_at_most_shard_pages_of_evenly_spread_ids(pages, count):
+    endings = shards(pages)
+    assert len(endings) == count and len(set(endings)) == count
+    assert pages / count <= SHARD_PAGES
+    assert len({len(e) for e in endings}) == 1  # every id ends in exactly one of them
+
+
+def test_one_index_keeps_pagefinds_own_folder():
+    assert [bundle(e) for e in shards(10)] == ["pagefind"]
+    assert bundle("7") == "pagefind-7"
