@@ -161,7 +161,14 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
         site,
     )  # fmt: skip
     phases.append(
-        Phase(size, "search", seconds, size, peak, folder_mb(site / "output" / "pagefind"))
+        Phase(
+            size,
+            "search",
+            seconds,
+            size,
+            peak,
+            sum(folder_mb(f) for f in (site / "output").glob("pagefind*")),
+        )  # fmt: skip
     )
     new_posts(site / "content" / "archive", 20)
     seconds, peak, out = run_phase(pelican, site)
