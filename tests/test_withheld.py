@@ -160,22 +160,24 @@ def at(day: int) -> str:
     return f"Mon Nov {day:02d} 09:15:00 +0000 2008"
 
 
-def test_circle_and_protected_posts_are_marked_and_stay_marked(tmp_path, store):
-    tweets = [tweet("1", "public", at(1)), tweet("2", "circle", at(2)), tweet("3", "locked", at(5))]
+def never_public(circle_post: dict) -> dict[str, str]:
+    """Export files saying ``circle_post`` went to a Circle, and the account was protected
+    from 4 to 6 November 2008."""
     history = [
         {"protectedHistory": {"protectedAt": "2008-11-04T00:00:00.000Z", "action": "Protect"}},
         {"protectedHistory": {"protectedAt": "2008-11-06T00:00:00.000Z", "action": "Unprotect"}},
     ]
-    export = write_export(
-        tmp_path / "x",
-        tweets,
-        **{
-            "data/twitter-circle-tweet.js": js(
-                "YTD.twitter_circle_tweet.part0", [{"tweet": tweets[1]}]
-            ),
-            "data/protected-history.js": js("YTD.protected_history.part0", history),
-        },
-    )
+    return {
+        "data/twitter-circle-tweet.js": js(
+            "YTD.twitter_circle_tweet.part0", [{"tweet": circle_post}]
+        ),
+        "data/protected-history.js": js("YTD.protected_history.part0", history),
+    }
+
+
+def test_circle_and_protected_posts_are_marked_and_stay_marked(tmp_path, store):
+    tweets = [tweet("1", "public", at(1)), tweet("2", "circle", at(2)), tweet("3", "locked", at(5))]
+    export = write_export(tmp_path / "x", tweets, **never_public(tweets[1]))
     summary = import_archive(export, store)
     assert summary.private == 2 and "2 never public" in summary.line()
     assert {p["id"]: p.get("visibility") for p in store.posts()} == {
@@ -239,18 +241,11 @@ def project(tmp_path_factory):
                         "urls": []}),
         tweet(ID[106], "A public post after", at(10)),
     ]  # fmt: skip
-    history = [
-        {"protectedHistory": {"protectedAt": "2008-11-04T00:00:00.000Z", "action": "Protect"}},
-        {"protectedHistory": {"protectedAt": "2008-11-06T00:00:00.000Z", "action": "Unprotect"}},
-    ]
     export = write_export(
         folder / "export",
         tweets,
+        **never_public(tweets[1]),
         **{
-            "data/twitter-circle-tweet.js": js(
-                "YTD.twitter_circle_tweet.part0", [{"tweet": tweets[1]}]
-            ),
-            "data/protected-history.js": js("YTD.protected_history.part0", history),
             f"data/twitter_circle_tweet_media/{ID[101]}-CircleSnap.jpg": photo("red"),
             f"data/tweets_media/{ID[102]}-LockedSnap.jpg": photo("green"),
             f"data/tweets_media/{ID[103]}-RedactedSnap.jpg": photo("blue"),
