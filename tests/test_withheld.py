@@ -331,9 +331,16 @@ def test_the_downloads_hold_only_what_the_site_shows(site):
     assert "raw" not in rows[2] and "raw" in rows[0]
 
 
-def test_a_redaction_of_an_unknown_reason_stops_the_build(project, tmp_path):
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (f"- {ID[100]}: spite, 2009-01-01", r"unknown reason 'spite'"),
+        ("- 123456: error, 2009-01-01", r"post 123456 is not in the archive; check the id"),
+    ],
+)
+def test_a_wrong_redaction_stops_the_build_with_its_line(project, tmp_path, line, message):
     folder = tmp_path / "p"
     shutil.copytree(project.parent, folder, ignore=shutil.ignore_patterns("output", "cache"))
-    (folder / "content" / "redactions.md").write_text(f"- {ID[100]}: spite, 2009-01-01\n")
-    with pytest.raises(SystemExit, match=r"^error: .*redactions\.md:1: unknown reason 'spite'"):
+    (folder / "content" / "redactions.md").write_text(f"Title: Withheld\n\n{line}\n")
+    with pytest.raises(SystemExit, match=rf"^error: .*redactions\.md:3: {message}"):
         build_project(folder / "pelican.conf.py")

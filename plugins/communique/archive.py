@@ -80,6 +80,12 @@ def load(
     if unseen:
         posts = [cut_references(p, unseen) for p in posts]
     if redactions:
+        known = unseen | {p["id"] for p in posts}
+        for redaction in redactions.values():
+            if redaction.id not in known:  # a mistyped id would leave the meant post published
+                raise CommuniqueError(
+                    f"{redaction.where}: post {redaction.id} is not in the archive; check the id"
+                )
         posts = [withhold(p, redactions) for p in posts]
     archive = Archive(posts=posts, accounts=accounts, private=private)
     archive.altered = {p["id"] for p in posts if p.get("references_cut")}
