@@ -5,7 +5,10 @@ Built in one pass over the posts so the build stays linear in the size of the ar
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+import stat
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +227,22 @@ def media_path(store_root: Path, post: dict, media: dict) -> Path | None:
     """The stored file of a media item, confined to its account's media folder."""
     if not media.get("file"):
         return None
-    folder = (store_root / post["account"] / "media").resolve()
+    folder = media_folder(store_root, post["account"])
+    name = media["file"].removeprefix("media/")
+    if name != media["file"] and name not in ("", ".", "..") and "/" not in name:
+        # The usual case, without resolving every path on every build: a plain name in the
+        # folder, and a regular file there rather than a link, is already confined to it.
+        path = folder / name
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return path
+        except (OSError, ValueError):
+            pass
     path = (store_root / post["account"] / media["file"]).resolve()
     return path if path.parent == folder and path.is_file() else None
+
+
+@functools.lru_cache(maxsize=64)
+def media_folder(store_root: Path, account: str) -> Path:
+    """An account's media folder, resolved once a build (the site clears this cache)."""
+    return (store_root / account / "media").resolve()

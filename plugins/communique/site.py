@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from communique import activity, feeds, geo, search, trips
-from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_path
+from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_folder, media_path
 from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
@@ -360,6 +360,7 @@ class SiteBuilder:
     def publish_media(self) -> None:
         """Copy every post's media into the site as clean files, on every core; note their URLs."""
         self.media = []
+        media_folder.cache_clear()
         for post in self.archive.posts:
             for item in post.get("media") or []:
                 item["src"] = None
