@@ -587,23 +587,45 @@ class SiteBuilder:
                 self.trips_of.setdefault(post["id"], []).append(trip)
 
     def trip_pages(self) -> None:
-        cards = []
+        cards, index_key = [], []
         for trip, posts in self.trips:
             summary = trips.summarize(trip, posts)
+            # Everything the page shows comes from the trip as written, its posts (their cards
+            # and keys) and the places found for them: unchanged, the page is not rendered.
+            key = digest(repr(trip), [self.keys[p["id"]] for p in posts], repr(summary.places))
             self.page(
                 f"trips/{trip.slug}",
                 "trip.html",
+                key=key,
                 title=trip.title,
                 trip=trip,
                 summary=summary,
-                days=[(day, [self.card(p) for p in day_posts]) for day, day_posts in summary.days],
-                map=geo.svg_map(summary.places, title=f"Places visited: {trip.title}")
-                if summary.places
-                else None,
+                days=Lazy(
+                    lambda summary=summary: [
+                        (day, [self.card(p) for p in day_posts]) for day, day_posts in summary.days
+                    ]
+                ),
+                map=Lazy(
+                    lambda trip=trip, summary=summary: (
+                        geo.svg_map(summary.places, title=f"Places visited: {trip.title}")
+                        if summary.places
+                        else None
+                    )
+                ),
                 feeds=self.feeds_for(f"trips/{trip.slug}"),
             )
             cards.append({"trip": trip, "summary": summary})
-        self.page("trips", "trips.html", title="Trips and events", trips=cards)
+            cover = summary.cover
+            index_key.append(
+                (
+                    repr(trip),
+                    summary.posts,
+                    repr(summary.places),
+                    cover and [cover.get(k) for k in ("src", "alt", "width", "height")],
+                )
+            )
+        self.page("trips", "trips.html", key=digest(index_key), title="Trips and events",
+                  trips=cards)  # fmt: skip
 
     def home_page(self) -> None:
         latest = self.archive.timeline(self.archive.posts)[:20]
