@@ -10,7 +10,9 @@ import os
 import re
 import stat
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from communique.console import progress
@@ -41,7 +43,18 @@ class Archive:
 
     def timeline(self, posts: list[dict]) -> list[dict]:
         """Newest first, an edited post once (its newest version)."""
-        return [p for p in reversed(posts) if self.latest.get(p["id"], p["id"]) == p["id"]]
+        return self.newest(reversed(posts))
+
+    def newest(self, posts: Iterable[dict], limit: int | None = None) -> list[dict]:
+        """The first ``limit`` (or all) of ``posts``, given newest first, that are not an older
+        version of an edited post: a timeline's head without going through the whole list."""
+        latest = self.latest
+        if len(latest) < 1000:  # the usual case: few edits, so test the older versions only
+            older = {i for i, newest in latest.items() if i != newest}
+            kept = (p for p in posts if p["id"] not in older) if older else posts
+        else:
+            kept = (p for p in posts if latest.get(p["id"], p["id"]) == p["id"])
+        return list(islice(kept, limit))
 
     def versions(self, post: dict) -> list[dict]:
         return [self.by_id[i] for i in post.get("edit_ids") or [] if i in self.by_id]

@@ -628,7 +628,7 @@ class SiteBuilder:
                   trips=cards)  # fmt: skip
 
     def home_page(self) -> None:
-        latest = self.archive.timeline(self.archive.posts)[:20]
+        latest = self.archive.newest(reversed(self.archive.posts), 20)
         accounts = [
             self.archive.accounts.get(n, {})
             | {"username": n, "count": len(p), "last": p[-1]["created_at"]}
@@ -717,9 +717,11 @@ class SiteBuilder:
         siteurl = self.site["url"] or "http://localhost:8000"
         page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
         # Posts the bridge made from a feed are not news: feeding them back would loop.
-        fresh = [p for p in posts if not p.get("syndicated_from") and not p.get("withheld")]
-        withheld = len(posts) - len([p for p in posts if not p.get("withheld")])
-        latest = self.archive.timeline(fresh)[: self.feed_size]
+        withheld = sum(1 for p in posts if p.get("withheld"))
+        fresh = (
+            p for p in reversed(posts) if not p.get("syndicated_from") and not p.get("withheld")
+        )
+        latest = self.archive.newest(fresh, self.feed_size)
         key = digest(self.stamp, title, withheld, [self.keys[p["id"]] for p in latest])
         rels = [f"{rel_dir}/{kind}" if rel_dir else kind for kind in ("atom.xml", "rss.xml")]
         self.summary.feeds += 2
