@@ -265,12 +265,24 @@ class SiteBuilder:
         A page with an ``anchor`` (a post it shows) is rendered later, in ``render_jobs``, by
         the worker that renders the posts around that one: their cards are at hand there.
         """
+        rel, key, fresh = self.plan(rel_dir, template, key)
+        if not fresh:
+            self.queue(rel, template, key, anchor, context)
+
+    def plan(self, rel_dir: str, template: str, key: str | None) -> tuple[str, str | None, bool]:
+        """A page's file, its full key, and whether it is fresh (kept without rendering)."""
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
         self.summary.pages += 1
         if key is not None:
             key = digest(self.stamp, template, key)
             if self.writer.fresh(rel, key):
-                return
+                return rel, key, True
+        return rel, key, False
+
+    def queue(
+        self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict
+    ) -> None:
+        """Render a page now, or with the posts around its ``anchor`` in ``render_jobs``."""
         if anchor is None:
             self.render(rel, template, key, context)
         else:
@@ -459,12 +471,13 @@ class SiteBuilder:
     def post_pages(self) -> None:
         threads = self.archive.threads
         for post in self.archive.posts:
+            template = "withheld.html" if post.get("withheld") else "post.html"
+            rel_dir = f"{post['account']}/status/{post['id']}"
+            rel, key, fresh = self.plan(rel_dir, template, self.keys[post["id"]])
+            if fresh:  # most pages of an incremental build: make no context for them
+                continue
             cid = post.get("conversation_id")
-            self.page(
-                f"{post['account']}/status/{post['id']}",
-                "withheld.html" if post.get("withheld") else "post.html",
-                key=self.keys[post["id"]],
-                anchor=post,
+            context = dict(
                 post=post,
                 title=post["title"],
                 card=Lazy(lambda post=post: self.card(post)),
@@ -473,6 +486,7 @@ class SiteBuilder:
                 thread=cid if cid in threads and len(threads[cid]) > 1 else None,
                 trips=self.trips_of.get(post["id"], []),
             )
+            self.queue(rel, template, key, post, context)
 
     # -- lists -------------------------------------------------------------------------------
 
