@@ -308,25 +308,28 @@ class SiteBuilder:
         return self.cards[post["id"]]
 
     def post_key(self, post: dict) -> str:
-        reply = (post.get("reply_to") or {}).get("id")
-        quote = (post.get("quote_of") or {}).get("id")
-        cid = post.get("conversation_id")
+        get = post.get  # called for every post of every build: lookups bound once
+        archive = self.archive
+        reply_to = get("reply_to") or {}
+        cid = get("conversation_id")
+        trips_of = self.trips_of.get(post["id"])
+        media = get("media")
         return digest(
             post["provenance"]["sha256"],
-            post.get("deleted_at"),
-            post.get("deleted_how"),
-            post.get("syndicated_from"),
-            [m.get("src") for m in post.get("media") or []],
-            post.get("edit_ids"),
-            self.archive.latest.get(post["id"]),
-            reply in self.archive.by_id,
-            quote in self.archive.by_id,
-            [(t.slug, t.title) for t in self.trips_of.get(post["id"], [])],
-            cid if len(self.archive.threads.get(cid) or ()) > 1 else None,
-            post.get("signed_by"),
-            post.get("withheld"),
-            post.get("text"),
-            (post.get("reply_to") or {}).get("label"),
+            get("deleted_at"),
+            get("deleted_how"),
+            get("syndicated_from"),
+            [m.get("src") for m in media] if media else [],
+            get("edit_ids"),
+            archive.latest.get(post["id"]),
+            reply_to.get("id") in archive.by_id,
+            (get("quote_of") or {}).get("id") in archive.by_id,
+            [(t.slug, t.title) for t in trips_of] if trips_of else [],
+            cid if len(archive.threads.get(cid) or ()) > 1 else None,
+            get("signed_by"),
+            get("withheld"),
+            get("text"),
+            reply_to.get("label"),
         )
 
     def url(self, rel_dir: str) -> str:
@@ -663,22 +666,28 @@ class SiteBuilder:
         rows = []
         for name, posts in self.archive.by_account.items():
             sources: dict[str, int] = {}
-            for p in posts:
+            deleted = edited = withheld = 0
+            retrieved = None
+            for p in posts:  # one pass over the account's posts for every count
+                provenance = p["provenance"]
                 kind = (
-                    "API"
-                    if p["provenance"]["source"].startswith(("api", "http"))
-                    else "archive export"
+                    "API" if provenance["source"].startswith(("api", "http")) else "archive export"
                 )
                 sources[kind] = sources.get(kind, 0) + 1
+                deleted += bool(p.get("deleted_at"))
+                edited += len(p.get("edit_ids") or []) > 1
+                withheld += bool(p.get("withheld"))
+                if retrieved is None or provenance["retrieved_at"] > retrieved:
+                    retrieved = provenance["retrieved_at"]
             rows.append(
                 {
                     "account": name,
                     "posts": len(posts),
                     "sources": sorted(sources.items()),
-                    "deleted": sum(1 for p in posts if p.get("deleted_at")),
-                    "edited": sum(1 for p in posts if len(p.get("edit_ids") or []) > 1),
-                    "retrieved": max(p["provenance"]["retrieved_at"] for p in posts),
-                    "withheld": sum(1 for p in posts if p.get("withheld")),
+                    "deleted": deleted,
+                    "edited": edited,
+                    "retrieved": retrieved,
+                    "withheld": withheld,
                     "private": self.archive.private[name],
                 }
             )
