@@ -36,6 +36,7 @@ class Archive:
     threads: dict[str, list[dict]] = field(default_factory=dict)
     support: set[str] = field(default_factory=set)  # conversation ids of support exchanges
     latest: dict[str, str] = field(default_factory=dict)  # any version id -> newest version id
+    older: set[str] = field(default_factory=set)  # ids of versions that a later edit replaced
     private: Counter = field(default_factory=Counter)  # account -> posts never made public
     withheld: list[dict] = field(default_factory=list)  # placeholders of redacted posts
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
@@ -48,13 +49,8 @@ class Archive:
     def newest(self, posts: Iterable[dict], limit: int | None = None) -> list[dict]:
         """The first ``limit`` (or all) of ``posts``, given newest first, that are not an older
         version of an edited post: a timeline's head without going through the whole list."""
-        latest = self.latest
-        if len(latest) < 1000:  # the usual case: few edits, so test the older versions only
-            older = {i for i, newest in latest.items() if i != newest}
-            kept = (p for p in posts if p["id"] not in older) if older else posts
-        else:
-            kept = (p for p in posts if latest.get(p["id"], p["id"]) == p["id"])
-        return list(islice(kept, limit))
+        older = self.older
+        return list(islice((p for p in posts if p["id"] not in older), limit))
 
     def versions(self, post: dict) -> list[dict]:
         return [self.by_id[i] for i in post.get("edit_ids") or [] if i in self.by_id]
@@ -205,6 +201,7 @@ def group(archive: Archive, support_tags: set[str]) -> None:
         chain = [i for i in post.get("edit_ids") or [] if i in archive.by_id]
         if len(chain) > 1:
             archive.latest[post["id"]] = chain[-1]
+    archive.older = {i for i, newest in archive.latest.items() if i != newest}
 
 
 def is_reply_to_others(post: dict) -> bool:

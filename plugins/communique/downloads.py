@@ -102,7 +102,7 @@ def published_lines(store: Store, shown: Archive) -> Iterator[tuple[str, bytes, 
                     record = {k: v for k, v in record.items() if k != "raw"}
                     record.update({k: view[k] for k in SHOWN_FIELDS})
                     line = (dumps(record) + "\n").encode()
-                yield account, line.rstrip(b"\n") + b"\n", record
+                yield account, line if line.endswith(b"\n") else line + b"\n", record
 
 
 def sqlite_bytes(rows: Iterable[dict], trips: list[tuple[dict, list[str]]]) -> bytes:
