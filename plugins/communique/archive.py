@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import orjson
+
 from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.render import tag_slug
-from communique.store import Store
+from communique.store import Store, write_atomic
 from communique.withheld import Redaction, hide_handles, is_public, placeholder, redaction_of
 
 NUMERIC = re.compile(r"^\d{1,25}$")
@@ -59,6 +61,7 @@ class Archive:
 def load(
     store: Store,
     *,
+    cache: Path | None = None,
     support_hashtags: list[str] = (),
     redactions: dict[str, Redaction] | None = None,
     hide_handles: str = "",
@@ -68,7 +71,8 @@ def load(
 
     Posts never made public are left out entirely, and references to them cut; redacted posts
     become placeholders; with ``hide_handles`` ("support", "replies" or "all"), other people's
-    handles in those posts are replaced by ``handle_label``.
+    handles in those posts are replaced by ``handle_label``. ``cache`` is a folder where the
+    posts are kept without their payloads between builds (see ``month_records``).
     """
     if hide_handles not in HIDE_SCOPES:
         raise CommuniqueError(f"HIDE_OTHER_HANDLES: {hide_handles!r}; use one of {HIDE_SCOPES}")
@@ -81,13 +85,11 @@ def load(
     for name in accounts:
         files = store.month_files(name)
         for path in progress(files, f"reading {name}", total=len(files)):
-            for record in store.read_file(path):
+            for record in month_records(store, path, cache):
                 if not is_public(record):
                     private[name] += 1
                     unseen.add(record["id"])
                     continue
-                record.pop("raw", None)
-                record.pop("note", None)
                 posts.append(record)
     if unseen:
         posts = [cut_references(p, unseen) for p in posts]
@@ -106,6 +108,35 @@ def load(
     if hide_handles:
         hide_others(archive, hide_handles, handle_label)
     return archive
+
+
+def month_records(store: Store, path: Path, cache: Path | None) -> list[dict]:
+    """A month file's records without their raw payloads, which the pages never show.
+
+    The payloads are most of the store's bytes, so the records are kept without them in
+    ``cache``, under the month file's size, time and inode: a build after a scheduled archive
+    run reads again only the months that run rewrote.
+    """
+    if cache is None:
+        return [strip(r) for r in store.read_file(path)]
+    st = path.stat()
+    stamp = f"{st.st_size} {st.st_mtime_ns} {st.st_ino}".encode()
+    kept = cache / path.relative_to(store.root).with_suffix(".json")
+    try:
+        head, _, body = kept.read_bytes().partition(b"\n")
+        if head == stamp:
+            return orjson.loads(body)
+    except (OSError, ValueError):
+        pass  # not kept yet, or unreadable: read the month file again
+    records = [strip(r) for r in store.read_file(path)]
+    write_atomic(kept, stamp + b"\n" + orjson.dumps(records), sync=False)
+    return records
+
+
+def strip(record: dict) -> dict:
+    record.pop("raw", None)
+    record.pop("note", None)
+    return record
 
 
 def cut_references(post: dict, unseen: set[str]) -> dict:
@@ -167,38 +198,47 @@ def reply_order(posts: list[dict]) -> list[dict]:
 def group(archive: Archive, support_tags: set[str]) -> None:
     tag_forms: dict[str, Counter] = defaultdict(Counter)
     conversations: dict[str, list[dict]] = defaultdict(list)
-    for post in archive.posts:
-        archive.by_id[post["id"]] = post
+    by_id, by_account, months, tags = archive.by_id, archive.by_account, archive.months, {}
+    slugs: dict[str, str | None] = {}  # a few hundred hashtags, used again and again
+    edited = []
+    for post in archive.posts:  # one pass, names bound once: it runs for every post each build
+        by_id[post["id"]] = post
         account = post["account"]
-        archive.by_account.setdefault(account, []).append(post)
-        archive.months.setdefault((account, post["created_at"][:7]), []).append(post)
+        by_account.setdefault(account, []).append(post)
+        months.setdefault((account, post["created_at"][:7]), []).append(post)
         for entity in post["entities"]["hashtags"]:
-            slug = tag_slug(entity["tag"])
+            tag = entity["tag"]
+            slug = slugs[tag] if tag in slugs else slugs.setdefault(tag, tag_slug(tag))
             if slug:  # None: the hashtag cannot name a folder, so it gets no page
-                bucket = archive.tags.setdefault(slug, [])
+                bucket = tags.setdefault(slug, [])
                 if not bucket or bucket[-1] is not post:
                     bucket.append(post)
-                tag_forms[slug][entity["tag"]] += 1
+                tag_forms[slug][tag] += 1
         cid = post.get("conversation_id")
         if cid and NUMERIC.match(cid):
             conversations[cid].append(post)
+        if len(post.get("edit_ids") or ()) > 1:
+            edited.append(post)
+    archive.tags = tags
     archive.tag_names = {slug: forms.most_common(1)[0][0] for slug, forms in tag_forms.items()}
     for cid, posts in conversations.items():
         if len(posts) > 1 or posts[0].get("reply_to"):
             archive.threads[cid] = reply_order(posts)
-            tags = {tag_slug(e["tag"]) for p in posts for e in p["entities"]["hashtags"]}
-            if tags & support_tags:
+            thread_tags = {slugs[e["tag"]] for p in posts for e in p["entities"]["hashtags"]}
+            if thread_tags & support_tags:
                 archive.support.add(cid)
-    for post in archive.posts:
+    extended = []
+    for post in edited:
         # A version fetched before it was edited lists only itself: every version we hold takes
         # the longest history any of them knows, so the older one is marked and linked too.
-        chain = post.get("edit_ids") or []
-        for version in filter(None, map(archive.by_id.get, chain)):
+        chain = post["edit_ids"]
+        for version in filter(None, map(by_id.get, chain)):
             if len(version.get("edit_ids") or ()) < len(chain):
                 version["edit_ids"] = chain
-    for post in archive.posts:
+                extended.append(version)
+    for post in edited + extended:
         # An edited post is shown at its newest version that we hold.
-        chain = [i for i in post.get("edit_ids") or [] if i in archive.by_id]
+        chain = [i for i in post["edit_ids"] if i in by_id]
         if len(chain) > 1:
             archive.latest[post["id"]] = chain[-1]
     archive.older = {i for i, newest in archive.latest.items() if i != newest}

@@ -40,6 +40,7 @@ class ArchiveGenerator(Generator):
         try:
             loaded = archive.load(
                 store,
+                cache=Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache") / "store",
                 support_hashtags=settings.get("SUPPORT_HASHTAGS", []),
                 redactions=load_redactions(settings),
                 hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
