@@ -71,10 +71,14 @@ class Writer:
         self.current: dict[str, list] = {}
         self.written = self.unchanged = 0
 
-    def fresh(self, rel: str, key: str) -> bool:
-        """True (and the file kept) when ``rel`` was written last time from the same inputs."""
+    def fresh(self, rel: str, key: str, present: bool | None = None) -> bool:
+        """True (and the file kept) when ``rel`` was written last time from the same inputs.
+
+        ``present`` is what the caller knows of the file being there, when it knows cheaper
+        than a ``stat`` of it (``listing``); None, and the file is looked for.
+        """
         before = self.previous.get(rel)
-        if before and before[1] == key and os.path.exists(f"{self.root}/{rel}"):
+        if before and before[1] == key and (self.exists(rel) if present is None else present):
             self.current[rel] = before
             self.unchanged += 1
             return True
@@ -100,10 +104,29 @@ class Writer:
             f.write(data)
         self.written += 1
 
-    def keep(self, rel: str) -> None:
+    def exists(self, rel: str) -> bool:
+        return os.path.exists(f"{self.root}/{rel}")
+
+    def listing(self, rel_dir: str) -> set[str]:
+        """The names in a folder of the output (none when it is missing)."""
+        try:
+            return set(os.listdir(f"{self.root}/{rel_dir}"))
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
+
+    def keep(self, rel: str, noted: list | None = None) -> None:
         """Note a file written by other means (published media), so that it is removed in turn
-        when a later build no longer makes it: a post withheld after it was published."""
-        self.current[rel] = ["file", None]
+        when a later build no longer makes it: a post withheld after it was published. What is
+        ``noted`` of it is kept for the next build (``kept``)."""
+        self.current[rel] = ["file", noted]
+
+    def kept(self) -> dict[str, tuple[str, list | None]]:
+        """The files kept last time, by their path without suffix, with what was noted."""
+        return {
+            rel.rpartition(".")[0]: (rel, entry[1])
+            for rel, entry in self.previous.items()
+            if entry[0] == "file"
+        }
 
     def finish(self) -> int:
         """Remove what is no longer generated, save the hashes; return how many were removed."""
@@ -274,11 +297,12 @@ class SiteBuilder:
     def plan(self, rel_dir: str, template: str, key: str | None) -> tuple[str, str | None, bool]:
         """A page's file, its full key, and whether it is fresh (kept without rendering)."""
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
-        return self.planned(rel, None if key is None else digest(self.stamp, template, key))
-
-    def planned(self, rel: str, key: str | None) -> tuple[str, str | None, bool]:
         self.summary.pages += 1
-        return rel, key, key is not None and self.writer.fresh(rel, key)
+        if key is not None:
+            key = digest(self.stamp, template, key)
+            if self.writer.fresh(rel, key):
+                return rel, key, True
+        return rel, key, False
 
     def queue(
         self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict
@@ -315,7 +339,7 @@ class SiteBuilder:
         cid = get("conversation_id")
         trips_of = self.trips_of.get(post["id"])
         media = get("media")
-        return digest(  # the page's own key too: it holds the stamp, and withheld the template
+        return digest(  # the page's key too: it holds the stamp, and ``withheld`` the template
             self.stamp,
             post["provenance"]["sha256"],
             get("deleted_at"),
@@ -371,23 +395,37 @@ class SiteBuilder:
     # -- posts -------------------------------------------------------------------------------
 
     def publish_media(self) -> None:
-        """Copy every post's media into the site as clean files, on every core; note their URLs."""
+        """Copy every post's media into the site as clean files, on every core; note their URLs.
+
+        A file published last time from the same stored file is kept with the size noted then,
+        without opening it again.
+        """
         self.media = []
         media_folder.cache_clear()
+        kept = self.writer.kept()
         for post in self.archive.posts:
             for item in post.get("media") or []:
                 item["src"] = None
                 source = media_path(self.store_root, post, item)
-                if source is not None:
+                if source is None:
+                    continue
+                rel, noted = kept.get(f"{post['account']}/media/{Path(item['file']).stem}", ("", 0))
+                if noted and noted[2] == source.stat().st_mtime_ns and self.writer.exists(rel):
+                    self.writer.keep(rel, noted)
+                    self.show_media(item, rel, noted)
+                else:
                     self.media.append((post, item, source))
         with self.parallel("publish_media_slice", len(self.media), least=100) as results:
             pass
-        for (post, item, _), published in zip(self.media, chain(*results), strict=True):
+        for (_, item, _), published in zip(self.media, chain(*results), strict=True):
             if published:
-                path, (w, h) = published
-                item["src"] = f"{self.base}/{post['account']}/media/{path.name}"
-                item["width"], item["height"] = w or item.get("width"), h or item.get("height")
-                self.summary.media += 1
+                self.show_media(item, *published)
+
+    def show_media(self, item: dict, rel: str, noted: list) -> None:
+        item["src"] = f"{self.base}/{rel}"
+        item["width"] = noted[0] or item.get("width")
+        item["height"] = noted[1] or item.get("height")
+        self.summary.media += 1
 
     def publish_media_slice(self, start: int, stop: int) -> list:
         done = []
@@ -395,7 +433,10 @@ class SiteBuilder:
             stem = self.output / post["account"] / "media" / Path(item["file"]).stem
             published = publish_media(source, stem, item.get("type", "photo"))
             if published:
-                self.writer.keep(published[0].relative_to(self.output).as_posix())
+                path, (w, h) = published
+                rel, noted = path.relative_to(self.output).as_posix(), [w, h]
+                self.writer.keep(rel, noted + [source.stat().st_mtime_ns])
+                published = rel, noted
             done.append(published)
         return done
 
@@ -456,15 +497,6 @@ class SiteBuilder:
         except Exception as e:
             connection.send((False, e))
 
-    def prepare(self) -> None:
-        """The place, URL and key of every post. What is made from its text alone (title,
-        signature) waits for a page that shows it: see ``derive``."""
-        position, keys, post_key, base = self.position, self.keys, self.post_key, self.base
-        for i, post in enumerate(self.archive.posts):
-            position[post["id"]] = i
-            post["url"] = f"{base}/{post['account']}/status/{post['id']}/"
-            keys[post["id"]] = post_key(post)
-
     def derive(self, post: dict) -> dict:
         """A post's title and signature, made from its text (which its key holds, as the
         stamp holds SIGNATURES) the first time a rendered page shows it."""
@@ -478,13 +510,24 @@ class SiteBuilder:
         return post
 
     def post_pages(self) -> None:
-        threads = self.archive.threads
-        for post in self.archive.posts:
-            template = "withheld.html" if post.get("withheld") else "post.html"
+        """Every post's place, URL and key (lists are keyed by their posts' keys), and its page.
+
+        What is made from a post's text alone (title, signature) waits for a page that shows
+        it: see ``derive``. This loop runs for every post of every build, so names are bound
+        once and a fresh page costs a lookup. A post's page is taken to be there when its
+        folder is: one listing of each account's posts instead of a ``stat`` of every page (a
+        page deleted by hand from its folder is not noticed; delete the folder).
+        """
+        threads, fresh, post_key = self.archive.threads, self.writer.fresh, self.post_key
+        position, keys, base = self.position, self.keys, self.base
+        folders = {name: self.writer.listing(f"{name}/status") for name in self.archive.by_account}
+        for i, post in enumerate(self.archive.posts):
+            position[post["id"]] = i
+            post["url"] = f"{base}/{post['account']}/status/{post['id']}/"
+            key = keys[post["id"]] = post_key(post)  # holds the stamp: the page's key too
             rel = f"{post['account']}/status/{post['id']}/index.html"
-            rel, key, fresh = self.planned(rel, self.keys[post["id"]])
-            if fresh:  # most pages of an incremental build: make no context for them
-                continue
+            if fresh(rel, key, post["id"] in folders[post["account"]]):
+                continue  # most pages of an incremental build: make no context for them
             cid = post.get("conversation_id")
             self.derive(post)
             context = dict(
@@ -496,7 +539,9 @@ class SiteBuilder:
                 thread=cid if cid in threads and len(threads[cid]) > 1 else None,
                 trips=self.trips_of.get(post["id"], []),
             )
+            template = "withheld.html" if post.get("withheld") else "post.html"
             self.queue(rel, template, key, post, context)
+        self.summary.pages += len(self.archive.posts)
 
     # -- lists -------------------------------------------------------------------------------
 
@@ -799,7 +844,6 @@ class SiteBuilder:
         self.publish_media()
         self.load_trips()
         with self.beside("write_data") as downloads:
-            self.prepare()
             # Plan the pages of posts and lists, then render those not fresh on every core, by
             # the place of a post they show: a worker renders a post's card once for all.
             self.post_pages()
