@@ -14,7 +14,7 @@ def test_a_version_fetched_before_its_edit_is_linked_to_the_edit(store):
     store.merge([api_post("1000", "first", ["1000"])])
     store.merge([api_post("2000", "second", ["1000", "2000"])])
     loaded = archive.load(store)
-    assert [p["id"] for p in loaded.timeline(loaded.posts)] == ["2000"]
+    assert [p["id"] for p in loaded.shown(loaded.posts)] == ["2000"]
     assert loaded.latest["1000"] == "2000"
     assert [v["id"] for v in loaded.versions(loaded.by_id["1000"])] == ["1000", "2000"]
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from markupsafe import Markup
 
 CELL = 22
 MONTHS = "JFMAMJJASOND"
 SHADES = ("#eef1f4", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
-
-
-def monthly_counts(posts: list[dict]) -> dict[str, int]:
-    return dict(Counter(p["created_at"][:7] for p in posts))
 
 
 def shade(count: int, peak: int) -> str:

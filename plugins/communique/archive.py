@@ -44,9 +44,10 @@ class Archive:
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
     altered: set[str] = field(default_factory=set)  # ids of posts shown otherwise than stored
 
-    def timeline(self, posts: list[dict]) -> list[dict]:
-        """Newest first, an edited post once (its newest version)."""
-        return self.newest(reversed(posts))
+    def shown(self, posts: list[dict]) -> list[dict]:
+        """Oldest first, an edited post once (its newest version): a list as paginated."""
+        older = self.older
+        return [p for p in posts if p["id"] not in older] if older else posts
 
     def newest(self, posts: Iterable[dict], limit: int | None = None) -> list[dict]:
         """The first ``limit`` (or all) of ``posts``, given newest first, that are not an older
@@ -254,23 +255,22 @@ AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes
 
 def audience_filter(archive: Archive, rules: dict) -> list[dict]:
     """The posts one audience sees: AUDIENCES' ``include`` and ``exclude`` name these kinds."""
+    support = archive.support
     kinds = {
         "replies_to_others": is_reply_to_others,
-        "support": lambda p: p.get("conversation_id") in archive.support,
+        "support": lambda p: p.get("conversation_id") in support,
         "replies": lambda p: bool(p.get("reply_to")),
         "retweets": lambda p: bool(p.get("retweet_of")),
         "quotes": lambda p: bool(p.get("quote_of")),
         "media": lambda p: bool(p.get("media")),
     }
-    include = [kinds[k] for k in rules.get("include", [])]
-    exclude = [kinds[k] for k in rules.get("exclude", [])]
-    return [
-        p
-        for p in archive.posts
-        if not p.get("withheld")
-        and (not include or any(f(p) for f in include))
-        and not any(f(p) for f in exclude)
-    ]
+    posts = [p for p in archive.posts if not p.get("withheld")]
+    if rules.get("include"):  # a pass a kind: no generator made for every post
+        chosen = {id(p) for kind in rules["include"] for p in posts if kinds[kind](p)}
+        posts = [p for p in posts if id(p) in chosen]
+    for kind in rules.get("exclude", []):
+        posts = [p for p in posts if not kinds[kind](p)]
+    return posts
 
 
 def media_path(store_root: Path, post: dict, media: dict) -> Path | None:

@@ -363,7 +363,8 @@ class SiteBuilder:
     def paginate(
         self, rel_dir: str, posts: list[dict], template: str, landing: dict | None = None, **context
     ) -> None:
-        """A list in pages of POSTS_PER_PAGE, newest first, numbered from the oldest.
+        """A list (``posts`` oldest first) in pages of POSTS_PER_PAGE, newest first, numbered
+        from the oldest.
 
         ``rel_dir/`` shows the newest page; ``rel_dir/page/1/`` holds the oldest posts. Pages are
         anchored at the start of the record, so new posts change only the newest page: every
@@ -371,14 +372,13 @@ class SiteBuilder:
         ``landing`` is context only the newest page shows.
         """
         landing = landing or {}
-        oldest_first = posts[::-1]
-        count = max(1, -(-len(oldest_first) // self.per_page))
+        count = max(1, -(-len(posts) // self.per_page))
 
         def where(n: int) -> str:
             return rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
 
         for n in range(1, count + 1):
-            chunk = oldest_first[(n - 1) * self.per_page : n * self.per_page]
+            chunk = posts[(n - 1) * self.per_page : n * self.per_page]
             nav = {  # no page count: a new page would change every page
                 "number": n,
                 "newer": self.url(where(n + 1)) if n < count else None,
@@ -548,14 +548,14 @@ class SiteBuilder:
     def account_pages(self) -> None:
         for name, posts in self.archive.by_account.items():
             info = self.archive.accounts.get(name, {})
-            counts = activity.monthly_counts(posts)
+            counts = {m: len(ps) for (a, m), ps in self.archive.months.items() if a == name}
             last = posts[-1]["created_at"] if posts else None
             quiet = (
                 (self.now.date() - datetime.fromisoformat(last[:10]).date()).days if last else None
             )
             self.paginate(
                 name,
-                self.archive.timeline(posts),
+                self.archive.shown(posts),
                 "timeline.html",
                 account=info | {"username": name},
                 title=info.get("display_name") or f"@{name}",
@@ -573,7 +573,7 @@ class SiteBuilder:
             year, mm = month.split("-")
             self.paginate(
                 f"{account}/{year}/{mm}",
-                self.archive.timeline(posts),
+                self.archive.shown(posts),
                 "list.html",
                 title=f"@{account}, {datetime(int(year), int(mm), 1):%B %Y}",
                 intro=None,
@@ -585,7 +585,7 @@ class SiteBuilder:
             name = self.archive.tag_names[slug]
             self.paginate(
                 f"tags/{slug}",
-                self.archive.timeline(posts),
+                self.archive.shown(posts),
                 "list.html",
                 title=f"#{name}",
                 intro=None,
@@ -637,7 +637,7 @@ class SiteBuilder:
             posts = self.audiences[name] = audience_filter(self.archive, rules)
             self.paginate(
                 f"audiences/{name}",
-                self.archive.timeline(posts),
+                self.archive.shown(posts),
                 "list.html",
                 title=rules.get("title", name),
                 intro=rules.get("description"),
