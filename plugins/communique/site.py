@@ -761,7 +761,7 @@ class SiteBuilder:
                  for t, posts in self.trips]  # fmt: skip
         return write_downloads(
             Store(self.store_root), self.output / "data", siteurl=self.site["url"], trips=trips,
-            stamp=self.cache / "communique-downloads.txt", shown=self.archive,
+            stamp=self.cache / "communique-downloads.json", shown=self.archive,
         )  # fmt: skip
 
     def data_page(self, downloads: list) -> None:
