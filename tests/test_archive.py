@@ -31,3 +31,26 @@ def test_posts_never_made_public_are_left_out_and_references_to_them_cut(store):
     assert loaded.private == {"envoy": 1}
     assert loaded.posts[0]["reply_to"] is None and loaded.posts[0]["conversation_id"] is None
     assert loaded.altered == {"11"}
+
+
+def test_posts_are_read_again_only_from_month_files_that_changed(store, tmp_path):
+    cache = tmp_path / "cache"
+    store.merge([api_post("1000", "first", ["1000"])])
+    first = archive.load(store, cache=cache)
+    (kept,) = cache.rglob("*.json")
+    assert "raw" not in first.posts[0] and b'"raw"' not in kept.read_bytes()
+
+    assert archive.load(store, cache=cache).posts == first.posts  # read from the cache
+    store.merge([api_post("2000", "second", ["2000"])])  # rewrites the month file
+    assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000", "2000"]
+
+
+def test_an_unreadable_cache_is_read_past(store, tmp_path):
+    cache = tmp_path / "cache"
+    store.merge([api_post("1000", "first", ["1000"])])
+    archive.load(store, cache=cache)
+    (kept,) = cache.rglob("*.json")
+    head = kept.read_bytes().partition(b"\n")[0]
+    kept.write_bytes(head + b"\n[{not json")
+    assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000"]
+    assert archive.load(store, cache=cache).posts == archive.load(store).posts

@@ -1,4 +1,5 @@
 import io
+import os
 import re
 
 import pytest
@@ -170,6 +171,22 @@ def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
     changed = [p for p in before if before[p] != after.get(p)]
     # Pelican rewrites its own pages (about); the archive's pages are untouched.
     assert [p.relative_to(site).as_posix() for p in changed] in ([], ["about/index.html"])
+
+
+def test_a_published_photo_is_kept_until_its_original_changes(site):
+    conf = site.parent / "pelican.conf.py"
+    (published,) = site.glob("envoy/media/20-Pic.*")
+    img = re.compile(r'<img src="/envoy/media/20-Pic\.jpg"[^>]* width="\d+" height="\d+"')
+    made = published.stat().st_mtime_ns
+    build_project(conf)  # kept, with the size noted when it was made
+    assert published.stat().st_mtime_ns == made and img.search(page(site, "envoy/status/20"))
+
+    (original,) = (site.parent / "content" / "archive" / "envoy" / "media").glob("20-*")
+    Image.new("RGB", (40, 30), "white").save(original, "JPEG")
+    later = made + 10**9  # replaced after the photo was published
+    os.utime(original, ns=(later, later))
+    build_project(conf)
+    assert 'width="40" height="30"' in page(site, "envoy/status/20")
 
 
 def test_data_downloads_verify_against_their_manifest(site):
