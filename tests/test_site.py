@@ -1,6 +1,8 @@
 import io
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -187,6 +189,34 @@ def test_a_published_photo_is_kept_until_its_original_changes(site):
     os.utime(original, ns=(later, later))
     build_project(conf)
     assert 'width="40" height="30"' in page(site, "envoy/status/20")
+
+
+def test_new_posts_make_the_same_site_as_a_build_from_scratch(tmp_path):
+    def post(i: int, **extra) -> dict:
+        text = f"Day {i} in Reykjavik #Iceland"
+        tag = {"text": "Iceland", "indices": [str(len(text) - 8), str(len(text))]}
+        entities = {"hashtags": [tag], "user_mentions": [], "urls": []}
+        when = f"Mon Nov {i:02} 09:15:00 +0000 2008"
+        return tweet(str(i), text, created_at=when, entities=entities, **extra)
+
+    first = [post(i) for i in range(1, 12)]
+    later = [post(20), post(21, in_reply_to_status_id_str="3", in_reply_to_screen_name="envoy")]
+    folder = tmp_path / "site"
+    conf = make_project(folder, POSTS_PER_PAGE=3)
+    import_archive(write_export(tmp_path / "first", first), Store(folder / "content" / "archive"))
+    build_project(conf)
+    import_archive(write_export(tmp_path / "later", later), Store(folder / "content" / "archive"))
+    output = build_project(conf)
+    assert 'id="p21"' in page(output, "envoy") and 'id="p21"' in page(output, "tags/iceland")
+
+    scratch = tmp_path / "scratch"
+    shutil.copytree(folder / "content", scratch / "content")
+    fresh = build_project(make_project(scratch, POSTS_PER_PAGE=3))
+    files = {p.relative_to(output) for p in output.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    differ = {f for f in files if (output / f).read_bytes() != (fresh / f).read_bytes()}
+    # The database is updated in place: the same rows, not the same bytes, so its hash differs.
+    assert differ <= {Path("data/archive.db"), Path("data/SHA256SUMS"), Path("data/index.html")}
 
 
 def test_data_downloads_verify_against_their_manifest(site):
