@@ -3,7 +3,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.feeds import Feed, FeedItem, atom, post_title, rss, weighted_length
+from communique.feeds import (
+    Feed,
+    FeedItem,
+    atom,
+    post_title,
+    rss,
+    weight_bound,
+    weighted_length,
+)
 
 LINK = "https://archive.example.org/envoy/status/1234567890123456789/"
 
@@ -87,3 +95,8 @@ def test_weighted_length_counts_as_twitter_text(text):
     from twitter_text import parse_tweet
 
     assert weighted_length(text) == parse_tweet(text).weightedLength
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=80))
+def test_the_bound_taken_without_parsing_is_never_below_the_count(text):
+    assert weight_bound(text) >= weighted_length(text)

@@ -14,9 +14,6 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from twitter_text import parse_tweet
-from twitter_text.extract_urls import extract_urls_with_indices
-
 from communique.render import visible
 
 LIMIT = 280
@@ -107,6 +104,11 @@ def rss(feed: Feed) -> str:
 
 def weighted_length(text: str) -> int:
     """Twitter's count: links 23, CJK and emoji 2, most other characters 1."""
+    # Imported when first needed: twitter-text compiles its emoji pattern on import, a tenth
+    # of a second, and a build that adds a few posts most often needs no count at all.
+    from twitter_text import parse_tweet
+    from twitter_text.extract_urls import extract_urls_with_indices
+
     if text.isascii():
         # No emoji and every character 1: only the links to find. The same count as
         # parse_tweet's, without its search for emoji, which takes a millisecond a post.
@@ -116,13 +118,19 @@ def weighted_length(text: str) -> int:
     return parse_tweet(text).weightedLength
 
 
+def weight_bound(text: str) -> int:
+    """At least ``weighted_length(text)``, without parsing: a code point, normalized as Twitter
+    counts them, weighs at most its UTF-8 bytes, and a link at most 23 more than its
+    characters, one of them a dot."""
+    return len(unicodedata.normalize("NFC", text).encode()) + URL_WEIGHT * text.count(".")
+
+
 def post_title(text: str, link: str) -> str:
     """A title such that ``title + " " + link`` is one post: at most 280 weighted characters."""
     title = " ".join(text.split())
-    # A bound that needs no parsing: a code point, normalized as Twitter counts them, weighs
-    # at most its UTF-8 bytes, and a link at most 23 more than its characters, one a dot.
-    bound = len(unicodedata.normalize("NFC", title).encode()) + URL_WEIGHT * title.count(".")
-    if bound + 1 + weighted_length(link) <= LIMIT or weighted_length(f"{title} {link}") <= LIMIT:
+    if weight_bound(title) + 1 + weight_bound(link) <= LIMIT:
+        return title
+    if weighted_length(f"{title} {link}") <= LIMIT:
         return title
     words = title.split(" ")
     low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
