@@ -198,7 +198,10 @@ def reply_order(posts: list[dict]) -> list[dict]:
 
 def group(archive: Archive, support_tags: set[str]) -> None:
     tag_forms: dict[str, Counter] = defaultdict(Counter)
-    conversations: dict[str, list[dict]] = defaultdict(list)
+    # Most conversations are one post that answers nothing: no thread. A conversation gets its
+    # list when a reply or a second post shows it is one; until then its first post waits.
+    conversations: dict[str, list[dict]] = {}
+    first: dict[str, dict] = {}
     by_id, by_account, months, tags = archive.by_id, archive.by_account, archive.months, {}
     slugs: dict[str, str | None] = {}  # a few hundred hashtags, used again and again
     edited = []
@@ -216,14 +219,18 @@ def group(archive: Archive, support_tags: set[str]) -> None:
                     bucket.append(post)
                 tag_forms[slug][tag] += 1
         cid = post.get("conversation_id")
-        if cid and NUMERIC.match(cid):
+        if cid in conversations:
             conversations[cid].append(post)
+        elif cid and (cid in first or post.get("reply_to")) and NUMERIC.match(cid):
+            conversations[cid] = [first.pop(cid), post] if cid in first else [post]
+        elif cid:
+            first[cid] = post
         if len(post.get("edit_ids") or ()) > 1:
             edited.append(post)
     archive.tags = tags
     archive.tag_names = {slug: forms.most_common(1)[0][0] for slug, forms in tag_forms.items()}
     for cid, posts in conversations.items():
-        if len(posts) > 1 or posts[0].get("reply_to"):
+        if len(posts) > 1 or posts[0].get("reply_to"):  # a reply first, or answered
             archive.threads[cid] = reply_order(posts)
             thread_tags = {slugs[e["tag"]] for p in posts for e in p["entities"]["hashtags"]}
             if thread_tags & support_tags:
