@@ -9,7 +9,7 @@ from PIL import Image
 
 from communique.importers import import_archive
 from communique.store import Store
-from conftest import build_project, make_project, tweet, write_export
+from conftest import ROOT, build_project, make_project, tweet, write_export
 
 
 def photo_with_gps() -> bytes:
@@ -217,6 +217,21 @@ def test_new_posts_make_the_same_site_as_a_build_from_scratch(tmp_path):
     differ = {f for f in files if (output / f).read_bytes() != (fresh / f).read_bytes()}
     # The database is updated in place: the same rows, not the same bytes, so its hash differs.
     assert differ <= {Path("data/archive.db"), Path("data/SHA256SUMS"), Path("data/index.html")}
+
+
+def test_a_changed_template_is_compiled_again_and_its_pages_made_again(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    folder = tmp_path / "site"
+    conf = make_project(folder, THEME=str(theme))
+    import_archive(write_export(tmp_path / "export", [tweet("1", "Hello")]),
+                   Store(folder / "content" / "archive"))  # fmt: skip
+    output = build_project(conf)
+    assert any((folder / "cache" / "templates").rglob("*.cache"))  # kept compiled
+    card = theme / "templates" / "_card.html"
+    card.write_text(card.read_text().replace('class="when"', 'class="when changed"'))
+    build_project(conf)
+    assert 'class="when changed"' in page(output, "envoy/status/1")
 
 
 def test_data_downloads_verify_against_their_manifest(site):
