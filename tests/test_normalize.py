@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +22,30 @@ def normalized(t: dict) -> dict:
 )
 def test_dates_become_utc_iso_8601(value, expected):
     assert iso_utc(value) == expected
+
+
+def strptime_iso(value: str) -> str | None:
+    try:
+        parsed = datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+EXPORT_DATES = st.datetimes(min_value=datetime(1000, 1, 1)).map(
+    lambda d: d.strftime("%a %b %d %H:%M:%S +0000 %Y")
+)
+DATE_PIECES = ["Sun ", "Feb ", "30 ", "29 ", "07 ", "24:", "23:", "60:", "59", " +0000 ", "2012",
+               "0999", "x"]  # fmt: skip
+
+
+@given(EXPORT_DATES | st.lists(st.sampled_from(DATE_PIECES), max_size=8).map("".join))
+def test_the_exports_dates_read_as_strptime_reads_them(value):
+    try:
+        ours = iso_utc(value)
+    except ValueError:
+        ours = None
+    assert ours == strptime_iso(value)
 
 
 def test_entities_are_sliced_on_escaped_text_then_decoded_once():

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.normalize import apply_note, assign_conversations, from_v11, iso_utc
-from communique.store import Store, paused_gc, write_atomic
+from communique.store import Store, fsync, paused_gc
 from communique.withheld import in_periods, protected_periods
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -108,16 +108,20 @@ class ExportSource:
         """Copy media members to their targets, all or none; returns how many were copied.
 
         Every file is read (and so checked) into a temporary file before any is moved into
-        place, so a corrupt member halfway through leaves the media folders as they were.
+        place, so a corrupt member halfway through leaves the media folders as they were. They
+        are flushed to disk once all are written: one wait for the disk, not one a file.
         """
         staged: list[tuple[Path, Path]] = []
         try:
             for target, name in progress(sorted(wanted.items()), "copying media", len(wanted)):
                 if target.exists() and target.stat().st_size == self.members[name]:
                     continue
-                tmp = target.with_name(f".{target.name}.import")
-                write_atomic(tmp, self.read(name, MAX_MEDIA))
+                tmp = target.with_name(f".{target.name}.import")  # itself the temporary file
+                tmp.parent.mkdir(parents=True, exist_ok=True)
                 staged.append((tmp, target))
+                tmp.write_bytes(self.read(name, MAX_MEDIA))
+            for tmp, _ in staged:
+                fsync(tmp)
         except BaseException:
             for tmp, _ in staged:
                 tmp.unlink(missing_ok=True)

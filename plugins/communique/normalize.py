@@ -38,8 +38,30 @@ def to_int(value: object) -> int:
         return 0
 
 
+# The export's own form, read once a post: a hundred thousand times an import, where strptime
+# would be a second of it. Anything else (or a date that does not exist) goes to strptime.
+EXPORT_DATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) \+0000 ([0-9]{4})"
+)
+MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
 def iso_utc(value: str) -> str:
     """UTC ISO 8601 from any of Twitter's date formats."""
+    if match := EXPORT_DATE.fullmatch(value):
+        month, day, hour, minute, second, year = match.groups()
+        try:
+            parsed = datetime(int(year), MONTHS[month], int(day), int(hour), int(minute),
+                              int(second))  # fmt: skip
+            return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            pass
     for fmt in (
         "%a %b %d %H:%M:%S %z %Y",
         "%Y-%m-%d %H:%M:%S %z",

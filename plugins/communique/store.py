@@ -124,6 +124,16 @@ def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
     return True
 
 
+def fsync(path: Path) -> None:
+    """Wait until a file written with ``sync=False`` is on disk: after writing many files,
+    most of them are already there, and the disk is waited for once, not once a file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def month_of(record: dict) -> str:
     return record["created_at"][:7]
 
@@ -197,11 +207,11 @@ class Store:
 
     def merge(self, records: Iterable[dict]) -> MergeResult:
         """Add or update posts; nothing is ever removed. Each touched month is rewritten once."""
-        by_file: dict[Path, list[dict]] = defaultdict(list)
+        by_month: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for record in records:
-            by_file[self.month_path(record["account"], month_of(record))].append(record)
+            by_month[record["account"], month_of(record)].append(record)
         result = MergeResult()
-        for path, incoming in sorted(by_file.items()):
+        for path, incoming in sorted((self.month_path(*k), v) for k, v in by_month.items()):
             result += self._merge_file(path, incoming)
         return result
 
