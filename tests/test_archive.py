@@ -54,3 +54,11 @@ def test_an_unreadable_cache_is_read_past(store, tmp_path):
     kept.write_bytes(head + b"\n[{not json")
     assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000"]
     assert archive.load(store, cache=cache).posts == archive.load(store).posts
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(store, tmp_path):
+    store.merge([api_post("1000", "first", ["1000"])])
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    assert [p["id"] for p in archive.load(store, cache=tmp_path / "cache" / "store").posts] == [
+        "1000"
+    ]

@@ -5,6 +5,7 @@ Built in one pass over the posts so the build stays linear in the size of the ar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -130,7 +131,8 @@ def month_records(store: Store, path: Path, cache: Path | None) -> list[dict]:
     except (OSError, ValueError):
         pass  # not kept yet, or unreadable: read the month file again
     records = [strip(r) for r in store.read_file(path)]
-    write_atomic(kept, stamp + b"\n" + orjson.dumps(records), sync=False)
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        write_atomic(kept, stamp + b"\n" + orjson.dumps(records), sync=False)
     return records
 
 

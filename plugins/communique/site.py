@@ -189,9 +189,10 @@ def make_env(theme: Path, site: dict, cache: Path | None = None) -> Environment:
     their source only, so the folder is named for the options they are compiled with."""
     compiled = None
     if cache is not None:
-        options = digest(inspect.getsource(make_env), jinja2.__version__, sys.version)
-        compiled = FileSystemBytecodeCache(str(cache / options[:16]))
-        (cache / options[:16]).mkdir(parents=True, exist_ok=True)
+        folder = cache / digest(inspect.getsource(make_env), jinja2.__version__, sys.version)
+        with contextlib.suppress(OSError):  # no folder: templates are compiled every build
+            folder.mkdir(parents=True, exist_ok=True)
+            compiled = FileSystemBytecodeCache(str(folder))
     env = DictEnvironment(
         loader=FileSystemLoader(str(theme / "templates")),
         bytecode_cache=compiled,
