@@ -2,7 +2,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.render import excerpt, post_html, safe_url, signature, tag_slug
+from communique.render import (
+    SHOWN_AS_CODE,
+    excerpt,
+    post_html,
+    safe_url,
+    signature,
+    tag_slug,
+    visible,
+)
 
 
 def post(text, urls=(), mentions=(), hashtags=()):
@@ -76,6 +84,11 @@ def test_urls_become_valid_hrefs_that_cannot_break_out_of_the_attribute(url, hre
 def test_bidi_overrides_controls_and_noncharacters_are_shown_as_code_points(text, shown):
     assert post_html(post(text)) == shown
     assert excerpt(text) == shown
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2100)) | st.text())
+def test_visible_is_the_code_point_substitution_for_any_text(text):
+    assert visible(text) == SHOWN_AS_CODE.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,8 @@ def safe_url(url: str | None) -> str | None:
 
 def visible(text: str) -> str:
     """Text with bidi controls, other controls and noncharacters shown as their code points."""
+    if text.isascii() and text.isprintable():  # most values a page shows: none to look for
+        return text
     return SHOWN_AS_CODE.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)
 
 
