@@ -12,8 +12,9 @@ from hypothesis import settings
 
 # The same examples on every run, so CI is deterministic; HYPOTHESIS_PROFILE=explore searches
 # afresh, with more examples, when hunting bugs locally.
-settings.register_profile("deterministic", derandomize=True, database=None)
-settings.register_profile("explore", max_examples=1000)
+# No deadlines: a test does not time anything (a first call may import or compile a pattern).
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,6 +18,8 @@ from communique.render import visible
 
 LIMIT = 280
 URL_WEIGHT = 23
+# twitter-text weighs every code point below U+1100 as 1, and of them only © and ® are emoji.
+ONE_EACH_BELOW = "\u1100"
 ELLIPSIS = "…"
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -109,34 +111,39 @@ def weighted_length(text: str) -> int:
     from twitter_text import parse_tweet
     from twitter_text.extract_urls import extract_urls_with_indices
 
-    if text.isascii():
-        # No emoji and every character 1: only the links to find. The same count as
-        # parse_tweet's, without its search for emoji, which takes a millisecond a post.
-        text = text.replace("\r\n", "\n")
-        links = extract_urls_with_indices(text)
-        return len(text) + sum(URL_WEIGHT - len(link["url"]) for link in links)
+    normal = unicodedata.normalize("NFC", text)
+    if max(normal, default=" ") < ONE_EACH_BELOW and "©" not in normal and "®" not in normal:
+        # Every character weighs 1 and none is an emoji: only the links to find. The same
+        # count as parse_tweet's, without its search for emoji, which takes a millisecond a post.
+        normal = normal.replace("\r\n", "\n")
+        links = extract_urls_with_indices(normal)
+        return len(normal) + sum(URL_WEIGHT - len(link["url"]) for link in links)
     return parse_tweet(text).weightedLength
 
 
 def weight_bound(text: str) -> int:
     """At least ``weighted_length(text)``, without parsing: a code point, normalized as Twitter
-    counts them, weighs at most its UTF-8 bytes, and a link at most 23 more than its
-    characters, one of them a dot."""
-    return len(unicodedata.normalize("NFC", text).encode()) + URL_WEIGHT * text.count(".")
+    counts them, weighs at most 2 and at most its UTF-8 bytes, and a link at most 23 more than
+    its characters, one of them a dot."""
+    normal = unicodedata.normalize("NFC", text)
+    return min(len(normal.encode()), 2 * len(normal)) + URL_WEIGHT * text.count(".")
+
+
+def fits(text: str) -> bool:
+    """Whether ``text`` is at most one post: by the bound when it clearly is, else counted."""
+    return weight_bound(text) <= LIMIT or weighted_length(text) <= LIMIT
 
 
 def post_title(text: str, link: str) -> str:
     """A title such that ``title + " " + link`` is one post: at most 280 weighted characters."""
     title = " ".join(text.split())
-    if weight_bound(title) + 1 + weight_bound(link) <= LIMIT:
-        return title
-    if weighted_length(f"{title} {link}") <= LIMIT:
+    if fits(f"{title} {link}"):
         return title
     words = title.split(" ")
     low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
     while low < high:
         mid = (low + high + 1) // 2
-        if weighted_length(" ".join(words[:mid]) + ELLIPSIS + " " + link) <= LIMIT:
+        if fits(" ".join(words[:mid]) + ELLIPSIS + " " + link):
             low = mid
         else:
             high = mid - 1
@@ -147,7 +154,7 @@ def post_title(text: str, link: str) -> str:
     low, high = 0, len(word)
     while low < high:
         mid = (low + high + 1) // 2
-        if weighted_length(word[:mid] + ELLIPSIS + " " + link) <= LIMIT:
+        if fits(word[:mid] + ELLIPSIS + " " + link):
             low = mid
         else:
             high = mid - 1
