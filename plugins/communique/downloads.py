@@ -22,10 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
 from communique.archive import Archive
-from communique.store import Store, dumps, write_atomic
+from communique.store import Store, digest, dumps, write_atomic
 from communique.withheld import is_public
 
 CSV_FIELDS = [
@@ -74,13 +72,9 @@ class Download:
     sha256: str
 
 
-def digest(value: object) -> str:
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
-
-
 HEADER = (",".join(CSV_FIELDS) + "\r\n").encode()  # as csv.writer writes it
 # The shape of the files: a cache made by code that wrote another shape is not used.
-FORMAT = digest([CSV_FIELDS, SHOWN_FIELDS, SCHEMA, INDEXES])
+FORMAT = digest(CSV_FIELDS, SHOWN_FIELDS, SCHEMA, INDEXES)
 
 
 def csv_row(post: dict, siteurl: str) -> list:
@@ -154,7 +148,7 @@ def piece_keys(files: dict[str, list[Path]], shown: Archive, siteurl: str) -> di
     keys = {}
     for name, paths in files.items():
         stats = [(str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()]]
-        keys[name] = digest([siteurl, stats, withheld[name], altered[name]])
+        keys[name] = digest(siteurl, stats, withheld[name], altered[name])
     return keys
 
 
@@ -324,7 +318,7 @@ def write_downloads(
     files = pieces(store)
     keys = piece_keys(files, shown, siteurl)
     redactions = redactions_csv(shown, siteurl)
-    shared = digest([trips, redactions.decode()])
+    shared = digest(trips, redactions.decode())
     made = previous(stamp, folder, db_path)
     if made and made.keys == keys and made.shared == shared:
         return listed(made.files)

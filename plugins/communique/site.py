@@ -32,7 +32,7 @@ from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href, visible
-from communique.store import Store
+from communique.store import Store, digest
 from communique.withheld import REASONS
 
 
@@ -150,12 +150,6 @@ class Lazy:
     """A page's context value computed only if the page is rendered at all."""
 
     make: Callable[[], object]
-
-
-def digest(*parts: object) -> str:
-    """A key of a page's inputs. JSON (what is not JSON by its repr) is 2-3 times quicker to
-    make than the repr, and there is one key a post each build."""
-    return hashlib.blake2b(orjson.dumps(parts, default=repr), digest_size=16).hexdigest()
 
 
 def withheld_note(count: int, log: str) -> str:
