@@ -63,6 +63,7 @@ def add_globals(generator) -> None:
     settings = plugin_settings(generator.settings)
     generator.env.globals.setdefault("site", site.site_globals(settings, build_date(settings)))
     generator.env.globals.setdefault("feeds", [])
+    generator.env.globals.setdefault("chrome", site.chrome(generator.env))
 
 
 def get_generators(pelican) -> type[Generator]:

@@ -199,10 +199,19 @@ def make_env(theme: Path, site: dict, cache: Path | None = None) -> Environment:
         finalize=lambda value: visible(value) if type(value) is str else value,
     )
     env.globals["site"] = site
+    env.globals["chrome"] = chrome(env)
     env.filters["day"] = lambda iso: iso[:10]
     env.filters["when"] = lambda iso: f"{iso[:10]} {iso[11:16]} UTC" if iso else ""
     env.filters["urlpart"] = lambda s: quote(str(s))
     return env
+
+
+def chrome(env: Environment) -> dict[str, Markup]:
+    """The header and footer that every page shows the same: rendered once for the build, not
+    once for each of its pages (a fifth of rendering a post's page, done 100,000 times)."""
+    return {
+        part: Markup(env.get_template(f"_{part}.html").render()) for part in ("header", "footer")
+    }
 
 
 def site_globals(settings: dict, now: datetime) -> dict:
