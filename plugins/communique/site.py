@@ -190,6 +190,7 @@ def make_env(theme: Path, site: dict, cache: Path | None = None) -> Environment:
     env = DictEnvironment(
         loader=FileSystemLoader(str(theme / "templates")),
         bytecode_cache=compiled,
+        auto_reload=False,  # not changed during a build: no stat of base.html for every page
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
