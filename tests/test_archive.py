@@ -1,7 +1,12 @@
 """The store read for the site: groupings, edits, and what is left out."""
 
+import os
+
+import pytest
+
 from communique import archive
 from communique.apiv2 import from_v2, index
+from communique.store import StoreError
 
 
 def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:
@@ -43,6 +48,31 @@ def test_posts_are_read_again_only_from_month_files_that_changed(store, tmp_path
     assert archive.load(store, cache=cache).posts == first.posts  # read from the cache
     store.merge([api_post("2000", "second", ["2000"])])  # rewrites the month file
     assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000", "2000"]
+
+
+def a_year_of_posts(store) -> list:
+    """Twelve month files, enough for a load to read them on every core."""
+    months = [f"2024-{m:02}-01T09:00:00.000Z" for m in range(1, 13)]
+    store.merge([api_post(str(1000 + m), f"post {m}", [str(1000 + m)], created_at=when)
+                 for m, when in enumerate(months)])  # fmt: skip
+    return store.month_files("envoy")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: months are read in place")
+def test_months_not_kept_yet_are_read_on_every_core(store, tmp_path):
+    cache = tmp_path / "cache"
+    files = a_year_of_posts(store)
+    assert len(files) >= archive.WARM_MIN
+    archive.warm(store, files, cache)  # in worker processes: kept for the load to read back
+    assert all(archive.kept_fresh(store, path, cache) for path in files)
+    assert archive.load(store, cache=cache).posts == archive.load(store).posts
+
+
+def test_a_corrupt_month_read_on_another_core_is_named(store, tmp_path):
+    files = a_year_of_posts(store)
+    files[5].write_bytes(files[5].read_bytes() + b"{truncated\n")
+    with pytest.raises(StoreError, match=rf"{files[5].name}:2: not a JSON record"):
+        archive.load(store, cache=tmp_path / "cache")
 
 
 def test_an_unreadable_cache_is_read_past(store, tmp_path):

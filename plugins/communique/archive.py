@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
 import os
 import re
 import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -86,6 +88,8 @@ def load(
     unseen: set[str] = set()
     for name in accounts:
         files = store.month_files(name)
+        if cache is not None:
+            warm(store, [p for p in files if not kept_fresh(store, p, cache)], cache)
         for path in progress(files, f"reading {name}", total=len(files)):
             for record in month_records(store, path, cache):
                 if not is_public(record):
@@ -121,9 +125,7 @@ def month_records(store: Store, path: Path, cache: Path | None) -> list[dict]:
     """
     if cache is None:
         return [strip(r) for r in store.read_file(path)]
-    st = path.stat()
-    stamp = f"{st.st_size} {st.st_mtime_ns} {st.st_ino}".encode()
-    kept = cache / path.relative_to(store.root).with_suffix(".json")
+    kept, stamp = kept_file(store, path, cache)
     try:
         head, _, body = kept.read_bytes().partition(b"\n")
         if head == stamp:
@@ -134,6 +136,46 @@ def month_records(store: Store, path: Path, cache: Path | None) -> list[dict]:
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
         write_atomic(kept, stamp + b"\n" + orjson.dumps(records), sync=False)
     return records
+
+
+def kept_file(store: Store, path: Path, cache: Path) -> tuple[Path, bytes]:
+    """Where a month's records are kept, and the stamp of the month file they were read from."""
+    st = path.stat()
+    stamp = f"{st.st_size} {st.st_mtime_ns} {st.st_ino}".encode()
+    return cache / path.relative_to(store.root).with_suffix(".json"), stamp
+
+
+def kept_fresh(store: Store, path: Path, cache: Path) -> bool:
+    kept, stamp = kept_file(store, path, cache)
+    try:
+        with kept.open("rb") as f:
+            return f.readline().rstrip(b"\n") == stamp
+    except OSError:
+        return False
+
+
+WARM_MIN = 8  # months to read again before it pays to start processes for them
+
+
+def warm(store: Store, paths: list[Path], cache: Path) -> None:
+    """Read month files again on every core, each process keeping its months in the cache for
+    the load to read back: a first build reads every month file, payloads and all, and that is
+    most of its load. The few months a scheduled archive run rewrites are read in place."""
+    workers = min(os.cpu_count() or 1, 8)
+    if (
+        len(paths) < WARM_MIN
+        or workers < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return
+    context = multiprocessing.get_context("fork")  # forked before any post is loaded: cheap
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for _ in pool.map(functools.partial(keep_month, store, cache=cache), paths):
+            pass
+
+
+def keep_month(store: Store, path: Path, cache: Path) -> None:
+    month_records(store, path, cache)
 
 
 def strip(record: dict) -> dict:

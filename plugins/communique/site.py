@@ -546,10 +546,9 @@ class SiteBuilder:
             if fresh(rel, key, post["id"] in folders[post["account"]]):
                 continue  # most pages of an incremental build: make no context for them
             cid = post.get("conversation_id")
-            self.derive(post)
-            context = dict(
-                post=post,
-                title=post["title"],
+            context = dict(  # title and signature made by the worker that renders the page
+                post=Lazy(lambda post=post: self.derive(post)),
+                title=Lazy(lambda post=post: self.derive(post)["title"]),
                 card=Lazy(lambda post=post: self.card(post)),
                 versions=Lazy(lambda post=post: self.archive.versions(post)),
                 latest=self.archive.latest.get(post["id"], post["id"]),
