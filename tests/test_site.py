@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from communique import feeds
 from communique.importers import import_archive
+from communique.site import FeedTitles
 from communique.store import Store
 from conftest import ROOT, build_project, make_project, tweet, write_export
 
@@ -269,6 +271,21 @@ def test_a_build_leaves_its_archive_to_be_freed_at_once(tmp_path):
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout.split()[-2:] == ["True", "True"]
+
+
+def test_feed_titles_are_kept_for_the_next_build(tmp_path, monkeypatch):
+    kept = tmp_path / "titles.json"
+    first = FeedTitles(kept)
+    assert first.get("key-1", "A post #Iceland", "https://a.example/1") == "A post #Iceland"
+    first.get("key-2", "Another", "https://a.example/2")
+    first.save(live={"key-1", "key-2"})
+
+    monkeypatch.setattr(feeds, "post_title", lambda text, link: "made")
+    later = FeedTitles(kept)  # key-2's post changed since: its title goes when feeds are made
+    assert later.get("key-1", "A post #Iceland", "https://a.example/1") == "A post #Iceland"
+    assert later.get("key-3", "New", "https://a.example/3") == "made"
+    later.save(live={"key-1", "key-3"})
+    assert FeedTitles(kept).before == {"key-1": "A post #Iceland", "key-3": "made"}
 
 
 def test_data_downloads_verify_against_their_manifest(site):

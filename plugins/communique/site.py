@@ -32,7 +32,7 @@ from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href, visible
-from communique.store import Store, digest
+from communique.store import Store, digest, write_atomic
 from communique.withheld import REASONS
 
 
@@ -143,6 +143,33 @@ class Writer:
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
         self.cache_file.write_bytes(orjson.dumps(self.current, option=orjson.OPT_SORT_KEYS))
         return removed
+
+
+class FeedTitles:
+    """Feed item titles by post key, kept between builds: a title that does not fit as it is
+    is cut by twitter-text's count, whose import alone is a tenth of a second, and a build
+    after a few new posts makes its feeds again mostly of posts titled before."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.before: dict[str, str] = orjson.loads(path.read_bytes())
+        except (OSError, ValueError):
+            self.before = {}
+        self.made: dict[str, str] = {}
+
+    def get(self, key: str, text: str, link: str) -> str:
+        if key not in self.made:
+            self.made[key] = self.before.get(key) or feeds.post_title(text, link)
+        return self.made[key]
+
+    def save(self, live: set[str]) -> None:
+        """Keep the titles made now and those before of posts unchanged (their feeds were)."""
+        if not self.made:
+            return  # no feed was made again: what is kept is still right
+        kept = {k: t for k, t in self.before.items() if k in live} | self.made
+        with contextlib.suppress(OSError):  # not kept: titles are made again next time
+            write_atomic(self.path, orjson.dumps(kept, option=orjson.OPT_SORT_KEYS), sync=False)
 
 
 @dataclass
@@ -262,6 +289,7 @@ class SiteBuilder:
         self.trips: list[tuple] = []
         self.audiences: dict[str, list[dict]] = {}
         self.feed_items: dict[str, feeds.FeedItem] = {}
+        self.titles = FeedTitles(self.cache / "communique-feed-titles.json")
         self.feed_size = int(settings.get("FEED_MAX_ITEMS") or 50)
         self.summary = BuildSummary(posts=len(archive.posts))
         self.cards: dict[str, Markup] = {}
@@ -298,7 +326,7 @@ class SiteBuilder:
         self,
         rel_dir: str,
         template: str,
-        key: str | None = None,
+        key: object = None,
         anchor: dict | None = None,
         **context,
     ) -> None:
@@ -311,7 +339,7 @@ class SiteBuilder:
         if not fresh:
             self.queue(rel, template, key, anchor, context)
 
-    def plan(self, rel_dir: str, template: str, key: str | None) -> tuple[str, str | None, bool]:
+    def plan(self, rel_dir: str, template: str, key: object) -> tuple[str, str | None, bool]:
         """A page's file, its full key, and whether it is fresh (kept without rendering)."""
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
         self.summary.pages += 1
@@ -390,22 +418,31 @@ class SiteBuilder:
         """
         landing = landing or {}
         count = max(1, -(-len(posts) // self.per_page))
+        keys, per_page = self.keys, self.per_page
+        # What every page of the list shows alike, keyed once for all of them.
+        shared, newest = digest(sorted(context.items())), digest(sorted(landing.items()))
+        url = self.url(rel_dir)  # "/" is kept as it is by quote: a page's URL is this and more
 
         def where(n: int) -> str:
             return rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
 
         for n in range(1, count + 1):
-            chunk = posts[(n - 1) * self.per_page : n * self.per_page]
+            chunk = posts[(n - 1) * per_page : n * per_page]
             nav = {  # no page count: a new page would change every page
                 "number": n,
-                "newer": self.url(where(n + 1)) if n < count else None,
-                "older": self.url(where(n - 1)) if n > 1 else None,
+                "newer": (url if n + 1 == count else f"{url}page/{n + 1}/") if n < count else None,
+                "older": f"{url}page/{n - 1}/" if n > 1 else None,
             }
             total = len(posts) if n == count else None  # only the newest page says how many
-            key = digest([self.keys[p["id"]] for p in chunk], nav, total, sorted(context.items()))
+            key = [
+                [keys[p["id"]] for p in chunk],
+                nav,
+                total,
+                shared,
+                newest if n == count else None,
+            ]
             cards = (self.card(p) for p in reversed(chunk))  # rendered only if the page is
             extra = landing if n == count else {}
-            key = digest(key, sorted(extra.items()))
             self.page(where(n), template, key=key, anchor=chunk[-1] if chunk else None,
                       cards=cards, pager=nav, total=total, **context, **extra)  # fmt: skip
 
@@ -838,7 +875,8 @@ class SiteBuilder:
                         siteurl + m["src"][len(self.base) :], m.get("alt") or ""
                     )
             self.feed_items[post["id"]] = feeds.FeedItem(
-                id=link, title=feeds.post_title(post["text"], link), link=link,
+                id=link, title=self.titles.get(self.keys[post["id"]], post["text"], link),
+                link=link,
                 published=post["created_at"], updated=post["created_at"], content_html=str(body),
                 author=f"@{post['account']}",
                 categories=[e["tag"] for e in post["entities"]["hashtags"]],
@@ -880,6 +918,7 @@ class SiteBuilder:
             # cycle collector would free, walking every post to do so.
             self.jobs.clear()
         self.data_page(downloads[0])
+        self.titles.save(set(self.keys.values()))
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
         return self.summary
