@@ -105,6 +105,13 @@ def page(site, path):
     return (site / path / "index.html").read_text()
 
 
+def test_staff_pages_show_the_archive_header_and_footer(site):
+    home, about = page(site, ""), page(site, "about")
+    for part in (r'<a class="skip".*?</header>', r'<footer class="site">.*?</footer>'):
+        shared = re.search(part, home, re.S)[0]  # rendered once a build, for every page
+        assert 'href="/provenance/"' in shared and shared in about
+
+
 def test_every_post_has_its_page_at_a_twitter_shaped_url(site):
     ids = {p.parent.name for p in site.glob("envoy/status/*/index.html")}
     assert ids == {str(i) for i in range(1, 8)} | {str(i) for i in range(20, 27)}
