@@ -10,9 +10,11 @@ from pelican.generators import Generator
 
 from communique import archive, site
 from communique.console import console
+from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.store import Store, StoreError, paused_gc
 from communique.withheld import load_redactions
+from communique.worker import Worker
 
 
 def plugin_settings(settings: dict) -> dict:
@@ -37,6 +39,12 @@ class ArchiveGenerator(Generator):
     def generate_output(self, writer) -> None:
         settings = plugin_settings(self.settings)
         store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
+        # Forked before the archive is loaded: the process that makes the data downloads
+        # shares none of its posts (see communique.worker).
+        with Worker(write_downloads) as downloads:
+            self.build(settings, store, downloads)
+
+    def build(self, settings: dict, store: Store, downloads: Worker) -> None:
         try:
             loaded = archive.load(
                 store,
@@ -46,7 +54,9 @@ class ArchiveGenerator(Generator):
                 hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
                 handle_label=settings.get("OTHER_HANDLE_LABEL") or "a customer",
             )
-            summary = site.build(loaded, settings, Path(self.output_path), build_date(settings))
+            summary = site.build(
+                loaded, settings, Path(self.output_path), build_date(settings), downloads
+            )
         except (CommuniqueError, StoreError) as e:
             # One line that names the file at fault, not Pelican's traceback of the plugin.
             raise SystemExit(f"error: {e}") from None

@@ -34,6 +34,7 @@ from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href, visible
 from communique.store import Store, digest, write_atomic
 from communique.withheld import REASONS
+from communique.worker import Worker
 
 
 @dataclass
@@ -272,8 +273,16 @@ def _run_slice(method: str, start: int, stop: int) -> tuple[object, dict[str, li
 class SiteBuilder:
     """Renders every page kind of the archive into a Writer."""
 
-    def __init__(self, archive: Archive, settings: dict, output: Path, now: datetime | None = None):
+    def __init__(
+        self,
+        archive: Archive,
+        settings: dict,
+        output: Path,
+        now: datetime | None = None,
+        downloads: Worker | None = None,
+    ):
         self.archive = archive
+        self.downloads = downloads
         self.settings = settings
         self.output = output
         self.now = now or datetime.now(UTC)
@@ -522,35 +531,6 @@ class SiteBuilder:
                     results.append(result)
         finally:
             _FORKED = None
-
-    @contextlib.contextmanager
-    def beside(self, method: str) -> Iterator[list]:
-        """Run ``method()`` in a forked process while the ``with`` block runs here; its result
-        is in the list after. The data downloads are made so, from the store, on another core."""
-        results: list = []
-        if "fork" not in multiprocessing.get_all_start_methods():
-            yield results
-            results.append(getattr(self, method)())
-            return
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=self.send, args=(method, send), daemon=True)
-        child.start()
-        send.close()
-        try:
-            yield results
-            ok, result = receive.recv()
-        finally:
-            child.join()
-        if not ok:
-            raise result
-        results.append(result)
-
-    def send(self, method: str, connection) -> None:
-        try:
-            connection.send((True, getattr(self, method)()))
-        except Exception as e:
-            connection.send((False, e))
 
     def derive(self, post: dict) -> dict:
         """A post's title and signature, made from its text (which its key holds, as the
@@ -810,14 +790,18 @@ class SiteBuilder:
         self.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
                   reasons=REASONS)  # fmt: skip
 
-    def write_data(self) -> list:
+    def downloads_input(self) -> dict:
+        """What ``write_downloads`` needs of the build, sent to the process that makes them:
+        the trips' posts, and of the archive only what it withholds or shows altered."""
         trips = [({"slug": t.slug, "title": t.title, "start": str(t.start), "end": str(t.end),
                    "summary": t.summary}, [p["id"] for p in posts])
                  for t, posts in self.trips]  # fmt: skip
-        return write_downloads(
-            Store(self.store_root), self.output / "data", siteurl=self.site["url"], trips=trips,
-            stamp=self.cache / "communique-downloads.json", shown=self.archive,
-        )  # fmt: skip
+        altered, by_id = self.archive.altered, self.archive.by_id
+        shown = Archive(posts=[], accounts={}, withheld=self.archive.withheld, altered=altered,
+                        by_id={i: by_id[i] for i in altered})  # fmt: skip
+        return dict(store=Store(self.store_root), folder=self.output / "data",
+                    siteurl=self.site["url"], trips=trips,
+                    stamp=self.cache / "communique-downloads.json", shown=shown)  # fmt: skip
 
     def data_page(self, downloads: list) -> None:
         self.page("data", "data.html", title="Data downloads", downloads=downloads,
@@ -899,7 +883,8 @@ class SiteBuilder:
     def build(self) -> BuildSummary:
         self.publish_media()
         self.load_trips()
-        with self.beside("write_data") as downloads:
+        with self.downloads or Worker(write_downloads) as downloads:  # on another core
+            downloads.start(**self.downloads_input())
             # Plan the pages of posts and lists, then render those not fresh on every core, by
             # the place of a post they show: a worker renders a post's card once for all.
             self.post_pages()
@@ -919,7 +904,8 @@ class SiteBuilder:
             # Rendered: their contexts hold closures over this builder, a cycle that only the
             # cycle collector would free, walking every post to do so.
             self.jobs.clear()
-        self.data_page(downloads[0])
+            made = downloads.result()
+        self.data_page(made)
         self.titles.save(set(self.keys.values()))
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
@@ -927,7 +913,13 @@ class SiteBuilder:
 
 
 def build(
-    archive: Archive, settings: dict, output: Path, now: datetime | None = None
+    archive: Archive,
+    settings: dict,
+    output: Path,
+    now: datetime | None = None,
+    downloads: Worker | None = None,
 ) -> BuildSummary:
+    """The site of ``archive`` in ``output``. ``downloads`` is a worker forked for
+    ``write_downloads`` before the archive was loaded (else one is forked during the build)."""
     os.makedirs(output, exist_ok=True)
-    return SiteBuilder(archive, settings, output, now).build()
+    return SiteBuilder(archive, settings, output, now, downloads).build()
