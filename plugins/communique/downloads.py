@@ -219,12 +219,13 @@ def new_db(path: Path) -> sqlite3.Connection:
 def insert_posts(db: sqlite3.Connection, posts: Iterable[dict]) -> None:
     """Rows of the normalized view; the raw payloads are in the JSONL files only, which keeps
     the database small enough to publish (GitHub refuses files over 100 MB)."""
-    for post in posts:
-        reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
-        prov = post["provenance"]
-        db.execute(
-            "INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
+    media: list[tuple] = []  # one post in twenty has any
+
+    def rows() -> Iterator[tuple]:  # streamed: one statement for all, not one a post
+        for post in posts:
+            reply, quote = post.get("reply_to") or {}, post.get("quote_of") or {}
+            prov = post["provenance"]
+            yield (
                 post["id"], post["account"], post["created_at"], post["text"],
                 reply.get("id"), reply.get("user"), quote.get("id"),
                 (post.get("retweet_of") or {}).get("user"), post.get("conversation_id"),
@@ -233,16 +234,14 @@ def insert_posts(db: sqlite3.Connection, posts: Iterable[dict]) -> None:
                 post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
                 json.dumps(post.get("edit_ids") or []), post.get("deleted_at"),
                 post.get("deleted_how"), prov["source"], prov["retrieved_at"], prov["sha256"],
-            ),
-        )  # fmt: skip
-        db.executemany(
-            "INSERT INTO media VALUES (?,?,?,?,?,?)",
-            [
-                (post["id"], m.get("id"), m.get("type"), m.get("alt"), m.get("file"),
-                 m.get("url"))
+            )  # fmt: skip
+            media.extend(
+                (post["id"], m.get("id"), m.get("type"), m.get("alt"), m.get("file"), m.get("url"))
                 for m in post.get("media") or []
-            ],
-        )  # fmt: skip
+            )
+
+    db.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+    db.executemany("INSERT INTO media VALUES (?,?,?,?,?,?)", media)
 
 
 def delete_posts(db: sqlite3.Connection, name: str) -> None:
