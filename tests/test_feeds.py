@@ -88,8 +88,8 @@ def test_any_title_fits(text):
 
 PIECES = ["https://", "http://", "www.", "a.co", "example.org", "/path?q=1", " ", "\r\n", "\r",
           "#tag", "@me", "$X", "1.", "x", ".", "(", ")", "localhost:8000", "a" * 30, "©", "®",
-          "é", "e\u0301", "Ж", "\u10ff", "\u1100", "日本", "😷", "\ufe0f", "\u20e3",
-          "reykjavík.is"]  # fmt: skip
+          "é", "e\u0301", "\u0301", "Ж", "\u10ff", "\u1100", "日本", "😷", "\ufe0f", "\u20e3",
+          "1\ufe0f\u20e3", "👍🏽", "👨\u200d👩\u200d👧", "🇮🇸", "reykjavík.is"]  # fmt: skip
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=80))
