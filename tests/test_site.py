@@ -195,11 +195,12 @@ def test_a_published_photo_is_kept_until_its_original_changes(site):
     assert published.stat().st_mtime_ns == made and img.search(page(site, "envoy/status/20"))
 
     (original,) = (site.parent / "content" / "archive" / "envoy" / "media").glob("20-*")
-    Image.new("RGB", (40, 30), "white").save(original, "JPEG")
+    Image.new("RGB", (60, 20), "white").save(original, "JPEG")  # another size: every page says
     later = made + 10**9  # replaced after the photo was published
     os.utime(original, ns=(later, later))
     build_project(conf)
-    assert 'width="40" height="30"' in page(site, "envoy/status/20")
+    assert 'width="60" height="20"' in page(site, "envoy/status/20")
+    assert 'width="60" height="20"' in page(site, "envoy/page/3")  # and its card in lists
 
 
 def test_new_posts_make_the_same_site_as_a_build_from_scratch(tmp_path):
