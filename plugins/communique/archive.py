@@ -176,6 +176,8 @@ def warm(store: Store, paths: list[Path], cache: Path) -> None:
 
 
 def keep_month(store: Store, path: Path, cache: Path) -> None:
+    """A month kept in the cache by a worker, which sends nothing back: its records are read
+    back from the cache, which costs less than sending them."""
     month_records(store, path, cache)
 
 
