@@ -1,6 +1,7 @@
 """A function run in a process forked before it is given its arguments."""
 
 import os
+import time
 
 import pytest
 
@@ -15,6 +16,10 @@ def where_and_what(posts: list[str]) -> tuple[int, list[str]]:
 
 def refuse(reason: str) -> None:
     raise CommuniqueError(reason)
+
+
+def nap(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def test_the_function_runs_in_the_forked_process_on_what_came_after_the_fork():
@@ -36,6 +41,14 @@ def test_a_worker_never_started_ends_with_its_block():
     with Worker(refuse) as made:
         child = made.child
     assert child is not None and not child.is_alive() and child.exitcode == 0
+
+
+def test_a_worker_whose_result_is_not_taken_is_stopped():
+    started = time.monotonic()
+    with pytest.raises(CommuniqueError), Worker(nap) as made:
+        made.start(seconds=60)
+        raise CommuniqueError("the build failed")  # the block ends without its result
+    assert time.monotonic() - started < 30 and made.child is None
 
 
 def test_without_fork_the_function_runs_here(monkeypatch):

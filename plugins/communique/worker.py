@@ -19,12 +19,14 @@ class Worker:
     and few: they are copied), ``result`` waits for what it returns or raises.
 
     Without ``fork``, ``fn`` runs here, in ``result``.
-    Use it as a context manager: a worker that is never started ends with the block.
+    Use it as a context manager: a worker never started ends with the block, and one whose
+    result was not taken (the block failed) is stopped, not waited for.
     """
 
     def __init__(self, fn: Callable[..., object]):
         self.fn = fn
         self.arguments: dict = {}
+        self.running = False  # started, and its result not taken yet
         self.child: multiprocessing.process.BaseProcess | None = None
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
@@ -39,17 +41,21 @@ class Worker:
         self.arguments = arguments
         if self.child is not None:
             self.connection.send(arguments)
+            self.running = True
 
     def result(self) -> object:
         if self.child is None:
             return self.fn(**self.arguments)
         ok, value = self.connection.recv()
+        self.running = False
         if not ok:
             raise value
         return value
 
     def close(self) -> None:
         if self.child is not None:
+            if self.running:
+                self.child.terminate()  # what it makes is written whole or made again
             self.connection.close()  # a child still waiting for its arguments sees the end
             self.child.join()
             self.child = None
