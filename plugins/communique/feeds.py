@@ -133,12 +133,12 @@ def weighted_length(text: str) -> int:
     """
     if plain(text):
         return plain_length(text)
-    words = text.split(" ")
-    light = [w for w in words if plain(w)]
+    light, heavy = [], []
+    for word in text.split(" "):
+        (light if plain(word) else heavy).append(word)
     tt = twitter_text()
     if not light:
         return tt.parse_tweet(text).weightedLength
-    heavy = [w for w in words if not plain(w)]
     # n words have n - 1 spaces; the light words joined have len(light) - 1 of them.
     return (
         plain_length(" ".join(light))

@@ -13,7 +13,7 @@ import inspect
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +32,7 @@ from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
 from communique.media import publish_media
 from communique.render import excerpt, post_html, signature, tag_href, visible
-from communique.store import Store, digest, write_atomic
+from communique.store import Store, digest, read_kept, write_atomic
 from communique.withheld import REASONS
 from communique.worker import Worker
 
@@ -68,10 +68,7 @@ class Writer:
         self.output = output
         self.root = str(output)
         self.cache_file = cache_file
-        try:
-            self.previous: dict[str, list] = orjson.loads(cache_file.read_bytes())
-        except (OSError, ValueError):
-            self.previous = {}
+        self.previous: dict[str, list] = read_kept(cache_file)
         self.current: dict[str, list] = {}
         self.written = self.unchanged = 0
 
@@ -153,10 +150,7 @@ class FeedTitles:
 
     def __init__(self, path: Path):
         self.path = path
-        try:
-            self.before: dict[str, str] = orjson.loads(path.read_bytes())
-        except (OSError, ValueError):
-            self.before = {}
+        self.before: dict[str, str] = read_kept(path)
         self.made: dict[str, str] = {}
 
     def get(self, key: str, text: str, link: str) -> str:
@@ -164,10 +158,12 @@ class FeedTitles:
             self.made[key] = self.before.get(key) or feeds.post_title(text, link)
         return self.made[key]
 
-    def save(self, live: set[str]) -> None:
-        """Keep the titles made now and those before of posts unchanged (their feeds were)."""
+    def save(self, live: Iterable[str]) -> None:
+        """Keep the titles made now and those before of posts whose key is still ``live``
+        (unchanged, their feeds were not made again)."""
         if not self.made:
             return  # no feed was made again: what is kept is still right
+        live = set(live)  # only now: a build that makes no feed spends nothing on it
         kept = {k: t for k, t in self.before.items() if k in live} | self.made
         with contextlib.suppress(OSError):  # not kept: titles are made again next time
             write_atomic(self.path, orjson.dumps(kept, option=orjson.OPT_SORT_KEYS), sync=False)
@@ -906,7 +902,7 @@ class SiteBuilder:
             self.jobs.clear()
             made = downloads.result()
         self.data_page(made)
-        self.titles.save(set(self.keys.values()))
+        self.titles.save(self.keys.values())
         self.summary.removed = self.writer.finish()
         self.summary.written, self.summary.unchanged = self.writer.written, self.writer.unchanged
         return self.summary

@@ -106,6 +106,16 @@ def sha256_of(raw: object) -> str:
     return hashlib.sha256(dumps(raw).encode()).hexdigest()
 
 
+def read_kept(path: Path) -> dict:
+    """A JSON object a build kept in its cache, or {} when it is missing or unreadable: a
+    cache only saves time, so a lost one means work done again, never a failed build."""
+    try:
+        kept = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
 def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
     """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there.
 
