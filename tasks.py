@@ -31,8 +31,9 @@ def load_settings(config: str | None = None) -> dict:
 )
 def import_archive(c, path, account=None, config=None):
     """Import a Twitter/X archive export into the store; re-importing changes nothing."""
-    from communique.importers import import_archive as run
-    from communique.store import Store, StoreError
+    from communique.errors import StoreError
+    from communique.ingest.export import import_archive as run
+    from communique.store import Store
 
     settings = load_settings(config)
     with fail_on(StoreError, OSError):
@@ -48,7 +49,7 @@ def import_archive(c, path, account=None, config=None):
 )
 def build(c, config=None, search=True):
     """Build the site into output/ from the store, trips and pages, then its search index."""
-    from communique.search import index_site
+    from communique.site.search import index_site
 
     settings = load_settings(config)
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors', pty=False)
@@ -91,7 +92,7 @@ def test(c, quick=False):
 )
 def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0):
     """Measure import, build, search index and incremental build against plain Pelican."""
-    from communique import bench as benchmark
+    from tools import bench as benchmark
 
     with fail_on(ValueError, RuntimeError):
         numbers = [int(s) for s in sizes.split(",") if s.strip()]
@@ -108,9 +109,10 @@ def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0):
 )
 def trips(c, suggest=False, config=None):
     """List the trips with their post counts, or suggest new ones as drafts (--suggest)."""
-    from communique import trips as trip_rules
-    from communique.store import Store, StoreError
-    from communique.withheld import is_public
+    from communique.errors import StoreError
+    from communique.records import is_public
+    from communique.site import trips as trip_rules
+    from communique.store import Store
 
     settings = load_settings(config)
     folder = Path(settings["BASE"]) / settings["TRIPS_PATH"]
@@ -140,7 +142,7 @@ def trips(c, suggest=False, config=None):
 @task
 def demo(c):
     """Regenerate the demo archive in content/archive from the generator (deterministic)."""
-    from communique.synth import make_demo
+    from tools.synth import make_demo
 
     with fail_on():
         print(make_demo(ROOT))
@@ -157,19 +159,21 @@ def demo(c):
 )
 def archive(c, account=None, verify=False, max_wait=900, config=None):
     """Fetch new posts of every account through the API v2 (TWITTER_BEARER_TOKEN), incrementally."""
-    from communique import fetch
     from communique.console import console
-    from communique.store import Store, StoreError
-    from communique.syndicate import syndicated_ids
+    from communique.errors import StoreError
+    from communique.ingest import fetch
+    from communique.outbound import client
+    from communique.outbound.syndicate import syndicated_ids
+    from communique.store import Store
 
     settings = load_settings(config)
-    fetch.load_dotenv(Path(settings["BASE"]) / ".env")
+    client.load_dotenv(Path(settings["BASE"]) / ".env")
     names = account or settings["ACCOUNTS"]
     with fail_on(StoreError, OSError):
         if not names:
             raise CommuniqueError("no accounts: set ACCOUNTS in pelican.conf.py or pass --account")
         fetcher = fetch.Fetcher(
-            fetch.make_client(fetch.bearer_token()),
+            client.make_client(client.bearer_token()),
             Store(site_settings.archive_path(settings)),
             retry=fetch.Retry(max_wait=float(max_wait)),
             syndicated=syndicated_ids(Path(settings["BASE"]) / settings["SYNDICATE_STATE"]),
@@ -197,8 +201,8 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
 )
 def syndicate(c, feed=None, post=False, cap=5, config=None):
     """Post a feed's new items to Twitter/X once each (OAuth 1.0a keys); a dry run by default."""
-    from communique import syndicate as bridge
-    from communique.fetch import load_dotenv
+    from communique.outbound import syndicate as bridge
+    from communique.outbound.client import load_dotenv
 
     settings = load_settings(config)
     base = Path(settings["BASE"])
@@ -230,7 +234,7 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
 )
 def publish(c, remote=None, branch=None, message=None, config=None):
     """Publish output/ to the gh-pages branch (with .nojekyll and CNAME) and push it."""
-    from communique.publish import publish as run
+    from communique.outbound.publish import publish as run
 
     settings = load_settings(config)
     base = Path(settings["BASE"])
@@ -257,8 +261,8 @@ def check(c, output=None, skip="", config=None):
     """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials."""
     from urllib.parse import urlsplit
 
-    from communique.check import run_checks
-    from communique.fetch import load_dotenv
+    from communique.outbound.client import load_dotenv
+    from communique.site.check import run_checks
 
     settings = load_settings(config)
     load_dotenv(Path(settings["BASE"]) / ".env")  # the tokens to look for, as `archive` reads them

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from communique.importers import import_archive
-from communique.search import index_site
+from communique.ingest.export import import_archive
+from communique.site.search import index_site
 from communique.store import Store
 from conftest import build_project, js, make_project, tweet, write_export
 

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from communique import archive
-from communique.apiv2 import from_v2, index
-from communique.store import StoreError
+from communique.errors import StoreError
+from communique.ingest.api import from_v2, index
+from communique.site import model as archive
 
 
 def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from communique import search
-from communique.search import index_site
-from communique.synth import make_demo
+from communique.site import search
+from communique.site.search import index_site
 from conftest import ROOT, build_project, make_project
 from hostile import SCRIPT, build_hostile_site
+from tools.synth import make_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

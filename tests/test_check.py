@@ -8,9 +8,9 @@ from invoke import Context, Exit
 from PIL import Image
 
 import tasks
-from communique.check import SECRETS, run_checks
-from communique.importers import import_archive
-from communique.search import index_site
+from communique.ingest.export import import_archive
+from communique.site.check import SECRETS, run_checks
+from communique.site.search import index_site
 from communique.store import Store
 from conftest import build_project, make_project, tweet, write_export
 

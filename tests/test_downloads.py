@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from communique.archive import load
-from communique.downloads import write_downloads
-from communique.normalize import from_v11
+from communique.ingest.normalize import from_v11
+from communique.site.downloads import write_downloads
+from communique.site.model import load
+from communique.site.withheld import make_redaction
 from communique.store import Store
-from communique.withheld import make_redaction
 from conftest import tweet
 
 TRIPS = [

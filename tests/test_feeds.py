@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.feeds import (
+from communique.site.feeds import (
     Feed,
     FeedItem,
     atom,

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from apiserver import TOKEN, APIServer
-from communique import fetch
 from communique.errors import CommuniqueError
+from communique.ingest import fetch
+from communique.outbound.client import bearer_token, make_client
 from communique.store import Store
 from conftest import ROOT, make_project
 
@@ -40,7 +41,7 @@ def server():
 def fetcher(server, tmp_path, max_wait=60.0):
     store = Store(tmp_path / "archive")
     retry = fetch.Retry(max_wait=max_wait, sleep=lambda s: None, jitter=lambda: 0.0)
-    client = fetch.make_client(TOKEN, server.base)
+    client = make_client(TOKEN, server.base)
     return fetch.Fetcher(
         client, store, retry=retry, now=lambda: fetch.datetime(2024, 1, 1, tzinfo=fetch.UTC)
     )
@@ -218,13 +219,13 @@ def test_two_accounts_are_kept_apart(server, tmp_path):
 def test_a_missing_token_names_the_variable(monkeypatch):
     monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
     with pytest.raises(CommuniqueError, match="TWITTER_BEARER_TOKEN is not set"):
-        fetch.bearer_token()
+        bearer_token()
 
 
 def test_a_rejected_token_is_clear_and_never_logged(server, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     store = Store(tmp_path / "archive")
-    f = fetch.Fetcher(fetch.make_client("wrong-secret-value", server.base), store)
+    f = fetch.Fetcher(make_client("wrong-secret-value", server.base), store)
     with pytest.raises(CommuniqueError, match="rejected TWITTER_BEARER_TOKEN"):
         f.archive("envoy")
     assert "wrong-secret-value" not in caplog.text

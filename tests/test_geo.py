@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from communique.geo import MIN_SPAN, MapPoint, fold, frame, gazetteer, land, locate, svg_map
+from communique.site.geo import MIN_SPAN, MapPoint, fold, frame, gazetteer, land, locate, svg_map
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from communique.importers import import_archive
+from communique.ingest.export import import_archive
 from communique.store import Store
 from conftest import DATA, build_project, make_project, tweet, write_export
 

@@ -6,9 +6,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from markupsafe import escape
 
-from communique.check import PageParser, run_checks
-from communique.render import visible
-from communique.trips import sanitized
+from communique.site.check import PageParser, run_checks
+from communique.site.render import visible
+from communique.site.trips import sanitized
 from hostile import ALT, LONG, NAME, TAGS, build_hostile_site
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from communique import importers
 from communique.errors import CommuniqueError
-from communique.importers import import_archive
+from communique.ingest import export as importers
+from communique.ingest.export import import_archive
 from communique.store import Store
 from conftest import js, tweet, write_export
 

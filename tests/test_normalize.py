@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.normalize import Span, assign_conversations, expand, from_v11, iso_utc
+from communique.ingest.normalize import Span, assign_conversations, expand, from_v11, iso_utc
 from conftest import tweet
 
 

@@ -3,7 +3,7 @@ import subprocess
 import pytest
 
 from communique.errors import CommuniqueError
-from communique.publish import head_of, publish
+from communique.outbound.publish import head_of, publish
 
 
 def git(repo, *args):

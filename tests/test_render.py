@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.render import (
+from communique.site.render import (
     SHOWN_AS_CODE,
     excerpt,
     post_html,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from communique.search import SHARD_PAGES, bundle, shards
+from communique.site.search import SHARD_PAGES, bundle, shards
 
 
 @pytest.mark.parametrize(

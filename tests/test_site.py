@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from communique import feeds
-from communique.importers import import_archive
-from communique.site import FeedTitles
+from communique.ingest.export import import_archive
+from communique.site import feeds
+from communique.site.build import FeedTitles
 from communique.store import Store
 from conftest import ROOT, build_project, make_project, tweet, write_export
 
@@ -251,7 +251,9 @@ FREED = """
 import gc, sys, weakref
 from pathlib import Path
 from pelican.settings import read_settings
-from communique import archive, plugin, site
+from communique.site import build as site
+from communique.site import model as archive
+from communique.site import plugin
 from communique.store import Store
 
 settings = plugin.plugin_settings(read_settings(sys.argv[1]))
@@ -312,7 +314,7 @@ def test_data_downloads_verify_against_their_manifest(site):
 
 
 def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path):
-    from communique.synth import write_export as synthetic_export
+    from tools.synth import write_export as synthetic_export
 
     conf = make_project(tmp_path / "site")
     export = synthetic_export(tmp_path / "export.zip", posts=3000, seed=7, as_zip=True)

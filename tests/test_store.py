@@ -1,15 +1,9 @@
 import pytest
 
-from communique.store import (
-    UMASK,
-    Store,
-    StoreError,
-    dumps,
-    merge_record,
-    read_kept,
-    sha256_of,
-    write_atomic,
-)
+from communique.errors import StoreError
+from communique.files import UMASK, write_atomic
+from communique.site.freshness import read_kept
+from communique.store import Store, dumps, merge_record, sha256_of
 
 
 def record(id: str, month: str = "2008-11", **extra) -> dict:

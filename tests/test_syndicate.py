@@ -3,12 +3,15 @@ import json
 import pytest
 
 from apiserver import APIServer
-from communique import fetch, syndicate
 from communique.errors import CommuniqueError
-from communique.feeds import Feed, FeedItem, atom
+from communique.ingest import fetch
+from communique.outbound import syndicate
+from communique.outbound.client import KEYS as USER_KEYS
+from communique.outbound.client import make_client, user_client
+from communique.site.feeds import Feed, FeedItem, atom
 from communique.store import Store
 
-KEYS = {k: f"value-of-{k.lower()}" for k in syndicate.KEYS}
+KEYS = {k: f"value-of-{k.lower()}" for k in USER_KEYS}
 
 
 @pytest.fixture
@@ -51,9 +54,7 @@ def server():
 
 
 def run(feed, state, server, post=True, cap=5):
-    return syndicate.syndicate(
-        feed, state, post=post, cap=cap, client=syndicate.user_client(server.base)
-    )
+    return syndicate.syndicate(feed, state, post=post, cap=cap, client=user_client(server.base))
 
 
 def test_first_run_marks_everything_seen_and_posts_nothing(tmp_path, server, keys):
@@ -124,7 +125,7 @@ def test_a_failed_post_stops_clearly_and_the_rerun_posts_nothing_twice(
     feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
     run(feed, state, server)
     write_feed(feed, 4)
-    client = syndicate.user_client(server.base)
+    client = user_client(server.base)
     create, calls = client.create_tweet, []
 
     def second_fails(**kwargs):
@@ -166,10 +167,10 @@ def test_links_that_are_not_public_are_never_posted(tmp_path, server, keys, site
 
 
 def test_missing_keys_are_named(monkeypatch):
-    for k in syndicate.KEYS:
+    for k in USER_KEYS:
         monkeypatch.delenv(k, raising=False)
     with pytest.raises(CommuniqueError, match="TWITTER_API_KEY"):
-        syndicate.user_client()
+        user_client()
 
 
 def test_the_archive_recognizes_the_bridge_posts(tmp_path, server, keys):
@@ -189,7 +190,7 @@ def test_the_archive_recognizes_the_bridge_posts(tmp_path, server, keys):
     )
     store = Store(tmp_path / "archive")
     f = fetch.Fetcher(
-        fetch.make_client("test-bearer-token-0123456789", server.base),
+        make_client("test-bearer-token-0123456789", server.base),
         store,
         syndicated=syndicate.syndicated_ids(state),
     )

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from communique.errors import CommuniqueError
-from communique.synth import demo_export, write_export
 from conftest import ROOT
+from tools.synth import demo_export, write_export
 
 TWITTER_DATE = "%a %b %d %H:%M:%S +0000 %Y"
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -514,7 +514,7 @@ def fold(text: str) -> str:
 
 
 def test_demo_trips_match_the_staff_trip_files(demo):
-    from communique.trips import load_trips
+    from communique.site.trips import load_trips
 
     export, summary = demo
     trips = {t.title: t for t in load_trips(ROOT / "content" / "trips")}
@@ -546,7 +546,7 @@ def test_demo_first_trip_is_iceland_croatia_armenia_in_november_2008(demo):
 
 
 def test_demo_goes_through_the_real_importer(tmp_path, demo):
-    from communique.importers import import_archive
+    from communique.ingest.export import import_archive
     from communique.store import Store
 
     export, summary = demo

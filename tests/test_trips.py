@@ -12,8 +12,7 @@ from markupsafe import Markup
 
 import tasks
 from communique.errors import CommuniqueError
-from communique.store import Store
-from communique.trips import (
+from communique.site.trips import (
     Trip,
     assign,
     load_trips,
@@ -23,6 +22,7 @@ from communique.trips import (
     summarize,
     write_drafts,
 )
+from communique.store import Store
 from conftest import ROOT, make_project
 
 TRIP = """Title: Iceland, Croatia and Armenia

@@ -11,18 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from communique.apiv2 import from_v2, index
 from communique.errors import CommuniqueError
-from communique.importers import import_archive
-from communique.search import index_site
+from communique.ingest.api import from_v2, index
+from communique.ingest.export import import_archive, in_periods, protected_periods
+from communique.site.search import index_site
+from communique.site.withheld import hide_handles, load_redactions, parse_redactions
 from communique.store import Store
-from communique.withheld import (
-    hide_handles,
-    in_periods,
-    load_redactions,
-    parse_redactions,
-    protected_periods,
-)
 from conftest import build_project, js, make_project, tweet, write_export
 
 # -- redactions.md ---------------------------------------------------------------------------

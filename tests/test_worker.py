@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from communique import worker
 from communique.errors import CommuniqueError
-from communique.worker import Worker
+from communique.site import parallel as worker
+from communique.site.parallel import Worker
 
 
 def where_and_what(posts: list[str]) -> tuple[int, list[str]]:

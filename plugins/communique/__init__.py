@@ -7,6 +7,6 @@ __version__ = "0.1.0"
 
 
 def register() -> None:
-    from communique import plugin
+    from communique.site import plugin
 
     plugin.register()

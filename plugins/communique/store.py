@@ -4,30 +4,7 @@ Layout: ``<root>/<account>/<YYYY>/<YYYY-MM>.jsonl``, one post a line, sorted by 
 Files are written whole through a temporary file and ``os.replace`` so a crash leaves the old
 file or the new one, and serialisation is canonical so re-importing the same data changes no byte.
 
-A post record (a plain dict, so that JSON in and JSON out are the same thing)::
-
-    id              str, the post id (compare as int)
-    account         str, the account's username, lowercase
-    created_at      str, UTC ISO 8601 ("2008-11-03T09:15:00Z")
-    text            str, plain text: t.co links expanded, media links removed, entities decoded once
-    entities        {"hashtags": [{"tag", "start", "end"}],
-                     "mentions": [{"username", "start", "end"}],
-                     "urls":     [{"url", "display", "start", "end"}]}   code-point offsets in text
-    reply_to        {"id", "user", "user_id"} or None
-    quote_of        {"id", "user", "url"} or None
-    retweet_of      {"id", "user"} or None
-    conversation_id str or None
-    edit_ids        [str, ...] every version's id, oldest first ([id] when never edited)
-    media           [{"id", "type" (photo|video|animated_gif), "url", "alt", "file", "width",
-                      "height", "variants"}]  file: path under <account>/media/ or None (missing)
-    place           {"name", "country", "lat", "lon"} or None
-    lang, source    str or None
-    metrics         {"likes": int, "retweets": int, "replies": int, "quotes": int}
-    deleted_at      str or None, with deleted_how: how the deletion was learned
-    visibility      absent when public; "circle" or "protected" when the account never made
-                    it public: kept for the account's records, never published
-    raw             the payload exactly as received
-    provenance      {"source": archive file or API endpoint, "retrieved_at", "sha256"}
+A post record is a ``communique.records.Record``.
 """
 
 from __future__ import annotations
@@ -36,8 +13,6 @@ import contextlib
 import gc
 import hashlib
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,17 +20,12 @@ from pathlib import Path
 
 import orjson
 
+from communique.errors import StoreError
+from communique.files import write_atomic
+
 # Fields that a later copy of the same post must not take away: what we learned about a post
 # (its deletion, that it was never public) outlives the payload that came with it.
 STICKY = ("deleted_at", "deleted_how", "visibility")
-
-
-UMASK = os.umask(0o022)  # read once (setting it is the only way), then put back
-os.umask(UMASK)
-
-
-class StoreError(Exception):
-    """A store file cannot be read: named so the user can find it."""
 
 
 @dataclass
@@ -93,63 +63,9 @@ def dumps(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def digest(*parts: object) -> str:
-    """A key of some inputs, to tell on the next build whether they changed: JSON with sorted
-    keys (what is not JSON by its repr), hashed. Made for every post of every build, so
-    orjson, which is a few times quicker than the repr."""
-    data = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=repr)
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def sha256_of(raw: object) -> str:
     """SHA-256 of the raw payload in canonical JSON, so a reader can verify it from the store."""
     return hashlib.sha256(dumps(raw).encode()).hexdigest()
-
-
-def read_kept(path: Path) -> dict:
-    """A JSON object a build kept in its cache, or {} when it is missing or unreadable: a
-    cache only saves time, so a lost one means work done again, never a failed build."""
-    try:
-        kept = orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return kept if isinstance(kept, dict) else {}
-
-
-def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
-    """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there.
-
-    ``sync=False`` skips waiting for the disk, for what a build makes again (the site's files).
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if sync:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def fsync(path: Path) -> None:
-    """Wait until a file written with ``sync=False`` is on disk: after writing many files,
-    most of them are already there, and the disk is waited for once, not once a file."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def month_of(record: dict) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from communique.render import visible
+from communique.site.render import visible
 
 LIMIT = 280
 URL_WEIGHT = 23

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,10 +22,8 @@ import requests
 import tweepy
 
 from communique.errors import CommuniqueError
-from communique.fetch import API_BASE, RewriteHost, describe
-from communique.store import write_atomic
-
-KEYS = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET")
+from communique.files import write_atomic
+from communique.outbound.client import describe, user_client
 
 
 @dataclass
@@ -78,17 +75,6 @@ def load_state(path: Path) -> dict:
 
 def save_state(path: Path, state: dict) -> None:
     write_atomic(path, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
-
-
-def user_client(base: str | None = None) -> tweepy.Client:
-    """A client with the OAuth 1.0a user keys that posting needs, from the environment."""
-    missing = [k for k in KEYS if not os.environ.get(k)]
-    if missing:
-        raise CommuniqueError(f"posting needs {', '.join(missing)} in the environment or .env")
-    client = tweepy.Client(*(os.environ[k] for k in KEYS), return_type=dict)
-    base = base or os.environ.get("COMMUNIQUE_API_BASE") or API_BASE
-    client.session.mount(API_BASE, RewriteHost(base))
-    return client
 
 
 def is_public(url: str) -> bool:

@@ -26,15 +26,17 @@ import orjson
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from communique import activity, feeds, geo, search, trips
-from communique.archive import AUDIENCE_KINDS, Archive, audience_filter, media_folder, media_path
-from communique.downloads import write_downloads
 from communique.errors import CommuniqueError
-from communique.media import publish_media
-from communique.render import excerpt, post_html, signature, tag_href, visible
-from communique.store import Store, digest, read_kept, write_atomic
-from communique.withheld import REASONS
-from communique.worker import Worker
+from communique.files import digest, write_atomic
+from communique.site import activity, feeds, geo, search, trips
+from communique.site.downloads import write_downloads
+from communique.site.freshness import read_kept
+from communique.site.media import publish_media
+from communique.site.model import AUDIENCE_KINDS, Archive, audience_filter, media_folder, media_path
+from communique.site.parallel import Worker
+from communique.site.render import excerpt, post_html, signature, tag_href, visible
+from communique.site.withheld import REASONS
+from communique.store import Store
 
 
 @dataclass

@@ -8,13 +8,14 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from communique import archive, site
 from communique.console import console
-from communique.downloads import write_downloads
-from communique.errors import CommuniqueError
-from communique.store import Store, StoreError, paused_gc
-from communique.withheld import load_redactions
-from communique.worker import Worker
+from communique.errors import CommuniqueError, StoreError
+from communique.site import build as site
+from communique.site import model as archive
+from communique.site.downloads import write_downloads
+from communique.site.parallel import Worker
+from communique.site.withheld import load_redactions
+from communique.store import Store, paused_gc
 
 
 def plugin_settings(settings: dict) -> dict:
@@ -40,7 +41,7 @@ class ArchiveGenerator(Generator):
         settings = plugin_settings(self.settings)
         store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
         # Forked before the archive is loaded: the process that makes the data downloads
-        # shares none of its posts (see communique.worker).
+        # shares none of its posts (see communique.site.parallel).
         with Worker(write_downloads) as downloads:
             self.build(settings, store, downloads)
 

@@ -27,7 +27,7 @@ import nh3
 from markupsafe import Markup
 
 from communique.errors import CommuniqueError
-from communique.geo import MapPoint, fold, locate
+from communique.site.geo import MapPoint, fold, locate
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 KEYS = ("title", "start", "end", "accounts", "hashtags", "places", "summary", "status")

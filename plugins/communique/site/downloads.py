@@ -22,9 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from communique.archive import Archive
-from communique.store import Store, digest, dumps, write_atomic
-from communique.withheld import is_public
+from communique.files import digest, write_atomic
+from communique.records import is_public
+from communique.site.model import Archive
+from communique.store import Store, dumps
 
 CSV_FIELDS = [
     "id", "account", "created_at", "text", "reply_to_id", "reply_to_user", "quote_of_id",

@@ -16,12 +16,6 @@ from pathlib import Path
 
 from communique.errors import CommuniqueError
 
-# Why a post the store holds was never public: the value of a record's ``visibility``.
-VISIBILITY = {
-    "circle": "shared only with a Twitter Circle",
-    "protected": "posted while the account was protected",
-}
-
 # The reason categories a redaction may give, and how the site says them.
 REASONS = {
     "personal-data": "personal data of a private person",
@@ -46,10 +40,6 @@ class Redaction:
     @property
     def label(self) -> str:
         return REASONS[self.reason]
-
-
-def is_public(record: dict) -> bool:
-    return not record.get("visibility")
 
 
 def reason_key(text: str) -> str | None:
@@ -119,33 +109,6 @@ def load_redactions(settings: dict) -> dict[str, Redaction]:
                 f" differently at {other.where}"
             )
     return by_id
-
-
-def protected_periods(events: list[dict]) -> list[tuple[str | None, str | None]]:
-    """The spans, as UTC ISO 8601 bounds, in which the account was protected.
-
-    ``protected-history.js`` lists each time the account was protected or unprotected. An
-    unprotect with no protect before it means the account was protected from its first post.
-    """
-    periods: list[tuple[str | None, str | None]] = []
-    start: str | None = None
-    protected = False
-    for when, action in sorted(events):
-        if action == "protect" and not protected:
-            start, protected = when, True
-        elif action == "unprotect" and (protected or not periods):
-            periods.append((start if protected else None, when))
-            protected = False
-    if protected:
-        periods.append((start, None))
-    return periods
-
-
-def in_periods(created_at: str, periods: list[tuple[str | None, str | None]]) -> bool:
-    return any(
-        (start is None or created_at >= start) and (end is None or created_at < end)
-        for start, end in periods
-    )
 
 
 def placeholder(post: dict, redaction: Redaction) -> dict:

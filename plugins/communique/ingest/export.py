@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from communique.console import progress
 from communique.errors import CommuniqueError
-from communique.normalize import apply_note, assign_conversations, from_v11, iso_utc
-from communique.store import Store, fsync, paused_gc
-from communique.withheld import in_periods, protected_periods
+from communique.files import fsync
+from communique.ingest.normalize import apply_note, assign_conversations, from_v11, iso_utc
+from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
 MAX_MEDIA = 512 * 1024**2
@@ -371,3 +371,30 @@ def import_archive(
     summary.deleted = result.deleted
     summary.files_written = result.files_written
     return summary
+
+
+def protected_periods(events: list[dict]) -> list[tuple[str | None, str | None]]:
+    """The spans, as UTC ISO 8601 bounds, in which the account was protected.
+
+    ``protected-history.js`` lists each time the account was protected or unprotected. An
+    unprotect with no protect before it means the account was protected from its first post.
+    """
+    periods: list[tuple[str | None, str | None]] = []
+    start: str | None = None
+    protected = False
+    for when, action in sorted(events):
+        if action == "protect" and not protected:
+            start, protected = when, True
+        elif action == "unprotect" and (protected or not periods):
+            periods.append((start if protected else None, when))
+            protected = False
+    if protected:
+        periods.append((start, None))
+    return periods
+
+
+def in_periods(created_at: str, periods: list[tuple[str | None, str | None]]) -> bool:
+    return any(
+        (start is None or created_at >= start) and (end is None or created_at < end)
+        for start, end in periods
+    )

@@ -18,7 +18,7 @@ from importlib import resources
 
 from markupsafe import Markup
 
-from communique.render import visible
+from communique.site.render import visible
 
 WIDTH = 640
 MIN_SPAN = 8.0  # degrees of latitude: a one-city trip still shows its surroundings

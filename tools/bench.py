@@ -108,7 +108,7 @@ def baseline_project(folder: Path, store_root: Path, limit: int = 0) -> int:
 def new_posts(store_root: Path, count: int) -> None:
     """Add ``count`` posts newer than any in the store, as a scheduled archive run would."""
     sys.path.insert(0, str(ROOT / "plugins"))
-    from communique.normalize import from_v11
+    from communique.ingest.normalize import from_v11
     from communique.store import Store
 
     store = Store(store_root)
@@ -138,7 +138,7 @@ def written(out: str) -> int | None:
 
 def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     sys.path.insert(0, str(ROOT / "plugins"))
-    from communique.synth import write_export
+    from tools.synth import write_export
 
     python = sys.executable
     site = project(work / f"site-{size}")
@@ -151,7 +151,7 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     phases = []
     seconds, peak, _ = run_phase(
         [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from communique.importers import import_archive; from communique.store import Store;"
+         "from communique.ingest.export import import_archive; from communique.store import Store;"
          "print(import_archive(sys.argv[2], Store(sys.argv[3])).line())",
          str(ROOT / "plugins"), str(export), str(site / "content" / "archive")],
         site,
@@ -164,7 +164,7 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     )
     seconds, peak, _ = run_phase(  # indexed as `invoke build` does
         [python, "-c", "import sys, pathlib; sys.path.insert(0, sys.argv[1]);"
-         "from communique.search import index_site;"
+         "from communique.site.search import index_site;"
          "print(index_site(pathlib.Path(sys.argv[2])))",
          str(ROOT / "plugins"), str(site / "output")],
         site,

@@ -7,7 +7,7 @@ the raw payload is self-contained and its hash does not depend on the rest of th
 
 from __future__ import annotations
 
-from communique.normalize import (
+from communique.ingest.normalize import (
     Span,
     best_variant,
     expand,

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 from PIL import Image, UnidentifiedImageError
 
-from communique.feeds import LIMIT, weighted_length
+from communique.site.feeds import LIMIT, weighted_length
 
 SECRETS = (
     "TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN",

@@ -1056,7 +1056,7 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
 
 def make_demo(project: Path) -> str:
     """Regenerate the demo store from the demo export, through the real importer."""
-    from communique.importers import import_archive
+    from communique.ingest.export import import_archive
     from communique.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,9 +22,11 @@ import orjson
 
 from communique.console import progress
 from communique.errors import CommuniqueError
-from communique.render import tag_slug
-from communique.store import Store, write_atomic
-from communique.withheld import Redaction, hide_handles, is_public, placeholder, redaction_of
+from communique.files import write_atomic
+from communique.records import is_public
+from communique.site.render import tag_slug
+from communique.site.withheld import Redaction, hide_handles, placeholder, redaction_of
+from communique.store import Store
 
 NUMERIC = re.compile(r"^\d{1,25}$")
 

@@ -9,7 +9,6 @@ next run finishes the older pages first, then starts a new pass. No gap, no dupl
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import time
@@ -17,18 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
-from communique.apiv2 import from_v2, index
 from communique.errors import CommuniqueError
-from communique.store import Store, write_atomic
+from communique.files import write_atomic
+from communique.ingest.api import from_v2, index
+from communique.outbound.client import TOKEN_VAR, describe
+from communique.store import Store
 
-API_BASE = "https://api.twitter.com"
-TOKEN_VAR = "TWITTER_BEARER_TOKEN"
 TWEET_FIELDS = [
     "created_at", "entities", "attachments", "geo", "conversation_id", "in_reply_to_user_id",
     "referenced_tweets", "edit_history_tweet_ids", "note_tweet", "lang", "source",
@@ -43,53 +41,9 @@ PLACE_FIELDS = ["full_name", "country", "country_code", "geo", "name", "place_ty
 USER_FIELDS = ["username", "name"]
 RETRIES = 6
 
-# tweepy logs the Authorization header at DEBUG: keep every HTTP logger above it.
-for name in ("tweepy", "urllib3", "requests", "requests_oauthlib", "oauthlib"):
-    logging.getLogger(name).setLevel(logging.INFO)
-
 
 class RateLimited(CommuniqueError):
     """The API asked us to wait longer than --max-wait allows."""
-
-
-class RewriteHost(HTTPAdapter):
-    """Sends tweepy's requests for api.twitter.com to ``base`` (a proxy, or the test server)."""
-
-    def __init__(self, base: str, **kwargs):
-        super().__init__(**kwargs)
-        self.base = urlsplit(base)
-
-    def send(self, request, **kwargs):
-        parts = urlsplit(request.url)
-        path = self.base.path.rstrip("/") + parts.path
-        request.url = urlunsplit((self.base.scheme, self.base.netloc, path, parts.query, ""))
-        return super().send(request, **kwargs)
-
-
-def load_dotenv(path: Path) -> None:
-    """Variables from a git-ignored ``.env`` file; the environment wins over the file."""
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key and not key.startswith("#"):
-            os.environ.setdefault(key.strip(), value.strip().strip("'\""))
-
-
-def bearer_token() -> str:
-    token = os.environ.get(TOKEN_VAR, "").strip()
-    if not token:
-        raise CommuniqueError(
-            f"{TOKEN_VAR} is not set: put it in the environment or in a .env file (never commit it)"
-        )
-    return token
-
-
-def make_client(token: str, base: str | None = None) -> tweepy.Client:
-    client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
-    base = base or os.environ.get("COMMUNIQUE_API_BASE") or API_BASE
-    client.session.mount(API_BASE, RewriteHost(base))
-    return client
 
 
 @dataclass
@@ -128,15 +82,6 @@ class Retry:
             except tweepy.HTTPException as e:
                 raise CommuniqueError(f"the API refused the request: {describe(e)}") from None
         raise CommuniqueError("the API kept asking us to wait")
-
-
-def describe(error: Exception) -> str:
-    """One line for a failed call: the HTTP status and the API's own words, or the error's kind."""
-    if isinstance(error, tweepy.HTTPException):
-        said = "; ".join(str(m) for m in error.api_messages)
-        status = f"{error.response.status_code} {error.response.reason}"
-        return f"{status}: {said}" if said else status
-    return type(error).__name__
 
 
 @dataclass

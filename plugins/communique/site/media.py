@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from communique.store import write_atomic
+from communique.files import write_atomic
 
 MAX_SIDE = 1600
 Image.MAX_IMAGE_PIXELS = 64_000_000  # refuse decompression bombs

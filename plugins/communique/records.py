@@ -1,0 +1,100 @@
+"""The stored record: one post, as the store keeps it and the site reads it.
+
+A plain dict, so that JSON in and JSON out are the same thing; ``Record`` says what it holds.
+Ids compare as integers and are kept as strings; times are UTC ISO 8601 ("2008-11-03T09:15:00Z");
+entity offsets count code points in ``text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class Hashtag(TypedDict):
+    tag: str
+    start: int
+    end: int
+
+
+class Mention(TypedDict):
+    username: str
+    start: int
+    end: int
+
+
+class Link(TypedDict):
+    url: str
+    display: str
+    start: int
+    end: int
+
+
+class Entities(TypedDict):
+    hashtags: list[Hashtag]
+    mentions: list[Mention]
+    urls: list[Link]
+
+
+class Reference(TypedDict, total=False):
+    """``reply_to`` {"id", "user", "user_id"}, ``quote_of`` {"id", "user", "url"} or
+    ``retweet_of`` {"id", "user"}."""
+
+    id: str | None
+    user: str | None
+    user_id: str | None
+    url: str | None
+
+
+class Media(TypedDict, total=False):
+    id: str
+    type: str  # photo, video or animated_gif
+    url: str
+    alt: str | None
+    file: str | None  # a path under <account>/media/, or None while it is missing
+    width: int | None
+    height: int | None
+    variants: list[dict[str, Any]]
+
+
+class Place(TypedDict, total=False):
+    name: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+
+
+class Provenance(TypedDict):
+    source: str  # the archive file or the API endpoint
+    retrieved_at: str
+    sha256: str | None  # of ``raw`` in canonical JSON (None in a withheld post's placeholder)
+
+
+class Record(TypedDict):
+    id: str
+    account: str  # the account's username, lowercase
+    created_at: str
+    text: str  # t.co links expanded, media links removed, entities decoded once
+    entities: Entities
+    reply_to: Reference | None
+    quote_of: Reference | None
+    retweet_of: Reference | None
+    conversation_id: str | None
+    edit_ids: list[str]  # every version's id, oldest first ([id] when never edited)
+    media: list[Media]
+    place: Place | None
+    lang: str | None
+    source: str | None
+    metrics: dict[str, int]  # likes, retweets, replies, quotes
+    provenance: Provenance
+    raw: NotRequired[dict[str, Any]]  # the payload exactly as received
+    note: NotRequired[dict[str, Any]]  # a long post's note-tweet.js entry, as received
+    deleted_at: NotRequired[str | None]
+    deleted_how: NotRequired[str | None]  # how the deletion was learned
+    # Absent when public; "circle" or "protected" when the account never made it public: kept
+    # for the account's records, never published.
+    visibility: NotRequired[str]
+    syndicated_from: NotRequired[str]  # the feed item `invoke syndicate` made this post from
+
+
+def is_public(record: Record | dict) -> bool:
+    return not record.get("visibility")

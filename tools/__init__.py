@@ -1,0 +1,1 @@
+"""Tools for developers, not shipped in the runtime package: the synthetic exports and the bench."""
