@@ -13,11 +13,12 @@ sys.path.insert(0, str(ROOT / "plugins"))
 from communique import settings as site_settings  # noqa: E402
 from communique.console import fail_on  # noqa: E402
 from communique.errors import CommuniqueError  # noqa: E402
+from communique.settings import Settings  # noqa: E402
 
 CONF = ROOT / "pelican.conf.py"
 
 
-def load_settings(config: str | None = None) -> dict:
+def load_settings(config: str | None = None) -> Settings:
     with fail_on():
         return site_settings.load(Path(config) if config else CONF)
 
@@ -37,7 +38,7 @@ def import_archive(c, path, account=None, config=None):
 
     settings = load_settings(config)
     with fail_on(StoreError, OSError):
-        summary = run(path, Store(site_settings.archive_path(settings)), account=account)
+        summary = run(path, Store(settings.archive_path), account=account)
     print(summary.line())
 
 
@@ -52,10 +53,12 @@ def build(c, config=None, search=True):
     from communique.site.search import index_site
 
     settings = load_settings(config)
-    c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors', pty=False)
+    # The search page says whether an index is built: Pelican is told with the setting.
+    extra = "" if search else " -e SEARCH=false"
+    c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors{extra}', pty=False)
     if search:
         with fail_on():
-            print(f"search: {index_site(Path(settings['BASE']) / settings['OUTPUT_PATH'])}")
+            print(f"search: {index_site(settings.output_path)}")
 
 
 @task(help={"port": "port to serve on (default 8000)", "config": "settings file"})
@@ -65,7 +68,7 @@ def serve(c, port=8000, config=None):
     import http.server
 
     settings = load_settings(config)
-    folder = Path(settings["BASE"]) / settings.get("OUTPUT_PATH", "output")
+    folder = settings.output_path
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
         print(f"Serving {folder} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
@@ -115,14 +118,14 @@ def trips(c, suggest=False, config=None):
     from communique.store import Store
 
     settings = load_settings(config)
-    folder = Path(settings["BASE"]) / settings["TRIPS_PATH"]
+    folder = settings.trips_path
     with fail_on(StoreError):
-        store = Store(site_settings.archive_path(settings))
+        store = Store(settings.archive_path)
         posts = [p for p in store.posts() if is_public(p)]
         known = trip_rules.load_trips(folder)
         if suggest:
             drafts = trip_rules.suggest(
-                posts, home_places=settings.get("HOME_PLACES", []), existing=known
+                posts, home_places=list(settings.home_places), existing=known
             )
             written = trip_rules.write_drafts(drafts, folder)
             for draft, path in zip(drafts, written, strict=True):
@@ -167,16 +170,16 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
     from communique.store import Store
 
     settings = load_settings(config)
-    client.load_dotenv(Path(settings["BASE"]) / ".env")
-    names = account or settings["ACCOUNTS"]
+    client.load_dotenv(settings.base / ".env")
+    names = account or settings.accounts
     with fail_on(StoreError, OSError):
         if not names:
             raise CommuniqueError("no accounts: set ACCOUNTS in pelican.conf.py or pass --account")
         fetcher = fetch.Fetcher(
             client.make_client(client.bearer_token()),
-            Store(site_settings.archive_path(settings)),
+            Store(settings.archive_path),
             retry=fetch.Retry(max_wait=float(max_wait)),
-            syndicated=syndicated_ids(Path(settings["BASE"]) / settings["SYNDICATE_STATE"]),
+            syndicated=syndicated_ids(settings.syndicate_state),
         )
         for name in names:
             with console.status(f"fetching @{name}") as status:
@@ -205,11 +208,10 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
     from communique.outbound.client import load_dotenv
 
     settings = load_settings(config)
-    base = Path(settings["BASE"])
-    load_dotenv(base / ".env")
-    path = base / settings["OUTPUT_PATH"] / (feed or settings["SYNDICATE_FEED"])
+    load_dotenv(settings.base / ".env")
+    path = settings.output_path / (feed or settings.syndicate_feed)
     with fail_on():
-        done = bridge.syndicate(path, base / settings["SYNDICATE_STATE"], post=post, cap=int(cap))
+        done = bridge.syndicate(path, settings.syndicate_state, post=post, cap=int(cap))
     if done.first_run:
         print(f"first run: {done.seen} items marked as seen, nothing posted")
     for item in done.would_post:
@@ -237,14 +239,13 @@ def publish(c, remote=None, branch=None, message=None, config=None):
     from communique.outbound.publish import publish as run
 
     settings = load_settings(config)
-    base = Path(settings["BASE"])
     with fail_on():
         done = run(
-            base / settings["OUTPUT_PATH"],
-            base,
-            remote=remote or settings.get("GITHUB_REMOTE", "origin"),
-            branch=branch or settings.get("GITHUB_BRANCH", "gh-pages"),
-            cname=settings.get("CNAME", ""),
+            settings.output_path,
+            settings.base,
+            remote=remote or settings.github_remote,
+            branch=branch or settings.github_branch,
+            cname=settings.cname,
             message=message,
         )
     print(f"published {done.pages:,} pages to {done.remote}/{done.branch} ({done.commit[:10]})")
@@ -259,18 +260,18 @@ def publish(c, remote=None, branch=None, message=None, config=None):
 )
 def check(c, output=None, skip="", config=None):
     """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials."""
-    from urllib.parse import urlsplit
 
     from communique.outbound.client import load_dotenv
     from communique.site.check import run_checks
 
     settings = load_settings(config)
-    load_dotenv(Path(settings["BASE"]) / ".env")  # the tokens to look for, as `archive` reads them
-    folder = Path(output) if output else Path(settings["BASE"]) / settings["OUTPUT_PATH"]
+    load_dotenv(settings.base / ".env")  # the tokens to look for, as `archive` reads them
+    folder = Path(output) if output else settings.output_path
     if not (folder / "index.html").exists():
         raise Exit(f"error: {folder}: no built site; run `invoke build` first", code=1)
-    base = urlsplit(settings.get("SITEURL") or "").path.rstrip("/")
-    results = run_checks(folder, skip=tuple(s for s in skip.split(",") if s), base=base)
+    results = run_checks(
+        folder, skip=tuple(s for s in skip.split(",") if s), base=settings.site_base
+    )
     for result in results:
         print(result.line())
     for result in results:

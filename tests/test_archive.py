@@ -7,6 +7,7 @@ import pytest
 from communique.errors import StoreError
 from communique.ingest.api import from_v2, index
 from communique.site import model as archive
+from communique.site.freshness import MonthCache
 
 
 def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:
@@ -39,10 +40,10 @@ def test_posts_never_made_public_are_left_out_and_references_to_them_cut(store):
 
 
 def test_posts_are_read_again_only_from_month_files_that_changed(store, tmp_path):
-    cache = tmp_path / "cache"
+    cache = MonthCache(store.root, tmp_path / "cache")
     store.merge([api_post("1000", "first", ["1000"])])
     first = archive.load(store, cache=cache)
-    (kept,) = cache.rglob("*.json")
+    (kept,) = cache.folder.rglob("*.json")
     assert "raw" not in first.posts[0] and b'"raw"' not in kept.read_bytes()
 
     assert archive.load(store, cache=cache).posts == first.posts  # read from the cache
@@ -60,11 +61,11 @@ def a_year_of_posts(store) -> list:
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: months are read in place")
 def test_months_not_kept_yet_are_read_on_every_core(store, tmp_path):
-    cache = tmp_path / "cache"
+    cache = MonthCache(store.root, tmp_path / "cache")
     files = a_year_of_posts(store)
     assert len(files) >= archive.WARM_MIN
     archive.warm(store, files, cache)  # in worker processes: kept for the load to read back
-    assert all(archive.kept_fresh(store, path, cache) for path in files)
+    assert all(cache.fresh(path) for path in files)
     assert archive.load(store, cache=cache).posts == archive.load(store).posts
 
 
@@ -72,16 +73,15 @@ def test_a_corrupt_month_read_on_another_core_is_named(store, tmp_path):
     files = a_year_of_posts(store)
     files[5].write_bytes(files[5].read_bytes() + b"{truncated\n")
     with pytest.raises(StoreError, match=rf"{files[5].name}:2: not a JSON record"):
-        archive.load(store, cache=tmp_path / "cache")
+        archive.load(store, cache=MonthCache(store.root, tmp_path / "cache"))
 
 
 def test_an_unreadable_cache_is_read_past(store, tmp_path):
-    cache = tmp_path / "cache"
+    cache = MonthCache(store.root, tmp_path / "cache")
     store.merge([api_post("1000", "first", ["1000"])])
     archive.load(store, cache=cache)
-    (kept,) = cache.rglob("*.json")
-    head = kept.read_bytes().partition(b"\n")[0]
-    kept.write_bytes(head + b"\n[{not json")
+    (kept,) = cache.folder.rglob("*.json")
+    kept.write_bytes(kept.read_bytes()[:-5])
     assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000"]
     assert archive.load(store, cache=cache).posts == archive.load(store).posts
 
@@ -89,6 +89,5 @@ def test_an_unreadable_cache_is_read_past(store, tmp_path):
 def test_a_cache_that_cannot_be_written_only_costs_time(store, tmp_path):
     store.merge([api_post("1000", "first", ["1000"])])
     (tmp_path / "cache").write_text("a file where the cache folder would be")
-    assert [p["id"] for p in archive.load(store, cache=tmp_path / "cache" / "store").posts] == [
-        "1000"
-    ]
+    cache = MonthCache(store.root, tmp_path / "cache" / "store")
+    assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000"]

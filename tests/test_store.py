@@ -2,7 +2,6 @@ import pytest
 
 from communique.errors import StoreError
 from communique.files import UMASK, write_atomic
-from communique.site.freshness import read_kept
 from communique.store import Store, dumps, merge_record, sha256_of
 
 
@@ -94,13 +93,3 @@ def test_a_corrupt_account_file_is_named(store, text):
     path.write_text(text)
     with pytest.raises(StoreError, match="account.json: not a JSON object"):
         store.read_account("envoy")
-
-
-@pytest.mark.parametrize("content", [None, b"", b'{"a": [1, 2', b"[1, 2]", b"\xff\xfe"])
-def test_a_cache_file_missing_or_unreadable_is_read_as_empty(tmp_path, content):
-    kept = tmp_path / "kept.json"
-    if content is not None:
-        kept.write_bytes(content)
-    assert read_kept(kept) == {}
-    write_atomic(kept, b'{"a": [1, 2]}')
-    assert read_kept(kept) == {"a": [1, 2]}

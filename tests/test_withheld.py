@@ -14,6 +14,7 @@ from PIL import Image
 from communique.errors import CommuniqueError
 from communique.ingest.api import from_v2, index
 from communique.ingest.export import import_archive, in_periods, protected_periods
+from communique.settings import from_mapping
 from communique.site.search import index_site
 from communique.site.withheld import hide_handles, load_redactions, parse_redactions
 from communique.store import Store
@@ -69,9 +70,9 @@ def test_the_redaction_parser_accepts_or_refuses_clearly(text):
 def test_the_file_and_the_setting_are_merged_and_conflicts_refused(tmp_path):
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "redactions.md").write_text("- 1: error, 2024-01-01\n")
-    settings = {"BASE": tmp_path, "REDACTIONS": {"2": ("security", "2024-02-02")}}
+    settings = from_mapping({"REDACTIONS": {"2": ("security", "2024-02-02")}}, tmp_path)
     assert set(load_redactions(settings)) == {"1", "2"}
-    settings["REDACTIONS"] = {"1": ("security", "2024-02-02")}
+    settings = from_mapping({"REDACTIONS": {"1": ("security", "2024-02-02")}}, tmp_path)
     with pytest.raises(CommuniqueError, match="post 1 is already withheld differently"):
         load_redactions(settings)
 

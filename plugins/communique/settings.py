@@ -1,39 +1,141 @@
-"""Reading ``pelican.conf.py`` outside Pelican, so tasks see the same settings as the build."""
+"""Settings: every setting communique reads, with its default, read and checked once.
+
+Built from Pelican's settings inside a build, or from ``pelican.conf.py`` for the tasks, so the
+two always agree; after that the rest of the package reads fields, never keys by string.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from communique.errors import CommuniqueError
 
-DEFAULTS: dict[str, Any] = {
-    "ACCOUNTS": [],
-    "ARCHIVE_PATH": "content/archive",
-    "TRIPS_PATH": "content/trips",
-    "SITEURL": "",
-    "SITENAME": "Communique",
-    "AUDIENCES": {},
-    "SIGNATURES": {},
-    "POSTS_PER_PAGE": 50,
-    "OUTPUT_PATH": "output",
-    "SYNDICATE_FEED": "atom.xml",
-    "SYNDICATE_STATE": "content/syndicate.json",
-}
+HIDE_SCOPES = ("", "support", "replies", "all")
+AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes", "media")
 
 
-def load(path: Path | str) -> dict[str, Any]:
-    """The settings in ``path`` over the defaults; relative paths resolve against its folder."""
+@dataclass(frozen=True)
+class Settings:
+    """One field per setting, named as the setting in lower case (``POSTS_PER_PAGE`` is
+    ``posts_per_page``); paths are resolved against the project folder, ``base``."""
+
+    base: Path
+    accounts: tuple[str, ...] = ()
+    sitename: str = "Communique"
+    siteurl: str = ""
+    timezone: str = "UTC"
+    archive_path: Path = Path("content/archive")
+    trips_path: Path = Path("content/trips")
+    redactions_path: Path = Path("content/redactions.md")
+    output_path: Path = Path("output")
+    cache_path: Path = Path("cache")
+    theme: Path = Path("theme")
+    audiences: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    signatures: Mapping[str, str] = field(default_factory=dict)
+    support_hashtags: tuple[str, ...] = ()
+    hide_other_handles: str = ""
+    other_handle_label: str = "a customer"
+    redactions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    home_places: tuple[str, ...] = ()
+    posts_per_page: int = 50
+    feed_max_items: int = 50
+    syndicate_feed: str = "atom.xml"
+    syndicate_state: Path = Path("content/syndicate.json")
+    github_remote: str = "origin"
+    github_branch: str = "gh-pages"
+    cname: str = ""
+    # Pins the build's clock (tests, reproducible builds): "YYYY-MM-DD[THH:MM:SS]", UTC.
+    build_date: str = ""
+    # Whether this build makes a search index (`invoke build --no-search` turns it off, so the
+    # search page does not point at an index that is not there).
+    search: bool = True
+
+    @property
+    def site_base(self) -> str:
+        """The path the site is served under ("" at a host's root), from SITEURL."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.siteurl).path.rstrip("/")
+
+    def now(self) -> datetime:
+        """The build's clock: ``build_date`` when set, otherwise the time now."""
+        if self.build_date:
+            return datetime.fromisoformat(self.build_date).replace(tzinfo=UTC)
+        return datetime.now(UTC)
+
+    def key(self) -> dict[str, object]:
+        """Every field as plain data, for cache keys: a page made under other settings is
+        made again, whichever setting changed."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+PATHS = {name for name, f in FIELDS.items() if f.type == "Path" and name != "base"}
+TUPLES = {name for name, f in FIELDS.items() if f.type.startswith("tuple[str")}
+
+
+def from_mapping(values: Mapping[str, Any], base: Path) -> Settings:
+    """The Settings of the upper-case keys in ``values`` (unknown keys are Pelican's)."""
+    given: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.lower()
+        if not key.isupper() or name not in FIELDS or name == "base" or value is None:
+            continue
+        if name in PATHS:
+            value = Path(base, value)
+        elif name in TUPLES:
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                raise CommuniqueError(f"{key}: expected a list of names, not {value!r}")
+            value = tuple(str(v) for v in value)
+        given[name] = value
+    for name in PATHS - given.keys():
+        given[name] = base / FIELDS[name].default
+    settings = Settings(base=base, **given)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """The settings whose mistakes would publish the wrong thing stop here, with their name."""
+    if settings.hide_other_handles not in HIDE_SCOPES:
+        raise CommuniqueError(
+            f"HIDE_OTHER_HANDLES: {settings.hide_other_handles!r}; use one of {HIDE_SCOPES}"
+        )
+    if not isinstance(settings.posts_per_page, int) or settings.posts_per_page < 1:
+        raise CommuniqueError(f"POSTS_PER_PAGE: {settings.posts_per_page!r}; use a number >= 1")
+    if not isinstance(settings.feed_max_items, int) or settings.feed_max_items < 1:
+        raise CommuniqueError(f"FEED_MAX_ITEMS: {settings.feed_max_items!r}; use a number >= 1")
+    if not isinstance(settings.audiences, Mapping):
+        raise CommuniqueError("AUDIENCES: expected {name: {title, include, exclude}}")
+    for name, rules in settings.audiences.items():
+        kinds = {*rules.get("include", []), *rules.get("exclude", [])}
+        unknown = kinds - set(AUDIENCE_KINDS)
+        if unknown or not str(name).isidentifier():
+            raise CommuniqueError(
+                f"AUDIENCES[{name!r}]: unknown kinds {sorted(unknown)}; known: {AUDIENCE_KINDS}"
+            )
+    if settings.build_date:
+        try:
+            settings.now()
+        except ValueError:
+            raise CommuniqueError(f"BUILD_DATE: {settings.build_date!r} is not a date") from None
+
+
+def from_pelican(values: Mapping[str, Any]) -> Settings:
+    """The Settings of a Pelican build: the project is the folder that holds ``PATH``."""
+    return from_mapping(values, Path(values.get("PATH", ".")).resolve().parent)
+
+
+def load(path: Path | str) -> Settings:
+    """The settings in ``path`` (``pelican.conf.py``) over the defaults."""
     path = Path(path)
     if not path.exists():
         raise CommuniqueError(f"{path}: settings file not found")
     namespace: dict[str, Any] = {"__file__": str(path)}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
-    settings = dict(DEFAULTS)
-    settings.update({k: v for k, v in namespace.items() if k.isupper()})
-    settings["BASE"] = path.parent.resolve()
-    return settings
-
-
-def archive_path(settings: dict[str, Any]) -> Path:
-    return Path(settings["BASE"]) / settings["ARCHIVE_PATH"]
+    return from_mapping(namespace, path.parent.resolve())

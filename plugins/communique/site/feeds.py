@@ -17,7 +17,12 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
-from communique.site.render import visible
+from markupsafe import Markup
+
+from communique.files import digest
+from communique.site.freshness import FeedTitles
+from communique.site.pages import Pages
+from communique.site.render import post_html, visible
 
 LIMIT = 280
 URL_WEIGHT = 23
@@ -198,3 +203,79 @@ def post_title(text: str, link: str) -> str:
         else:
             high = mid - 1
     return word[:low] + ELLIPSIS
+
+
+# -- the site's feeds ----------------------------------------------------------------------
+
+
+def withheld_note(count: int, log: str) -> str:
+    """What a feed says of the posts it leaves out, so a gap in it is never silent."""
+    if not count:
+        return ""
+    posts = "post" if count == 1 else "posts"
+    return f"{count:,} {posts} withheld from publication are left out; see {log}"
+
+
+@dataclass
+class SiteFeeds:
+    """Atom and RSS beside every list page, of its newest posts; every link absolute."""
+
+    pages: Pages
+    titles: FeedTitles
+    items: dict[str, FeedItem] = field(default_factory=dict)
+
+    def write_all(self, audiences: dict[str, list[dict]]) -> None:
+        archive = self.pages.archive
+        self.write("", "Everything", archive.posts)
+        for name, posts in archive.by_account.items():
+            self.write(name, f"@{name}", posts)
+        for slug, posts in archive.tags.items():
+            self.write(f"tags/{slug}", f"#{archive.tag_names[slug]}", posts)
+        for name, rules in self.pages.settings.audiences.items():
+            self.write(f"audiences/{name}", rules.get("title", name), audiences[name])
+        for trip, posts in self.pages.trips:
+            self.write(f"trips/{trip.slug}", trip.title, posts)
+
+    def write(self, rel_dir: str, title: str, posts: list[dict]) -> None:
+        pages, archive = self.pages, self.pages.archive
+        siteurl = pages.settings.siteurl.rstrip("/") or "http://localhost:8000"
+        page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
+        withheld = sum(1 for p in posts if p.get("withheld")) if archive.withheld else 0
+        # Posts the bridge made from a feed are not news: feeding them back would loop.
+        fresh = (
+            p for p in reversed(posts) if not p.get("syndicated_from") and not p.get("withheld")
+        )
+        latest = archive.newest(fresh, pages.settings.feed_max_items)
+        key = digest(pages.stamp, title, withheld, [pages.keys[p["id"]] for p in latest])
+        rels = [f"{rel_dir}/{kind}" if rel_dir else kind for kind in ("atom.xml", "rss.xml")]
+        pages.summary.feeds += 2
+        if all(pages.output.fresh(rel, key) for rel in rels):
+            return
+        items = [self.item(p, siteurl) for p in latest]
+        updated = latest[0]["created_at"] if latest else pages.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for rel, render in zip(rels, (atom, rss), strict=True):
+            feed = Feed(
+                id=page, title=f"{title} · {pages.settings.sitename}", link=page,
+                feed_url=f"{siteurl}/{rel}", updated=updated, items=items,
+                subtitle=withheld_note(withheld, f"{siteurl}/redactions/"),
+            )  # fmt: skip
+            pages.output.write(rel, render(feed), key)
+
+    def item(self, post: dict, siteurl: str) -> FeedItem:
+        if post["id"] not in self.items:
+            base = self.pages.base
+            link = f"{siteurl}/{post['account']}/status/{post['id']}/"
+            body = post_html(post, siteurl)
+            for m in post.get("media") or []:
+                if m.get("src") and m.get("type") == "photo":
+                    body += Markup('<p><img src="{}" alt="{}"></p>').format(
+                        siteurl + m["src"][len(base) :], m.get("alt") or ""
+                    )
+            key = self.pages.keys[post["id"]]
+            self.items[post["id"]] = FeedItem(
+                id=link, title=self.titles.get(key, lambda: post_title(post["text"], link)),
+                link=link, published=post["created_at"], updated=post["created_at"],
+                content_html=str(body), author=f"@{post['account']}",
+                categories=[e["tag"] for e in post["entities"]["hashtags"]],
+            )  # fmt: skip
+        return self.items[post["id"]]

@@ -1,17 +1,444 @@
-"""Every cache file of a build, and every decision that something kept is still valid."""
+"""Every cache file of a build, and every decision that something kept is still valid.
+
+The rule this module keeps: after a build that exits 0, ``output/`` is byte for byte what a
+build from an empty ``output/`` and ``cache/`` makes. Caches only save time, so each of them is
+checked before it is believed, and anything doubtful is made again:
+
+- every cache file carries a checksum of its body (``write_checked``): one deleted, truncated
+  or corrupted reads as missing;
+- a file in ``output/`` is kept without being made again only when the manifest says it was
+  made from the same inputs (its key) *and* it is on disk as it was written (size and time;
+  after a build that did not finish, its bytes);
+- the journal says when a build started and whether it finished;
+- at the end, whatever in ``output/`` the build did not make is removed (``Output.sweep``).
+
+Keys hold the stamp (``stamp``): every setting, the theme, and the code of the package.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import sys
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import astuple, dataclass, field
+from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
+from jinja2.bccache import Bucket
+
+from communique.errors import CommuniqueError
+from communique.files import digest, write_atomic
+
+T = TypeVar("T")
+FORMAT = 2  # of every cache file: a cache written by code that wrote another shape is not read
+HEADER = b"communique-cache"
 
 
-def read_kept(path: Path) -> dict:
-    """A JSON object a build kept in its cache, or {} when it is missing or unreadable: a
-    cache only saves time, so a lost one means work done again, never a failed build."""
+# -- checked files -------------------------------------------------------------------------
+
+
+def write_checked(path: Path, body: bytes) -> None:
+    """Keep ``body`` in ``path`` with a header that lets ``read_checked`` tell it is whole.
+
+    A cache that cannot be written only costs time: the next build makes it again.
+    """
+    header = b"%s %d %d %d\n" % (HEADER, FORMAT, len(body), zlib.crc32(body))
+    with contextlib.suppress(OSError):
+        write_atomic(path, header + body, sync=False)
+
+
+def read_checked(path: Path) -> memoryview | None:
+    """The body kept by ``write_checked``, or None when it is missing, torn or altered."""
     try:
-        kept = orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
+        data = path.read_bytes()
+    except OSError:
+        return None
+    end = data.find(b"\n")
+    try:
+        name, version, length, crc = data[:end].split(b" ")
+        body = memoryview(data)[end + 1 :]
+        if name != HEADER or int(version) != FORMAT or int(length) != len(body):
+            return None
+        return body if zlib.crc32(body) == int(crc) else None
+    except ValueError:
+        return None
+
+
+def read_json(path: Path) -> object:
+    """A JSON value kept by ``write_json``, or None."""
+    body = read_checked(path)
+    if body is None:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def write_json(path: Path, value: object) -> None:
+    write_checked(path, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+
+
+# -- what every key holds ------------------------------------------------------------------
+
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3", "pillow", "orjson", "twitter-text-parser")
+
+
+@functools.cache
+def code_stamp() -> str:
+    """The package's own code and data, and the libraries that shape its output: a build by
+    another version of any of them makes every page again."""
+    package = Path(__file__).resolve().parent.parent
+    sources = sorted(
+        (p.relative_to(package).as_posix(), p.read_bytes())
+        for pattern in ("**/*.py", "data/*.json")
+        for p in package.glob(pattern)
+    )
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append((name, None))
+    return digest(sources, versions, sys.version_info[:2])
+
+
+def stamp(settings_key: dict, theme: Path) -> str:
+    """What every page's key starts from: the settings, every file of the theme, the code."""
+    files = sorted(
+        (p.relative_to(theme).as_posix(), p.read_bytes()) for p in theme.rglob("*") if p.is_file()
+    )
+    return digest(settings_key, files, code_stamp())
+
+
+# -- the journal ---------------------------------------------------------------------------
+
+
+@dataclass
+class Journal:
+    """``cache/journal.json``: a build says it started before it writes anything, and that
+    it finished once ``output/`` is whole. A build that finds the last one unfinished
+    believes no file in ``output/`` by its size and time alone, but reads its bytes."""
+
+    path: Path
+
+    def begin(self) -> bool:
+        """Record that a build started; True when the build before it finished."""
+        before = read_json(self.path)
+        finished = isinstance(before, dict) and before.get("finished") is True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, self.body(False), sync=True)
+        return finished
+
+    def finish(self) -> None:
+        write_atomic(self.path, self.body(True), sync=True)
+
+    @staticmethod
+    def body(finished: bool) -> bytes:
+        value = orjson.dumps({"finished": finished}, option=orjson.OPT_SORT_KEYS)
+        return b"%s %d %d %d\n" % (HEADER, FORMAT, len(value), zlib.crc32(value)) + value
+
+
+# -- the output folder ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the manifest keeps of a file the build made in ``output/``."""
+
+    digest: str  # of the bytes written ("" for a published medium: its key stands for them)
+    key: str | None  # of the inputs it was made from (None: made on every build)
+    size: int
+    mtime_ns: int
+    width: int = 0  # of a published image, so it is not opened again to learn them
+    height: int = 0
+
+
+@dataclass
+class Scan:
+    """``output/`` as a build found it, before it wrote anything."""
+
+    intact: set[str]  # files of the manifest on disk as they were written
+    others: list[str]  # every other file found: changed, or not the manifest's
+    bare: list[str]  # folders with no file of their own
+
+
+def file_digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def scan(output: Path, manifest: Path, by_bytes: bool) -> Scan:
+    """Walk ``output/`` and tell which files of ``manifest`` are as written.
+
+    Run in a process of its own while the archive loads (see ``plugin``). ``by_bytes``: read
+    every file to compare its digest, after a build that did not finish.
+    """
+    entries = read_manifest(manifest)
+    root = str(output)
+    cut = len(root) + 1
+    found = Scan(set(), [], [])
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        alone = True
+        with listing:
+            for item in listing:
+                if item.is_dir(follow_symlinks=False):
+                    stack.append(item.path)
+                    continue
+                alone = False
+                rel = item.path[cut:]
+                row = entries.get(rel)
+                if row is not None and item.is_file(follow_symlinks=False):
+                    entry = Entry(*row)
+                    st = item.stat(follow_symlinks=False)
+                    if st.st_size == entry.size and (
+                        file_digest(item.path) == entry.digest
+                        if by_bytes and entry.digest
+                        else st.st_mtime_ns == entry.mtime_ns
+                    ):
+                        found.intact.add(rel)
+                        continue
+                found.others.append(rel)
+        if alone and folder != root:
+            found.bare.append(folder[cut:])
+    return found
+
+
+def read_manifest(path: Path) -> dict[str, list]:
+    """The manifest's entries as stored, a row each in ``Entry``'s field order."""
+    kept = read_json(path)
     return kept if isinstance(kept, dict) else {}
+
+
+@dataclass
+class Slice:
+    """What a worker rendering part of the pages wrote, sent back to the build."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    written: int = 0
+    unchanged: int = 0
+
+
+class Output:
+    """The one writer of ``output/``: it writes only files whose bytes changed, knows which
+    files are still as an earlier build wrote them, and removes what the build did not make.
+    """
+
+    def __init__(self, output: Path, manifest: Path, found: Scan):
+        self.output = output
+        self.root = str(output)
+        self.manifest = manifest
+        self.previous = read_manifest(manifest)
+        self.found = found
+        self.made = Slice()
+
+    def kept(self, rel: str) -> Entry | None:
+        """The entry of a file that is on disk as an earlier build wrote it."""
+        row = self.previous.get(rel)
+        return Entry(*row) if row is not None and rel in self.found.intact else None
+
+    def fresh(self, rel: str, key: str) -> bool:
+        """True (and the file kept) when ``rel`` was made from the same inputs and is intact."""
+        entry = self.kept(rel)
+        if entry is None or entry.key != key:
+            return False
+        self.made.entries[rel] = entry
+        self.made.unchanged += 1
+        return True
+
+    def write(self, rel: str, content: str | bytes, key: str | None = None) -> None:
+        data = content.encode() if isinstance(content, str) else content
+        confine(rel)
+        made = hashlib.blake2b(data, digest_size=16).hexdigest()
+        entry = self.kept(rel)
+        if entry is not None and entry.digest == made:
+            entry.key = key
+            self.made.entries[rel] = entry
+            self.made.unchanged += 1
+            return
+        path = f"{self.root}/{rel}"
+        try:
+            f = open(path, "wb")  # noqa: SIM115 (a folder is made only when it is missing)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            f = open(path, "wb")  # noqa: SIM115
+        except IsADirectoryError:  # a folder left where this file goes
+            shutil.rmtree(path, ignore_errors=True)
+            f = open(path, "wb")  # noqa: SIM115
+        with f:
+            f.write(data)
+            f.flush()  # its time is that of the last write: the manifest keeps it
+            st = os.fstat(f.fileno())
+        self.made.entries[rel] = Entry(made, key, st.st_size, st.st_mtime_ns)
+        self.made.written += 1
+
+    def note(self, rel: str, key: str, width: int = 0, height: int = 0) -> None:
+        """Note a file written by other means (a published medium), as it is now on disk."""
+        st = os.stat(f"{self.root}/{rel}")
+        self.made.entries[rel] = Entry("", key, st.st_size, st.st_mtime_ns, width, height)
+
+    def keep(self, rel: str, entry: Entry) -> None:
+        self.made.entries[rel] = entry
+
+    def take(self) -> Slice:
+        made, self.made = self.made, Slice()
+        return made
+
+    def apart(self, work: Callable[[], T]) -> tuple[T, Slice]:
+        """``work()`` with what it writes kept apart: a worker's part, for the build to
+        ``merge`` (in a forked worker, the rest is the parent's, which it has already)."""
+        before = self.take()
+        try:
+            return work(), self.take()
+        finally:
+            self.merge(before)
+
+    def merge(self, part: Slice) -> None:
+        self.made.entries.update(part.entries)
+        self.made.written += part.written
+        self.made.unchanged += part.unchanged
+
+    def sweep(self, also: Iterable[str]) -> int:
+        """Remove every file and folder in ``output/`` that this build did not make (nor
+        ``also``: what Pelican wrote), then save the manifest. Returns how many files went."""
+        planned = self.made.entries.keys() | set(also)
+        gone = [rel for rel in chain(self.found.intact, self.found.others) if rel not in planned]
+        for rel in gone:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.root}/{rel}")
+        # Folders left empty, deepest first: each one's parent may be empty in turn.
+        folders = {rel.rpartition("/")[0] for rel in gone} | set(self.found.bare)
+        for rel in sorted(folders - {""}, key=lambda f: f.count("/"), reverse=True):
+            while rel:
+                try:
+                    os.rmdir(f"{self.root}/{rel}")
+                except OSError:  # not empty: it holds what the build made
+                    break
+                rel = rel.rpartition("/")[0]
+        rows = {rel: astuple(entry) for rel, entry in self.made.entries.items()}
+        write_json(self.manifest, rows)
+        return len(gone)
+
+
+def confine(rel: str) -> None:
+    parts = rel.split("/")
+    if rel.startswith("/") or ".." in parts or "" in parts:
+        raise CommuniqueError(f"refusing to write outside the output folder: {rel!r}")
+
+
+# -- the posts cache -----------------------------------------------------------------------
+
+
+def month_stamp(path: Path) -> list[int]:
+    """A month file as it is now: what its kept records were read from."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+@dataclass
+class MonthCache:
+    """The store's month files read without their raw payloads, which the pages never show,
+    kept in ``folder`` under each month file's size, time and inode: a build after a
+    scheduled archive run reads again only the months that run rewrote."""
+
+    store_root: Path
+    folder: Path
+
+    def path_of(self, month: Path) -> Path:
+        return self.folder / month.relative_to(self.store_root).with_suffix(".json")
+
+    def get(self, month: Path) -> list[dict] | None:
+        body = read_checked(self.path_of(month))
+        if body is None:
+            return None
+        end = bytes(body[:64]).find(b"\n")
+        try:
+            if orjson.loads(body[:end]) != month_stamp(month):
+                return None
+            return orjson.loads(body[end + 1 :])  # not a copy of 80 MB at 100k
+        except (OSError, orjson.JSONDecodeError):
+            return None
+
+    def fresh(self, month: Path) -> bool:
+        """Cheaply: whether ``get`` would find the month kept (its checksum not yet read)."""
+        try:
+            with self.path_of(month).open("rb") as f:
+                f.readline()
+                return orjson.loads(f.readline()) == month_stamp(month)
+        except (OSError, orjson.JSONDecodeError):
+            return False
+
+    def put(self, month: Path, records: list[dict], stamp: list[int]) -> None:
+        body = orjson.dumps(stamp) + b"\n" + orjson.dumps(records)
+        write_checked(self.path_of(month), body)
+
+
+# -- feed titles ---------------------------------------------------------------------------
+
+
+class FeedTitles:
+    """Feed item titles by post key, kept between builds: a title that does not fit as it is
+    is cut by twitter-text's count, whose import alone is a tenth of a second, and a build
+    after a few new posts makes its feeds again mostly of posts titled before."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        kept = read_json(path)
+        self.before: dict[str, str] = kept if isinstance(kept, dict) else {}
+        self.made: dict[str, str] = {}
+
+    def get(self, key: str, make) -> str:
+        if key not in self.made:
+            self.made[key] = self.before.get(key) or make()
+        return self.made[key]
+
+    def save(self, live: Iterable[str]) -> None:
+        """Keep the titles made now and those before of posts whose key is still ``live``
+        (unchanged, their feeds were not made again)."""
+        if not self.made:
+            return  # no feed was made again: what is kept is still right
+        live = set(live)  # only now: a build that makes no feed spends nothing on it
+        write_json(self.path, {k: t for k, t in self.before.items() if k in live} | self.made)
+
+
+# -- compiled templates --------------------------------------------------------------------
+
+
+class CheckedBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's compiled templates, each file checked as every cache file is: Jinja itself
+    only checks the template's source, not that the compiled code is whole."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        body = read_checked(Path(self._get_cache_filename(bucket)))
+        if body is not None:
+            bucket.bytecode_from_string(bytes(body))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        write_checked(Path(self._get_cache_filename(bucket)), bucket.bytecode_to_string())
+
+
+def template_cache(folder: Path) -> BytecodeCache | None:
+    """Compiled templates kept in ``folder``, named for the code that compiles them."""
+    import jinja2
+
+    where = folder / digest(code_stamp(), jinja2.__version__)
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no folder: templates are compiled every build
+        return None
+    return CheckedBytecodeCache(str(where))

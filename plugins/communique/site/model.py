@@ -5,7 +5,6 @@ Built in one pass over the posts so the build stays linear in the size of the ar
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import multiprocessing
 import os
@@ -18,12 +17,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-import orjson
-
 from communique.console import progress
 from communique.errors import CommuniqueError
-from communique.files import write_atomic
 from communique.records import is_public
+from communique.site.freshness import MonthCache, month_stamp
+from communique.site.parallel import forking
 from communique.site.render import tag_slug
 from communique.site.withheld import Redaction, hide_handles, placeholder, redaction_of
 from communique.store import Store
@@ -67,7 +65,7 @@ class Archive:
 def load(
     store: Store,
     *,
-    cache: Path | None = None,
+    cache: MonthCache | None = None,
     support_hashtags: list[str] = (),
     redactions: dict[str, Redaction] | None = None,
     hide_handles: str = "",
@@ -78,10 +76,8 @@ def load(
     Posts never made public are left out entirely, and references to them cut; redacted posts
     become placeholders; with ``hide_handles`` ("support", "replies" or "all"), other people's
     handles in those posts are replaced by ``handle_label``. ``cache`` is a folder where the
-    posts are kept without their payloads between builds (see ``month_records``).
+    posts are kept without their payloads between builds.
     """
-    if hide_handles not in HIDE_SCOPES:
-        raise CommuniqueError(f"HIDE_OTHER_HANDLES: {hide_handles!r}; use one of {HIDE_SCOPES}")
     accounts = {
         name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
         for name in store.accounts()
@@ -91,7 +87,7 @@ def load(
     for name in accounts:
         files = store.month_files(name)
         if cache is not None:
-            warm(store, [p for p in files if not kept_fresh(store, p, cache)], cache)
+            warm(store, [p for p in files if not cache.fresh(p)], cache)
         for path in progress(files, f"reading {name}", total=len(files)):
             for record in month_records(store, path, cache):
                 if not is_public(record):
@@ -118,58 +114,27 @@ def load(
     return archive
 
 
-def month_records(store: Store, path: Path, cache: Path | None) -> list[dict]:
-    """A month file's records without their raw payloads, which the pages never show.
-
-    The payloads are most of the store's bytes, so the records are kept without them in
-    ``cache``, under the month file's size, time and inode: a build after a scheduled archive
-    run reads again only the months that run rewrote.
-    """
+def month_records(store: Store, path: Path, cache: MonthCache | None) -> list[dict]:
+    """A month file's records without their raw payloads, which the pages never show."""
     if cache is None:
         return [strip(r) for r in store.read_file(path)]
-    kept, stamp = kept_file(store, path, cache)
-    try:
-        data = kept.read_bytes()
-        end = data.find(b"\n")
-        if data[:end] == stamp:
-            return orjson.loads(memoryview(data)[end + 1 :])  # not a copy of 80 MB at 100k
-    except (OSError, ValueError):
-        pass  # not kept yet, or unreadable: read the month file again
-    records = [strip(r) for r in store.read_file(path)]
-    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-        write_atomic(kept, stamp + b"\n" + orjson.dumps(records), sync=False)
+    records = cache.get(path)
+    if records is None:
+        stamp = month_stamp(path)  # before the read: a month rewritten meanwhile is read again
+        records = [strip(r) for r in store.read_file(path)]
+        cache.put(path, records, stamp)
     return records
-
-
-def kept_file(store: Store, path: Path, cache: Path) -> tuple[Path, bytes]:
-    """Where a month's records are kept, and the stamp of the month file they were read from."""
-    st = path.stat()
-    stamp = f"{st.st_size} {st.st_mtime_ns} {st.st_ino}".encode()
-    return cache / path.relative_to(store.root).with_suffix(".json"), stamp
-
-
-def kept_fresh(store: Store, path: Path, cache: Path) -> bool:
-    kept, stamp = kept_file(store, path, cache)
-    try:
-        with kept.open("rb") as f:
-            return f.readline().rstrip(b"\n") == stamp
-    except OSError:
-        return False
 
 
 WARM_MIN = 8  # months to read again before it pays to start processes for them
 
 
-def warm(store: Store, paths: list[Path], cache: Path) -> None:
+def warm(store: Store, paths: list[Path], cache: MonthCache) -> None:
     """Read month files again on every core, each process keeping its months in the cache for
     the load to read back: a first build reads every month file, payloads and all, and that is
     most of its load. The few months a scheduled archive run rewrites are read in place."""
     workers = min(os.cpu_count() or 1, 8)
-    if (
-        len(paths) < WARM_MIN
-        or workers < 2
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if len(paths) < WARM_MIN or workers < 2 or not forking():
         return
     context = multiprocessing.get_context("fork")  # forked before any post is loaded: cheap
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -177,7 +142,7 @@ def warm(store: Store, paths: list[Path], cache: Path) -> None:
             pass
 
 
-def keep_month(store: Store, path: Path, cache: Path) -> None:
+def keep_month(store: Store, path: Path, cache: MonthCache) -> None:
     """A month kept in the cache by a worker, which sends nothing back: its records are read
     back from the cache, which costs less than sending them."""
     month_records(store, path, cache)
@@ -203,9 +168,6 @@ def cut_references(post: dict, unseen: set[str]) -> dict:
 def withhold(post: dict, redactions: dict[str, Redaction]) -> dict:
     redaction = redaction_of(post, redactions)
     return placeholder(post, redaction) if redaction else post
-
-
-HIDE_SCOPES = ("", "support", "replies", "all")
 
 
 def hide_others(archive: Archive, scope: str, label: str) -> None:
@@ -304,9 +266,6 @@ def group(archive: Archive, support_tags: set[str]) -> None:
 def is_reply_to_others(post: dict) -> bool:
     reply = post.get("reply_to")
     return bool(reply) and (reply.get("user") or "").casefold() != post["account"].casefold()
-
-
-AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes", "media")
 
 
 def audience_filter(archive: Archive, rules: dict) -> list[dict]:

@@ -1,35 +1,47 @@
-"""Pelican glue: the archive's pages are written by one generator that reads the store."""
+"""Pelican glue: the archive's pages are made by one generator that reads the store, and the
+build ends (``finalized``) by removing from ``output/`` whatever it did not make.
+
+A build runs in this order: the journal records that it started; ``output/`` is walked on
+another core while the archive loads; the pages are written; Pelican writes its own pages and
+the theme's files; then the sweep, the manifest, and the journal's "finished".
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import fnmatch
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import signals
 from pelican.generators import Generator
 
 from communique.console import console
-from communique.errors import CommuniqueError, StoreError
-from communique.site import build as site
-from communique.site import model as archive
+from communique.errors import CommuniqueError
+from communique.settings import Settings, from_pelican
+from communique.site import model
+from communique.site.build import build
 from communique.site.downloads import write_downloads
+from communique.site.freshness import Journal, MonthCache, Output, scan, stamp
+from communique.site.pages import BuildSummary
 from communique.site.parallel import Worker
+from communique.site.templates import chrome, site_globals
 from communique.site.withheld import load_redactions
 from communique.store import Store, paused_gc
 
 
-def plugin_settings(settings: dict) -> dict:
-    """Pelican's settings with the paths communique needs, resolved against the project."""
-    base = Path(settings.get("PATH", ".")).resolve().parent
-    return {"BASE": base, "ARCHIVE_PATH": "content/archive", "TRIPS_PATH": "content/trips"} | {
-        k: v for k, v in settings.items() if k.isupper()
-    }
+@dataclass
+class Run:
+    """A build between the archive's generator and Pelican's end: what the sweep needs."""
+
+    journal: Journal
+    output: Output | None = None
+    summary: BuildSummary | None = None
+    files: list[str] = field(default_factory=list)  # made beside ``output``: the downloads
+    pelican: set[str] = field(default_factory=set)  # what Pelican wrote itself
 
 
-def build_date(settings: dict) -> datetime:
-    """``BUILD_DATE`` pins the build's clock (tests, reproducible builds); otherwise now."""
-    fixed = settings.get("BUILD_DATE")
-    return datetime.fromisoformat(fixed).replace(tzinfo=UTC) if fixed else datetime.now(UTC)
+RUN: Run | None = None  # the build under way in this process (Pelican runs one at a time)
 
 
 class ArchiveGenerator(Generator):
@@ -38,46 +50,124 @@ class ArchiveGenerator(Generator):
 
     @paused_gc()
     def generate_output(self, writer) -> None:
-        settings = plugin_settings(self.settings)
-        store = Store(Path(settings["BASE"]) / settings["ARCHIVE_PATH"])
-        # Forked before the archive is loaded: the process that makes the data downloads
-        # shares none of its posts (see communique.site.parallel).
-        with Worker(write_downloads) as downloads:
-            self.build(settings, store, downloads)
-
-    def build(self, settings: dict, store: Store, downloads: Worker) -> None:
         try:
-            loaded = archive.load(
-                store,
-                cache=Path(settings["BASE"]) / settings.get("CACHE_PATH", "cache") / "store",
-                support_hashtags=settings.get("SUPPORT_HASHTAGS", []),
-                redactions=load_redactions(settings),
-                hide_handles=settings.get("HIDE_OTHER_HANDLES") or "",
-                handle_label=settings.get("OTHER_HANDLE_LABEL") or "a customer",
-            )
-            summary = site.build(
-                loaded, settings, Path(self.output_path), build_date(settings), downloads
-            )
-        except (CommuniqueError, StoreError) as e:
+            self.build(from_pelican(self.settings))
+        except OSError as e:  # a full disk, a folder that cannot be written
+            where = f"{e.filename}: " if e.filename else ""
+            raise SystemExit(f"error: {where}{e.strerror or e}") from None
+        except CommuniqueError as e:
             # One line that names the file at fault, not Pelican's traceback of the plugin.
             raise SystemExit(f"error: {e}") from None
-        console.print(f"communique: {summary.line()}")
-        if not settings.get("SITEURL"):
-            console.print(
-                "communique: SITEURL is not set, so feeds link to http://localhost:8000;"
-                " set it in pelican.conf.py before publishing"
+
+    def build(self, settings: Settings) -> None:
+        run = current()
+        output = Path(self.output_path)
+        manifest = settings.cache_path / "manifest.json"
+        finished = run.journal.begin()
+        # Both forked before the archive is loaded: they share none of its posts.
+        with Worker(write_downloads) as downloads, Worker(scan) as walk:
+            walk.start(output=output, manifest=manifest, by_bytes=not finished)
+            archive = model.load(
+                Store(settings.archive_path),
+                cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
+                support_hashtags=list(settings.support_hashtags),
+                redactions=load_redactions(settings),
+                hide_handles=settings.hide_other_handles,
+                handle_label=settings.other_handle_label,
             )
+            run.output = Output(output, manifest, walk.result())
+            run.summary, run.files = build(
+                archive,
+                settings,
+                run.output,
+                stamp=stamp(settings.key(), settings.theme),
+                now=settings.now(),
+                downloads=downloads,
+            )
+        run.summary.checked = not finished
+
+
+def current() -> Run:
+    global RUN
+    if RUN is None:
+        raise CommuniqueError("communique: the plugin's signals were not connected")
+    return RUN
+
+
+def start(pelican) -> None:
+    """A new build: nothing of an earlier one in this process is carried over."""
+    global RUN
+    try:
+        settings = from_pelican(pelican.settings)
+    except CommuniqueError as e:
+        raise SystemExit(f"error: {e}") from None
+    RUN = Run(Journal(settings.cache_path / "journal.json"))
+
+
+def written(path: str, context: object = None) -> None:
+    """A file Pelican wrote itself (a staff page): the sweep keeps it."""
+    if RUN is not None:
+        RUN.pelican.add(os.path.abspath(path))
+
+
+def copied(generator) -> None:
+    """The static files Pelican copies (``STATIC_PATHS``): the sweep keeps them."""
+    if RUN is not None:
+        for static in generator.staticfiles:
+            RUN.pelican.add(os.path.abspath(os.path.join(generator.output_path, static.save_as)))
+
+
+def theme_files(settings: dict) -> set[str]:
+    """What Pelican copies of the theme (``THEME_STATIC_PATHS`` into ``THEME_STATIC_DIR``)."""
+    out = os.path.join(settings["OUTPUT_PATH"], settings.get("THEME_STATIC_DIR", "theme"))
+    ignores = settings.get("IGNORE_FILES") or []
+    found = set()
+    for path in settings.get("THEME_STATIC_PATHS", ["static"]):
+        source = Path(settings["THEME"], path)
+        if source.is_file():
+            found.add(os.path.abspath(os.path.join(out, source.name)))
+        for item in source.rglob("*") if source.is_dir() else ():
+            parts = item.relative_to(source).parts
+            if item.is_file() and not any(fnmatch.fnmatch(p, i) for p in parts for i in ignores):
+                found.add(os.path.abspath(os.path.join(out, *parts)))
+    return found
+
+
+def finish(pelican) -> None:
+    """Remove what this build did not make, save the manifest, and record the build done."""
+    global RUN
+    run, RUN = RUN, None
+    if run is None or run.output is None or run.summary is None:
+        return  # the archive's generator did not run to its end: nothing is vouched for
+    root = os.path.abspath(pelican.settings["OUTPUT_PATH"])
+    pelican_files = run.pelican | theme_files(pelican.settings)
+    kept = {os.path.relpath(p, root).replace(os.sep, "/") for p in pelican_files}
+    try:
+        run.summary.removed = run.output.sweep(kept | set(run.files))
+    except OSError as e:
+        raise SystemExit(f"error: {e.filename}: {e.strerror or e}") from None
+    made = run.output.made
+    run.summary.written, run.summary.unchanged = made.written, made.unchanged
+    run.journal.finish()
+    console.print(f"communique: {run.summary.line()}")
+    if not from_pelican(pelican.settings).siteurl:
+        console.print(
+            "communique: SITEURL is not set, so feeds link to http://localhost:8000;"
+            " set it in pelican.conf.py before publishing"
+        )
 
 
 def add_globals(generator) -> None:
     """Staff pages rendered by Pelican share the archive's base template and its globals."""
-    settings = plugin_settings(generator.settings)
-    generator.env.globals.setdefault("site", site.site_globals(settings, build_date(settings)))
+    settings = from_pelican(generator.settings)
+    generator.env.globals.setdefault("site", site_globals(settings, settings.now()))
     generator.env.globals.setdefault("feeds", [])
-    generator.env.globals.setdefault("chrome", site.chrome(generator.env))
+    generator.env.globals.setdefault("chrome", chrome(generator.env))
 
 
 def get_generators(pelican) -> type[Generator]:
+    """Asked at the start of every build (``pelican -r`` builds again and again)."""
+    start(pelican)
     return ArchiveGenerator
 
 
@@ -85,3 +175,6 @@ def register() -> None:
     # Named functions: blinker holds weak references, so a lambda would be collected unseen.
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_globals)
+    signals.content_written.connect(written)
+    signals.static_generator_finalized.connect(copied)
+    signals.finalized.connect(finish)

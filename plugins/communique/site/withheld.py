@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from communique.errors import CommuniqueError
+from communique.settings import Settings
 
 # The reason categories a redaction may give, and how the site says them.
 REASONS = {
@@ -84,13 +84,13 @@ def parse_redactions(text: str, where: str) -> list[Redaction]:
     return found
 
 
-def load_redactions(settings: dict) -> dict[str, Redaction]:
+def load_redactions(settings: Settings) -> dict[str, Redaction]:
     """Every redaction, from ``content/redactions.md`` and the ``REDACTIONS`` setting, by id."""
     found: list[Redaction] = []
-    path = Path(settings["BASE"]) / settings.get("REDACTIONS_PATH", "content/redactions.md")
+    path = settings.redactions_path
     if path.is_file():
         found += parse_redactions(path.read_text(encoding="utf-8"), str(path))
-    setting = settings.get("REDACTIONS") or {}
+    setting = settings.redactions
     if not isinstance(setting, dict):
         raise CommuniqueError("REDACTIONS: expected {post id: (reason, 'YYYY-MM-DD')}")
     for post_id, value in setting.items():

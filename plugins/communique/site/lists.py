@@ -1,0 +1,155 @@
+"""The paginated lists of posts: timelines, months, hashtags, threads and audiences.
+
+A list is paginated from the start of the record (``paginate``), so new posts change only its
+newest page: every other page keeps its URL and its bytes (permanent links, cheap builds).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from communique.files import digest
+from communique.site import activity
+from communique.site.model import audience_filter
+from communique.site.pages import Lazy, Pages
+from communique.site.render import tag_href
+
+
+def paginate(
+    pages: Pages,
+    rel_dir: str,
+    posts: list[dict],
+    template: str,
+    landing: dict | None = None,
+    **context,
+) -> None:
+    """A list (``posts`` oldest first) in pages of POSTS_PER_PAGE, newest first, numbered
+    from the oldest: ``rel_dir/`` shows the newest page, ``rel_dir/page/1/`` the oldest posts.
+    ``landing`` is context only the newest page shows.
+    """
+    landing = landing or {}
+    per_page = pages.settings.posts_per_page
+    count = max(1, -(-len(posts) // per_page))
+    keys = pages.keys
+    # What every page of the list shows alike, keyed once for all of them.
+    shared, newest = digest(sorted(context.items())), digest(sorted(landing.items()))
+    url = pages.url(rel_dir)  # "/" is kept as it is by quote: a page's URL is this and more
+
+    for n in range(1, count + 1):
+        chunk = posts[(n - 1) * per_page : n * per_page]
+        nav = {  # no page count: a new page would change every page
+            "number": n,
+            "newer": (url if n + 1 == count else f"{url}page/{n + 1}/") if n < count else None,
+            "older": f"{url}page/{n - 1}/" if n > 1 else None,
+        }
+        total = len(posts) if n == count else None  # only the newest page says how many
+        key = [[keys[p["id"]] for p in chunk], nav, total, shared, newest if n == count else None]
+        cards = (pages.card(p) for p in reversed(chunk))  # rendered only if the page is
+        extra = landing if n == count else {}
+        where = rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
+        pages.page(where, template, key=key, anchor=chunk[-1] if chunk else None,
+                   cards=cards, pager=nav, total=total, **context, **extra)  # fmt: skip
+
+
+def account_pages(pages: Pages) -> None:
+    archive, base = pages.archive, pages.base
+    for name, posts in archive.by_account.items():
+        info = archive.accounts.get(name, {})
+        counts = {m: len(ps) for (a, m), ps in archive.months.items() if a == name}
+        last = posts[-1]["created_at"] if posts else None
+        quiet = (pages.now.date() - datetime.fromisoformat(last[:10]).date()).days if last else None
+        paginate(
+            pages,
+            name,
+            archive.shown(posts),
+            "timeline.html",
+            account=info | {"username": name},
+            title=info.get("display_name") or f"@{name}",
+            landing={
+                "calendar": activity.calendar_svg(counts, f"{base}/{name}", name),
+                "months": sorted(counts, reverse=True),
+                "days_quiet": quiet,
+                "last_post": last,
+            },
+            feeds=pages.feeds_for(name),
+        )
+
+
+def month_pages(pages: Pages) -> None:
+    for (account, month), posts in pages.archive.months.items():
+        year, mm = month.split("-")
+        paginate(
+            pages,
+            f"{account}/{year}/{mm}",
+            pages.archive.shown(posts),
+            "list.html",
+            title=f"@{account}, {datetime(int(year), int(mm), 1):%B %Y}",
+            intro=None,
+        )
+
+
+def tag_pages(pages: Pages) -> None:
+    archive = pages.archive
+    for slug, posts in archive.tags.items():
+        paginate(
+            pages,
+            f"tags/{slug}",
+            archive.shown(posts),
+            "list.html",
+            title=f"#{archive.tag_names[slug]}",
+            intro=None,
+            feeds=pages.feeds_for(f"tags/{slug}"),
+        )
+    index = sorted(
+        (
+            {"name": archive.tag_names[s], "href": tag_href(pages.base, s), "count": len(p)}
+            for s, p in archive.tags.items()
+        ),
+        key=lambda t: (-t["count"], t["name"].casefold()),
+    )
+    pages.page("tags", "tags.html", title="Hashtags", tags=index)
+
+
+def thread_pages(pages: Pages) -> None:
+    archive = pages.archive
+    for cid, posts in archive.threads.items():
+        if len(posts) < 2:
+            continue
+        support = cid in archive.support
+        pages.page(
+            f"threads/{cid}",
+            "thread.html",
+            key=digest([pages.keys[p["id"]] for p in posts], support),
+            anchor=posts[-1],
+            title=Lazy(lambda first=posts[0]: f"Conversation: {pages.derive(first)['title']}"),
+            cards=Lazy(lambda posts=posts: [pages.card(p) for p in posts]),
+            depth=Lazy(lambda posts=posts: {p["id"]: depth(p, posts) for p in posts}),
+            posts=posts,
+            support=support,
+        )
+
+
+def depth(post: dict, posts: list[dict]) -> int:
+    ids = {p["id"]: p for p in posts}
+    level = 0
+    while (parent := (post.get("reply_to") or {}).get("id")) in ids and level < 20:
+        post = ids[parent]
+        level += 1
+    return level
+
+
+def audience_pages(pages: Pages) -> dict[str, list[dict]]:
+    """Each audience's timeline; returns its posts, for its feed."""
+    audiences = {}
+    for name, rules in pages.settings.audiences.items():
+        posts = audiences[name] = audience_filter(pages.archive, rules)
+        paginate(
+            pages,
+            f"audiences/{name}",
+            pages.archive.shown(posts),
+            "list.html",
+            title=rules.get("title", name),
+            intro=rules.get("description"),
+            feeds=pages.feeds_for(f"audiences/{name}"),
+        )
+    return audiences

@@ -1,0 +1,141 @@
+"""The pages that sum the archive up: home, trips, provenance, redactions, data and search."""
+
+from __future__ import annotations
+
+from communique.files import digest
+from communique.site import geo, search, trips
+from communique.site.downloads import Download
+from communique.site.pages import Lazy, Pages
+from communique.site.withheld import REASONS
+
+
+def load_trips(pages: Pages) -> None:
+    """Trips written by staff, each with the posts its rules pick; drafts are not published."""
+    folder = pages.settings.trips_path
+    published = [t for t in trips.load_trips(folder) if not t.draft] if folder.is_dir() else []
+    shown = [p for p in pages.archive.posts if not p.get("withheld")]
+    assigned = trips.assign(published, shown)
+    pages.trips = [(t, assigned.get(t.slug, [])) for t in published]
+    for trip, posts in pages.trips:
+        for post in posts:
+            pages.trips_of.setdefault(post["id"], []).append(trip)
+
+
+def trip_pages(pages: Pages) -> None:
+    cards, index_key = [], []
+    for trip, posts in pages.trips:
+        summary = trips.summarize(trip, posts)
+        # Everything the page shows comes from the trip as written, its posts (their cards
+        # and keys) and the places found for them: unchanged, the page is not rendered.
+        key = digest(repr(trip), [pages.keys[p["id"]] for p in posts], repr(summary.places))
+        pages.page(
+            f"trips/{trip.slug}",
+            "trip.html",
+            key=key,
+            title=trip.title,
+            trip=trip,
+            summary=summary,
+            days=Lazy(
+                lambda summary=summary: [
+                    (day, [pages.card(p) for p in day_posts]) for day, day_posts in summary.days
+                ]
+            ),
+            map=Lazy(
+                lambda trip=trip, summary=summary: (
+                    geo.svg_map(summary.places, title=f"Places visited: {trip.title}")
+                    if summary.places
+                    else None
+                )
+            ),
+            feeds=pages.feeds_for(f"trips/{trip.slug}"),
+        )
+        cards.append({"trip": trip, "summary": summary})
+        cover = summary.cover
+        index_key.append(
+            (
+                repr(trip),
+                summary.posts,
+                repr(summary.places),
+                cover and [cover.get(k) for k in ("src", "alt", "width", "height")],
+            )
+        )
+    pages.page("trips", "trips.html", key=digest(index_key), title="Trips and events",
+               trips=cards)  # fmt: skip
+
+
+def home_page(pages: Pages) -> None:
+    archive = pages.archive
+    latest = archive.newest(reversed(archive.posts), 20)
+    accounts = [
+        archive.accounts.get(n, {}) | {"username": n, "count": len(p), "last": p[-1]["created_at"]}
+        for n, p in archive.by_account.items()
+    ]
+    pages.page(
+        "",
+        "home.html",
+        title=pages.settings.sitename,
+        cards=[pages.card(p) for p in latest],
+        accounts=accounts,
+        tags=len(archive.tags),
+        threads=len(archive.threads),
+        feeds=pages.feeds_for(""),
+    )
+
+
+def provenance_page(pages: Pages) -> None:
+    rows = []
+    for name, posts in pages.archive.by_account.items():
+        sources: dict[str, int] = {}
+        deleted = edited = withheld = 0
+        retrieved = None
+        for p in posts:  # one pass over the account's posts for every count
+            provenance = p["provenance"]
+            kind = "API" if provenance["source"].startswith(("api", "http")) else "archive export"
+            sources[kind] = sources.get(kind, 0) + 1
+            deleted += bool(p.get("deleted_at"))
+            edited += len(p.get("edit_ids") or []) > 1
+            withheld += bool(p.get("withheld"))
+            if retrieved is None or provenance["retrieved_at"] > retrieved:
+                retrieved = provenance["retrieved_at"]
+        rows.append(
+            {
+                "account": name,
+                "posts": len(posts),
+                "sources": sorted(sources.items()),
+                "deleted": deleted,
+                "edited": edited,
+                "retrieved": retrieved,
+                "withheld": withheld,
+                "private": pages.archive.private[name],
+            }
+        )
+    pages.page(
+        "provenance", "provenance.html", title="Provenance", rows=rows,
+        handles_hidden=len(pages.archive.handles_hidden),
+        handle_label=pages.settings.other_handle_label,
+    )  # fmt: skip
+
+
+def redactions_page(pages: Pages) -> None:
+    """The redaction log: every withheld post, so a reader sees what is missing and why."""
+    withheld = sorted(pages.archive.withheld, key=lambda p: int(p["id"]))
+    pages.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
+               reasons=REASONS)  # fmt: skip
+
+
+def data_page(pages: Pages, downloads: list[Download]) -> None:
+    pages.page("data", "data.html", title="Data downloads", downloads=downloads,
+               withheld=len(pages.archive.withheld),
+               altered=bool(pages.archive.altered))  # fmt: skip
+
+
+def search_page(pages: Pages) -> None:
+    """The one page that runs a script: Pagefind's search needs WebAssembly. A build without
+    a search index (``--no-search``) says so, and points at no index."""
+    bundles = (
+        [f"{pages.base}/{search.bundle(e)}/" for e in search.shards(len(pages.archive.posts))]
+        if pages.settings.search
+        else []
+    )
+    pages.page("search", "search.html", title="Search", wasm=bool(bundles), bundles=bundles,
+               withheld=len(pages.archive.withheld))  # fmt: skip

@@ -1,0 +1,226 @@
+"""The pages of a build: each planned, keyed, and rendered only when its key changed.
+
+Pelican's own model (one Article object a post, every list rendered from templates) costs
+milliseconds a post; an official account can have 100,000. So each post's card is rendered once
+and reused by every list it appears in, and a page whose inputs did not change is not rendered.
+Pages that show posts are rendered on every core, each by the worker that renders the posts
+around it (``render_slice``): their cards are at hand there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from communique.files import digest
+from communique.settings import Settings
+from communique.site.freshness import Output, Slice
+from communique.site.model import Archive
+from communique.site.render import excerpt, post_html, signature
+from communique.site.trips import Trip
+
+
+@dataclass
+class Lazy:
+    """A page's context value computed only if the page is rendered at all."""
+
+    make: Callable[[], object]
+
+
+@dataclass
+class BuildSummary:
+    posts: int = 0
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    media: int = 0
+    feeds: int = 0
+    checked: bool = False  # the build before did not finish: every kept file was read
+
+    def line(self) -> str:
+        checked = "; the last build did not finish, so every file was checked" * self.checked
+        return (
+            f"{self.posts:,} posts: {self.pages:,} pages and {self.feeds:,} feeds"
+            f" ({self.written:,} written, {self.unchanged:,} unchanged, {self.removed:,} removed),"
+            f" {self.media:,} media{checked}"
+        )
+
+
+@dataclass
+class Job:
+    place: int  # in archive.posts, of a post the page shows
+    rel: str
+    template: str
+    key: str | None
+    context: dict
+
+
+@dataclass
+class Pages:
+    """What every page kind shares: the archive, the templates, the writer, and each post's
+    key and card."""
+
+    archive: Archive
+    settings: Settings
+    env: object  # the Jinja environment
+    output: Output
+    stamp: str  # what every key starts from: settings, theme and code
+    now: datetime
+    summary: BuildSummary = field(default_factory=BuildSummary)
+    keys: dict[str, str] = field(default_factory=dict)  # post id -> key of what shows it
+    position: dict[str, int] = field(default_factory=dict)  # post id -> place in posts
+    cards: dict[str, Markup] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)  # pages rendered on every core
+    trips: list[tuple[Trip, list[dict]]] = field(default_factory=list)
+    trips_of: dict[str, list[Trip]] = field(default_factory=dict)
+    templates: dict = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return self.settings.site_base
+
+    def url(self, rel_dir: str) -> str:
+        return f"{self.base}/{quote(rel_dir)}/" if rel_dir else f"{self.base}/"
+
+    def template(self, name: str):
+        if name not in self.templates:
+            self.templates[name] = self.env.get_template(name)
+        return self.templates[name]
+
+    def page(
+        self,
+        rel_dir: str,
+        template: str,
+        key: object = None,
+        anchor: dict | None = None,
+        **context,
+    ) -> None:
+        """Write ``<rel_dir>/index.html`` from a template, unless its inputs' key is unchanged.
+
+        A page with an ``anchor`` (a post it shows) is rendered with the posts around it, on
+        every core; the others now. ``key`` None: the page is rendered on every build.
+        """
+        rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
+        self.summary.pages += 1
+        if key is not None:
+            key = digest(self.stamp, template, key)
+            if self.output.fresh(rel, key):
+                return
+        self.queue(rel, template, key, anchor, context)
+
+    def queue(
+        self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict
+    ) -> None:
+        if anchor is None:
+            self.render(rel, template, key, context)
+        else:
+            self.jobs.append(Job(self.position[anchor["id"]], rel, template, key, context))
+
+    def render(self, rel: str, template: str, key: str | None, context: dict) -> None:
+        context.setdefault("feeds", [])
+        context = {k: v.make() if isinstance(v, Lazy) else v for k, v in context.items()}
+        self.output.write(rel, self.template(template).render(**context), key)
+
+    def render_slice(self, start: int, stop: int) -> Slice:
+        """Render jobs ``start`` to ``stop`` (sorted by place); what was written, for the build
+        to merge (in a worker, the writes it made are the worker's own)."""
+
+        def render() -> None:
+            for job in self.jobs[start:stop]:
+                self.render(job.rel, job.template, job.key, job.context)
+
+        return self.output.apart(render)[1]
+
+    def card(self, post: dict) -> Markup:
+        """A post as every list shows it, rendered once and only when some page needs it."""
+        if post["id"] not in self.cards:
+            html = post_html(post, self.base)
+            rendered = self.template("_card.html").render(
+                post=self.derive(post), html=html, archive=self.archive
+            )
+            self.cards[post["id"]] = Markup(rendered)
+        return self.cards[post["id"]]
+
+    def derive(self, post: dict) -> dict:
+        """A post's title and signature, made from its text (which its key holds, as the
+        stamp holds SIGNATURES) the first time a rendered page shows it."""
+        if "title" not in post:
+            post["signed_by"] = signature(post["text"], self.settings.signatures)
+            post["title"] = (
+                f"Post withheld: {post['withheld']['label']}"
+                if post.get("withheld")
+                else excerpt(post["text"]) or f"Post {post['id']}"
+            )
+        return post
+
+    def post_key(self, post: dict) -> str:
+        """Everything a post's page and card show: the key of both, and of every list's."""
+        get = post.get  # called for every post of every build: lookups bound once
+        archive = self.archive
+        reply_to = get("reply_to") or {}
+        cid = get("conversation_id")
+        trips_of = self.trips_of.get(post["id"])
+        media = get("media")
+        return digest(  # the page's key too: it holds the stamp, and ``withheld`` the template
+            self.stamp,
+            post["provenance"]["sha256"],
+            get("deleted_at"),
+            get("deleted_how"),
+            get("syndicated_from"),
+            [(m.get("src"), m.get("width"), m.get("height")) for m in media] if media else [],
+            get("edit_ids"),
+            archive.latest.get(post["id"]),
+            reply_to.get("id") in archive.by_id,
+            (get("quote_of") or {}).get("id") in archive.by_id,
+            [(t.slug, t.title) for t in trips_of] if trips_of else [],
+            cid if len(archive.threads.get(cid) or ()) > 1 else None,
+            get("withheld"),
+            get("text"),
+            reply_to.get("label"),
+        )
+
+    def post_pages(self) -> None:
+        """Every post's place, URL and key (lists are keyed by their posts' keys), and its page.
+
+        What is made from a post's text alone (title, signature) waits for a page that shows
+        it: see ``derive``. This loop runs for every post of every build, so names are bound
+        once and a fresh page costs two lookups.
+        """
+        threads, fresh, post_key = self.archive.threads, self.output.fresh, self.post_key
+        position, keys, base = self.position, self.keys, self.base
+        for i, post in enumerate(self.archive.posts):
+            post_id, account = post["id"], post["account"]
+            position[post_id] = i
+            post["url"] = f"{base}/{account}/status/{post_id}/"
+            key = keys[post_id] = post_key(post)  # holds the stamp: the page's key too
+            rel = f"{account}/status/{post_id}/index.html"
+            if fresh(rel, key):
+                continue  # most pages of an incremental build: make no context for them
+            cid = post.get("conversation_id")
+            context = dict(  # title and signature made by the worker that renders the page
+                post=Lazy(lambda post=post: self.derive(post)),
+                title=Lazy(lambda post=post: self.derive(post)["title"]),
+                card=Lazy(lambda post=post: self.card(post)),
+                versions=Lazy(lambda post=post: self.archive.versions(post)),
+                latest=self.archive.latest.get(post["id"], post["id"]),
+                thread=cid if cid in threads and len(threads[cid]) > 1 else None,
+                trips=self.trips_of.get(post["id"], []),
+            )
+            template = "withheld.html" if post.get("withheld") else "post.html"
+            self.queue(rel, template, key, post, context)
+        self.summary.pages += len(self.archive.posts)
+
+    def feeds_for(self, rel_dir: str) -> list[dict]:
+        """The feeds of a page: linked from it with rel=alternate (``feeds.write_feeds``)."""
+        here = f"{self.base}/{rel_dir}/" if rel_dir else f"{self.base}/"
+        return [
+            {"type": "application/atom+xml", "title": "Atom feed", "label": "Atom",
+             "href": f"{here}atom.xml"},
+            {"type": "application/rss+xml", "title": "RSS feed", "label": "RSS",
+             "href": f"{here}rss.xml"},
+        ]  # fmt: skip

@@ -1,0 +1,71 @@
+"""Every cache file is checked before it is believed: one lost, torn or altered is missing."""
+
+import pytest
+
+from communique.site.freshness import (
+    Journal,
+    MonthCache,
+    read_checked,
+    read_json,
+    write_checked,
+    write_json,
+)
+from communique.store import Store
+from conftest import tweet, write_export
+
+
+def altered(data: bytes) -> list[bytes]:
+    """Ways a kept file goes bad: emptied, cut short, one byte changed, a byte added."""
+    middle = len(data) // 2
+    flipped = data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :]
+    return [b"", data[: len(data) - 3], flipped, data + b" ", b"{" + data]
+
+
+def test_a_kept_value_reads_back_as_written(tmp_path):
+    write_json(tmp_path / "kept.json", {"a": [1, 2], "b": "é"})
+    assert read_json(tmp_path / "kept.json") == {"a": [1, 2], "b": "é"}
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_a_kept_file_altered_in_any_way_reads_as_missing(tmp_path, case):
+    path = tmp_path / "kept.bin"
+    write_checked(path, b'{"titles": {"key-1": "A post"}}')
+    path.write_bytes(altered(path.read_bytes())[case])
+    assert read_checked(path) is None
+    assert read_json(path) is None
+
+
+def test_a_missing_file_or_plain_json_reads_as_missing(tmp_path):
+    assert read_json(tmp_path / "none.json") is None
+    (tmp_path / "plain.json").write_text('{"a": 1}')  # not written by a build
+    assert read_json(tmp_path / "plain.json") is None
+
+
+def test_the_journal_tells_whether_the_last_build_finished(tmp_path):
+    journal = Journal(tmp_path / "cache" / "journal.json")
+    assert journal.begin() is False  # no record: nothing is known of the last build
+    assert journal.begin() is False  # started, never finished (killed, or failed)
+    journal.finish()
+    assert journal.begin() is True
+    journal.path.write_bytes(journal.path.read_bytes()[:-2])
+    assert journal.begin() is False
+
+
+def test_a_month_is_read_again_when_its_kept_records_are_altered(tmp_path):
+    export = write_export(tmp_path / "export", [tweet("1", "kept"), tweet("2", "also")])
+    from communique.ingest.export import import_archive
+
+    store = Store(tmp_path / "archive")
+    import_archive(export, store)
+    (month,) = store.month_files("envoy")
+    cache = MonthCache(store.root, tmp_path / "cache")
+    cache.put(month, [{"id": "1", "text": "kept"}], [0, 0, 0])
+    assert cache.get(month) is None  # kept from another version of the month file
+    from communique.site.freshness import month_stamp
+
+    records = [{"id": "1", "text": "kept"}]
+    cache.put(month, records, month_stamp(month))
+    assert cache.fresh(month) and cache.get(month) == records
+    kept = cache.path_of(month)
+    kept.write_bytes(kept.read_bytes().replace(b"kept", b"evil"))
+    assert cache.get(month) is None
