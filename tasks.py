@@ -254,12 +254,13 @@ def publish(c, remote=None, branch=None, message=None, config=None):
 @task(
     help={
         "output": "the built site to check (default: OUTPUT_PATH, output/)",
-        "skip": "comma-separated checks to skip: html, links, csp, feeds, images, secrets",
+        "skip": "comma-separated checks to skip: html, links, csp, feeds, images, secrets, record",
         "config": "settings file (default pelican.conf.py)",
     }
 )
 def check(c, output=None, skip="", config=None):
-    """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials."""
+    """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials, and
+    that output/ is exactly what the last build made."""
 
     from communique.outbound.client import load_dotenv
     from communique.site.check import run_checks
@@ -270,7 +271,10 @@ def check(c, output=None, skip="", config=None):
     if not (folder / "index.html").exists():
         raise Exit(f"error: {folder}: no built site; run `invoke build` first", code=1)
     results = run_checks(
-        folder, skip=tuple(s for s in skip.split(",") if s), base=settings.site_base
+        folder,
+        skip=tuple(s for s in skip.split(",") if s),
+        base=settings.site_base,
+        cache=settings.cache_path if folder == settings.output_path else None,
     )
     for result in results:
         print(result.line())

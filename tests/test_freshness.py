@@ -69,3 +69,28 @@ def test_a_month_is_read_again_when_its_kept_records_are_altered(tmp_path):
     kept = cache.path_of(month)
     kept.write_bytes(kept.read_bytes().replace(b"kept", b"evil"))
     assert cache.get(month) is None
+
+
+def test_the_record_tells_when_output_is_not_what_the_build_made(tmp_path):
+    from communique.site.freshness import Output, Scan, audit
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    journal = Journal(cache / "journal.json")
+    journal.begin()
+    written = Output(output, cache / "manifest.json", Scan(set(), [], []))
+    written.write("a/index.html", "<p>a</p>", key="k")
+    written.write("b/index.html", "<p>b</p>", key="k")
+    written.sweep(also=())
+    assert audit(output, cache) == [f"{cache}: no record that the last build finished; build again"]
+    journal.finish()
+    assert audit(output, cache) == []
+    (output / "a" / "index.html").write_text("<p>edited</p>")
+    (output / "b" / "index.html").unlink()
+    (output / "c.html").write_text("added")
+    (output / "pagefind").mkdir()
+    (output / "pagefind" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    assert sorted(audit(output, cache)) == [
+        "a/index.html: changed since the build",
+        "b/index.html: made by the build, now missing",
+        "c.html: not made by the build",
+    ]

@@ -24,6 +24,7 @@ import feedparser
 from PIL import Image, UnidentifiedImageError
 
 from communique.site.feeds import LIMIT, weighted_length
+from communique.site.freshness import audit, read_manifest
 
 SECRETS = (
     "TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN",
@@ -303,8 +304,18 @@ def check_html(output: Path, pages: list[Path]) -> CheckResult:
     return result
 
 
-def run_checks(output: Path, *, skip: tuple[str, ...] = (), base: str = "") -> list[CheckResult]:
-    """Every check on ``output``; ``base`` is the site's path prefix (from SITEURL), if any."""
+def check_record(output: Path, cache: Path) -> CheckResult:
+    """``output/`` is exactly what the last build made: nothing changed, added or lost since."""
+    result = CheckResult("record", len(read_manifest(cache / "manifest.json")), "files")
+    result.failures = audit(output, cache)
+    return result
+
+
+def run_checks(
+    output: Path, *, skip: tuple[str, ...] = (), base: str = "", cache: Path | None = None
+) -> list[CheckResult]:
+    """Every check on ``output``; ``base`` is the site's path prefix (from SITEURL), if any;
+    ``cache``: the build's cache, to check ``output/`` against its record."""
     files = [p for p in output.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html" and "pagefind" not in p.parts]
     feeds = [p for p in files if p.name in ("atom.xml", "rss.xml")]
@@ -316,4 +327,6 @@ def run_checks(output: Path, *, skip: tuple[str, ...] = (), base: str = "") -> l
     results.append(check_feeds(output, feeds))
     results.append(check_images(output, images))
     results.append(check_secrets(output, files))
+    if cache is not None:
+        results.append(check_record(output, cache))
     return [r for r in results if r.name not in skip]

@@ -132,12 +132,17 @@ class Journal:
     path: Path
 
     def begin(self) -> bool:
-        """Record that a build started; True when the build before it finished."""
-        before = read_json(self.path)
-        finished = isinstance(before, dict) and before.get("finished") is True
+        """Record that a build started; True when the build before it finished (False when
+        it did not, or when there is no record of it: ``cache/`` deleted)."""
+        finished = self.finished()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, self.body(False), sync=True)
         return finished
+
+    def finished(self) -> bool:
+        """Whether the last build finished, recording nothing."""
+        before = read_json(self.path)
+        return isinstance(before, dict) and before.get("finished") is True
 
     def finish(self) -> None:
         write_atomic(self.path, self.body(True), sync=True)
@@ -170,6 +175,8 @@ class Scan:
     intact: set[str]  # files of the manifest on disk as they were written
     others: list[str]  # every other file found: changed, or not the manifest's
     bare: list[str]  # folders with no file of their own
+    links: list[str] = field(default_factory=list)  # symbolic links: a build makes none
+    read: int = 0  # files read whole to compare their bytes
 
 
 def file_digest(path: str) -> str:
@@ -197,6 +204,9 @@ def scan(output: Path, manifest: Path, by_bytes: bool) -> Scan:
         alone = True
         with listing:
             for item in listing:
+                if item.is_symlink():
+                    found.links.append(item.path[cut:])
+                    continue
                 if item.is_dir(follow_symlinks=False):
                     stack.append(item.path)
                     continue
@@ -206,11 +216,14 @@ def scan(output: Path, manifest: Path, by_bytes: bool) -> Scan:
                 if row is not None and item.is_file(follow_symlinks=False):
                     entry = Entry(*row)
                     st = item.stat(follow_symlinks=False)
-                    if st.st_size == entry.size and (
-                        file_digest(item.path) == entry.digest
-                        if by_bytes and entry.digest
-                        else st.st_mtime_ns == entry.mtime_ns
-                    ):
+                    if st.st_size != entry.size:
+                        pass
+                    elif by_bytes and entry.digest:
+                        found.read += 1
+                        if file_digest(item.path) == entry.digest:
+                            found.intact.add(rel)
+                            continue
+                    elif st.st_mtime_ns == entry.mtime_ns:
                         found.intact.add(rel)
                         continue
                 found.others.append(rel)
@@ -246,6 +259,8 @@ class Output:
         self.previous = read_manifest(manifest)
         self.found = found
         self.made = Slice()
+        for rel in found.links:  # a write through one could land anywhere: gone first
+            os.unlink(f"{self.root}/{rel}")
 
     def kept(self, rel: str) -> Entry | None:
         """The entry of a file that is on disk as an earlier build wrote it."""
@@ -274,11 +289,8 @@ class Output:
         path = f"{self.root}/{rel}"
         try:
             f = open(path, "wb")  # noqa: SIM115 (a folder is made only when it is missing)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            f = open(path, "wb")  # noqa: SIM115
-        except IsADirectoryError:  # a folder left where this file goes
-            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            clear_way(self.root, rel)
             f = open(path, "wb")  # noqa: SIM115
         with f:
             f.write(data)
@@ -287,7 +299,7 @@ class Output:
         self.made.entries[rel] = Entry(made, key, st.st_size, st.st_mtime_ns)
         self.made.written += 1
 
-    def note(self, rel: str, key: str, width: int = 0, height: int = 0) -> None:
+    def note(self, rel: str, key: str | None, width: int = 0, height: int = 0) -> None:
         """Note a file written by other means (a published medium), as it is now on disk."""
         st = os.stat(f"{self.root}/{rel}")
         self.made.entries[rel] = Entry("", key, st.st_size, st.st_mtime_ns, width, height)
@@ -316,6 +328,9 @@ class Output:
     def sweep(self, also: Iterable[str]) -> int:
         """Remove every file and folder in ``output/`` that this build did not make (nor
         ``also``: what Pelican wrote), then save the manifest. Returns how many files went."""
+        for rel in set(also) - self.made.entries.keys():  # the inventory: Pelican's files too
+            with contextlib.suppress(FileNotFoundError):
+                self.note(rel, None)
         planned = self.made.entries.keys() | set(also)
         gone = [rel for rel in chain(self.found.intact, self.found.others) if rel not in planned]
         for rel in gone:
@@ -333,6 +348,40 @@ class Output:
         rows = {rel: astuple(entry) for rel, entry in self.made.entries.items()}
         write_json(self.manifest, rows)
         return len(gone)
+
+
+def clear_way(root: str, rel: str) -> None:
+    """Make room for ``rel``: its folders made, and whatever stands in the way (a file where
+    a folder goes, a folder where the file goes: left by hand, or by an older layout) removed.
+    """
+    parts = rel.split("/")
+    for n in range(1, len(parts)):
+        folder = os.path.join(root, *parts[:n])
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            os.unlink(folder)
+    os.makedirs(os.path.join(root, *parts[:-1]), exist_ok=True)
+    path = os.path.join(root, *parts)
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+
+
+SEARCH_INDEX = "pagefind"  # its folders are made after the build, by the search indexer
+
+
+def audit(output: Path, cache: Path) -> list[str]:
+    """What makes ``output/`` other than the last build left it: that build not finished,
+    or a file changed, missing or added since. [] when it is exactly what the build made."""
+    if not Journal(cache / "journal.json").finished():
+        return [f"{cache}: no record that the last build finished; build again"]
+    manifest = cache / "manifest.json"
+    found = scan(output, manifest, by_bytes=False)
+    problems = [f"{rel}: changed since the build" for rel in found.others
+                if rel in read_manifest(manifest)]  # fmt: skip
+    problems += [f"{rel}: not made by the build" for rel in found.others + found.links
+                 if rel not in read_manifest(manifest)
+                 and not rel.startswith(SEARCH_INDEX)]  # fmt: skip
+    missing = read_manifest(manifest).keys() - found.intact - set(found.others)
+    return problems + [f"{rel}: made by the build, now missing" for rel in sorted(missing)]
 
 
 def confine(rel: str) -> None:

@@ -40,10 +40,15 @@ class BuildSummary:
     removed: int = 0
     media: int = 0
     feeds: int = 0
-    checked: bool = False  # the build before did not finish: every kept file was read
+    checked: int = 0  # files read whole: the last build did not finish, or left no record
 
     def line(self) -> str:
-        checked = "; the last build did not finish, so every file was checked" * self.checked
+        checked = (
+            f"; {self.checked:,} files checked by their bytes (no record that the last build"
+            " finished)"
+            if self.checked
+            else ""
+        )
         return (
             f"{self.posts:,} posts: {self.pages:,} pages and {self.feeds:,} feeds"
             f" ({self.written:,} written, {self.unchanged:,} unchanged, {self.removed:,} removed),"

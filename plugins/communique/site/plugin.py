@@ -75,7 +75,8 @@ class ArchiveGenerator(Generator):
                 hide_handles=settings.hide_other_handles,
                 handle_label=settings.other_handle_label,
             )
-            run.output = Output(output, manifest, walk.result())
+            found = walk.result()
+            run.output = Output(output, manifest, found)
             run.summary, run.files = build(
                 archive,
                 settings,
@@ -84,7 +85,7 @@ class ArchiveGenerator(Generator):
                 now=settings.now(),
                 downloads=downloads,
             )
-        run.summary.checked = not finished
+        run.summary.checked = found.read
 
 
 def current() -> Run:
