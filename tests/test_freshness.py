@@ -21,6 +21,13 @@ def altered(data: bytes) -> list[bytes]:
     return [b"", data[: len(data) - 3], flipped, data + b" ", b"{" + data]
 
 
+def test_a_manifest_entry_reads_back_from_its_row():
+    from communique.site.freshness import Entry
+
+    entry = Entry("digest", "key", 10, 123, width=4, height=3)
+    assert Entry(*entry.row()) == entry
+
+
 def test_a_kept_value_reads_back_as_written(tmp_path):
     write_json(tmp_path / "kept.json", {"a": [1, 2], "b": "é"})
     assert read_json(tmp_path / "kept.json") == {"a": [1, 2], "b": "é"}

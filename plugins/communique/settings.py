@@ -71,7 +71,7 @@ class Settings:
     def key(self) -> dict[str, object]:
         """Every field as plain data, for cache keys: a page made under other settings is
         made again, whichever setting changed."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return dataclasses.asdict(self)
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -26,7 +26,7 @@ import shutil
 import sys
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
@@ -166,6 +166,10 @@ class Entry:
     mtime_ns: int
     width: int = 0  # of a published image, so it is not opened again to learn them
     height: int = 0
+
+    def row(self) -> tuple:
+        """As the manifest stores it: ``Entry(*row)`` reads it back."""
+        return self.digest, self.key, self.size, self.mtime_ns, self.width, self.height
 
 
 @dataclass
@@ -345,8 +349,7 @@ class Output:
                 except OSError:  # not empty: it holds what the build made
                     break
                 rel = rel.rpartition("/")[0]
-        rows = {rel: astuple(entry) for rel, entry in self.made.entries.items()}
-        write_json(self.manifest, rows)
+        write_json(self.manifest, {rel: entry.row() for rel, entry in self.made.entries.items()})
         return len(gone)
 
 
