@@ -43,7 +43,7 @@ class Settings:
     redactions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     home_places: tuple[str, ...] = ()
     posts_per_page: int = 50
-    feed_max_items: int = 50
+    feed_max_items: int = 100  # Pelican's own default for the same setting
     syndicate_feed: str = "atom.xml"
     syndicate_state: Path = Path("content/syndicate.json")
     github_remote: str = "origin"

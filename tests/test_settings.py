@@ -1,0 +1,71 @@
+"""Settings are read once, from Pelican or from pelican.conf.py, into one typed object."""
+
+from pathlib import Path
+
+import pytest
+
+from communique.errors import CommuniqueError
+from communique.settings import Settings, from_mapping, from_pelican, load
+from conftest import ROOT
+
+
+def test_the_demo_settings_read_from_the_file_as_pelican_reads_them():
+    from pelican.settings import read_settings
+
+    mine = load(ROOT / "pelican.conf.py")
+    pelicans = from_pelican(read_settings(str(ROOT / "pelican.conf.py")))
+    assert mine.accounts == ("envoy_vale",) and mine.posts_per_page == 50
+    assert mine.archive_path == ROOT / "content" / "archive"
+    assert mine.key() == pelicans.key()
+
+
+def test_every_default_is_in_one_place(tmp_path):
+    settings = from_mapping({}, tmp_path)
+    assert settings == Settings(
+        base=tmp_path,
+        archive_path=tmp_path / "content" / "archive",
+        trips_path=tmp_path / "content" / "trips",
+        redactions_path=tmp_path / "content" / "redactions.md",
+        output_path=tmp_path / "output",
+        cache_path=tmp_path / "cache",
+        theme=tmp_path / "theme",
+        syndicate_state=tmp_path / "content" / "syndicate.json",
+    )
+    assert settings.site_base == "" and settings.search
+
+
+def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
+    settings = from_mapping(
+        {"SITEURL": "https://x.example/archive/", "DEFAULT_LANG": "en"}, tmp_path
+    )
+    assert settings.site_base == "/archive"
+    assert "default_lang" not in settings.key()
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"HIDE_OTHER_HANDLES": "everyone"}, "HIDE_OTHER_HANDLES"),
+        ({"POSTS_PER_PAGE": 0}, "POSTS_PER_PAGE"),
+        ({"POSTS_PER_PAGE": "50"}, "POSTS_PER_PAGE"),
+        ({"FEED_MAX_ITEMS": -1}, "FEED_MAX_ITEMS"),
+        ({"AUDIENCES": {"friends": {"exclude": ["enemies"]}}}, "AUDIENCES"),
+        ({"AUDIENCES": {"not a name": {}}}, "AUDIENCES"),
+        ({"ACCOUNTS": "envoy_vale"}, "ACCOUNTS"),
+        ({"BUILD_DATE": "yesterday"}, "BUILD_DATE"),
+    ],
+)
+def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):
+    with pytest.raises(CommuniqueError, match=named):
+        from_mapping(values, tmp_path)
+
+
+def test_a_missing_settings_file_is_named(tmp_path):
+    with pytest.raises(CommuniqueError, match="settings file not found"):
+        load(tmp_path / "pelican.conf.py")
+
+
+def test_the_build_clock_is_pinned_by_build_date(tmp_path):
+    settings = from_mapping({"BUILD_DATE": "2012-01-01"}, tmp_path)
+    assert settings.now().isoformat() == "2012-01-01T00:00:00+00:00"
+    assert isinstance(settings.theme, Path)
