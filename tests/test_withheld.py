@@ -208,7 +208,7 @@ def with_photo(post_id: str, text: str, day: int, name: str) -> dict:
     )
 
 
-ID = {n: f"1500000000000000{n:03d}" for n in range(99, 107)}  # long, as real ids: no chance hits
+ID = {n: f"1500000000000000{n:03d}" for n in range(99, 108)}  # long, as real ids: no chance hits
 SECRETS = {  # never public: nothing of them may appear, not even their ids
     ID[101]: "Circle only: CIRCLESECRET plans",
     ID[102]: "Protected period: PROTECTEDSECRET thoughts",
@@ -235,6 +235,13 @@ def project(tmp_path_factory):
                         "user_mentions": [{"screen_name": "customer123", "indices": ["0", "12"]}],
                         "urls": []}),
         tweet(ID[106], "A public post after", at(10)),
+        tweet(ID[107], "Worth a read https://t.co/q #Iceland", at(11),  # quotes the Circle post
+              quoted_status_id_str=ID[101],
+              entities={"hashtags": [{"text": "Iceland", "indices": ["28", "36"]}],
+                        "user_mentions": [],
+                        "urls": [{"url": "https://t.co/q", "indices": ["13", "27"],
+                                  "expanded_url": f"https://twitter.com/envoy/status/{ID[101]}",
+                                  "display_url": f"twitter.com/envoy/status/{ID[101][:7]}…"}]}),
     ]  # fmt: skip
     export = write_export(
         folder / "export",
@@ -322,8 +329,12 @@ def test_the_downloads_hold_only_what_the_site_shows(site):
     rows = [
         json.loads(line) for line in (site / "data" / "envoy-2008.jsonl").read_text().splitlines()
     ]
-    assert [r["id"] for r in rows] == [ID[100], ID[104], ID[105], ID[106]]
+    assert [r["id"] for r in rows] == [ID[100], ID[104], ID[105], ID[106], ID[107]]
     assert "raw" not in rows[2] and "raw" in rows[0]
+    quote = rows[4]  # its link to the Circle post is cut from its text, and its hashtag moves
+    assert quote["text"] == "Worth a read #Iceland" and quote["quote_of"] is None
+    assert quote["entities"]["urls"] == [] and "raw" not in quote
+    assert quote["entities"]["hashtags"] == [{"tag": "Iceland", "start": 13, "end": 21}]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,13 @@ from communique.records import is_public
 from communique.site.freshness import MonthCache, month_stamp
 from communique.site.parallel import forking
 from communique.site.render import tag_slug
-from communique.site.withheld import Redaction, hide_handles, placeholder, redaction_of
+from communique.site.withheld import (
+    Redaction,
+    hide_handles,
+    placeholder,
+    redaction_of,
+    replaced,
+)
 from communique.store import Store
 
 NUMERIC = re.compile(r"^\d{1,25}$")
@@ -154,15 +160,32 @@ def strip(record: dict) -> dict:
     return record
 
 
+STATUS_LINK = re.compile(r"/status(?:es)?/(\d{1,25})(?!\d)")
+
+
 def cut_references(post: dict, unseen: set[str]) -> dict:
-    """A public post that points at a never-public one must not publish that post's id."""
+    """A public post that points at a never-public one must not publish that post's id: not
+    as a reference, nor as a link in its text (a quote's link, or one pasted by hand)."""
     refs = {k: (post.get(k) or {}).get("id") for k in ("reply_to", "quote_of", "retweet_of")}
     cut = {k: None for k, ref in refs.items() if ref in unseen}
     if post.get("conversation_id") in unseen:
         cut["conversation_id"] = None
     if set(post.get("edit_ids") or ()) & unseen:
         cut["edit_ids"] = [i for i in post["edit_ids"] if i not in unseen]
-    return {**post, **cut, "references_cut": True} if cut else post
+    links = [
+        e
+        for e in (post.get("entities") or {}).get("urls", [])
+        if any(m[1] in unseen for m in STATUS_LINK.finditer(e.get("url") or ""))
+    ]
+    if links:
+        text, spans = post["text"], []
+        for e in sorted(links, key=lambda e: e["start"]):
+            start = e["start"]
+            while start > 0 and text[start - 1] == " ":  # the space before the link goes too
+                start -= 1
+            spans.append((max(start, spans[-1][1] if spans else 0), e["end"], ""))
+        post = replaced(post, spans, {id(e) for e in links})
+    return {**post, **cut, "references_cut": True} if cut or links else post
 
 
 def withhold(post: dict, redactions: dict[str, Redaction]) -> dict:

@@ -169,28 +169,37 @@ def hide_handles(post: dict, keep: set[str], label: str) -> dict:
         reply = {**reply, "user": None, "label": label}
     if not hidden:
         return {**post, "reply_to": reply}
-    pieces, shifts, pos, leading = [], [], 0, True
+    spans, pos, leading = [], 0, True
     for m in hidden:
         leading = leading and not text[pos : m["start"]].strip()
         end = m["end"]
         if leading:
             end += len(text[end:]) - len(text[end:].lstrip())
-        shown = "" if leading else label
-        pieces += [text[pos : m["start"]], shown]
-        shifts.append((end, len(shown) - (end - m["start"])))
+        spans.append((m["start"], end, "" if leading else label))
+        pos = end
+    return {**replaced(post, spans, {id(m) for m in hidden}), "reply_to": reply}
+
+
+def replaced(post: dict, spans: list[tuple[int, int, str]], gone: set[int]) -> dict:
+    """The post with each span ``(start, end, shown)`` of its text (in order, apart) shown as
+    ``shown``; the entities whose ``id()`` is in ``gone`` dropped, the others' offsets moved
+    with the text, so links stay on their words."""
+    text, pieces, shifts, pos = post["text"], [], [], 0
+    for start, end, shown in spans:
+        pieces += [text[pos:start], shown]
+        shifts.append((end, len(shown) - (end - start)))
         pos = end
     pieces.append(text[pos:])
 
     def moved(offset: int) -> int:
         return offset + sum(delta for end, delta in shifts if end <= offset)
 
-    gone = {id(m) for m in hidden}
-    moved_entities = {
+    entities = {
         kind: [
             {**e, "start": moved(e["start"]), "end": moved(e["end"])}
             for e in items
             if id(e) not in gone
         ]
-        for kind, items in entities.items()
+        for kind, items in (post.get("entities") or {}).items()
     }
-    return {**post, "text": "".join(pieces), "entities": moved_entities, "reply_to": reply}
+    return {**post, "text": "".join(pieces), "entities": entities}
