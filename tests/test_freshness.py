@@ -101,3 +101,16 @@ def test_the_record_tells_when_output_is_not_what_the_build_made(tmp_path):
         "b/index.html: made by the build, now missing",
         "c.html: not made by the build",
     ]
+
+
+def test_a_file_added_to_a_folder_listed_before_is_found(tmp_path):
+    from communique.site.freshness import scan
+
+    output, listings = tmp_path / "output", tmp_path / "listings.json"
+    (output / "a").mkdir(parents=True)
+    (output / "a" / "index.html").write_text("page")
+    assert scan(output, tmp_path / "none.json", False, listings).others == ["a/index.html"]
+    assert scan(output, tmp_path / "none.json", False, listings).others == ["a/index.html"]
+    (output / "a" / "added.html").write_text("by hand")  # the folder's time changes with it
+    found = scan(output, tmp_path / "none.json", False, listings)
+    assert sorted(found.others) == ["a/added.html", "a/index.html"]

@@ -188,51 +188,67 @@ def file_digest(path: str) -> str:
         return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
-def scan(output: Path, manifest: Path, by_bytes: bool) -> Scan:
+def listing(path: str) -> list:
+    """A folder's names by kind: [files, folders, links]."""
+    kinds: list[list[str]] = [[], [], []]
+    with os.scandir(path) as items:
+        for item in items:
+            kind = 2 if item.is_symlink() else 1 if item.is_dir(follow_symlinks=False) else 0
+            kinds[kind].append(item.name)
+    return kinds
+
+
+def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = None) -> Scan:
     """Walk ``output/`` and tell which files of ``manifest`` are as written.
 
     Run in a process of its own while the archive loads (see ``plugin``). ``by_bytes``: read
-    every file to compare its digest, after a build that did not finish.
+    every file to compare its digest, after a build that did not finish. ``listings`` keeps
+    each folder's names under its time, so that a folder nothing was added to or taken from
+    since is not listed again (a file edited in place changes its own time, not its folder's).
     """
     entries = read_manifest(manifest)
-    root = str(output)
-    cut = len(root) + 1
+    known = read_json(listings) if listings else None
+    known = known if isinstance(known, dict) and not by_bytes else {}
+    seen: dict[str, list] = {}
     found = Scan(set(), [], [])
-    stack = [root]
+    stack = [""]
     while stack:
-        folder = stack.pop()
+        rel_dir = stack.pop()
+        path = f"{output}/{rel_dir}" if rel_dir else str(output)
         try:
-            listing = os.scandir(folder)
+            when = os.lstat(path).st_mtime_ns
+            kept = known.get(rel_dir)
+            files, folders, links = kept[1] if kept and kept[0] == when else listing(path)
         except OSError:
             continue
-        alone = True
-        with listing:
-            for item in listing:
-                if item.is_symlink():
-                    found.links.append(item.path[cut:])
-                    continue
-                if item.is_dir(follow_symlinks=False):
-                    stack.append(item.path)
-                    continue
-                alone = False
-                rel = item.path[cut:]
-                row = entries.get(rel)
-                if row is not None and item.is_file(follow_symlinks=False):
-                    entry = Entry(*row)
-                    st = item.stat(follow_symlinks=False)
-                    if st.st_size != entry.size:
-                        pass
-                    elif by_bytes and entry.digest:
-                        found.read += 1
-                        if file_digest(item.path) == entry.digest:
-                            found.intact.add(rel)
-                            continue
-                    elif st.st_mtime_ns == entry.mtime_ns:
+        seen[rel_dir] = [when, [files, folders, links]]
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        stack += [prefix + name for name in folders]
+        found.links += [prefix + name for name in links]
+        if not files and rel_dir:
+            found.bare.append(rel_dir)
+        for name in files:
+            rel = prefix + name
+            row = entries.get(rel)
+            if row is not None:
+                entry = Entry(*row)
+                try:
+                    st = os.lstat(f"{path}/{name}")
+                except OSError:
+                    continue  # gone since the folder was listed
+                if st.st_size != entry.size:
+                    pass
+                elif by_bytes and entry.digest:
+                    found.read += 1
+                    if file_digest(f"{path}/{name}") == entry.digest:
                         found.intact.add(rel)
                         continue
-                found.others.append(rel)
-        if alone and folder != root:
-            found.bare.append(folder[cut:])
+                elif st.st_mtime_ns == entry.mtime_ns:
+                    found.intact.add(rel)
+                    continue
+            found.others.append(rel)
+    if listings:
+        write_json(listings, seen)
     return found
 
 

@@ -66,7 +66,12 @@ class ArchiveGenerator(Generator):
         finished = run.journal.begin()
         # Both forked before the archive is loaded: they share none of its posts.
         with Worker(write_downloads) as downloads, Worker(scan) as walk:
-            walk.start(output=output, manifest=manifest, by_bytes=not finished)
+            walk.start(
+                output=output,
+                manifest=manifest,
+                by_bytes=not finished,
+                listings=settings.cache_path / "listings.json",
+            )
             archive = model.load(
                 Store(settings.archive_path),
                 cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
