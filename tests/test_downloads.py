@@ -1,6 +1,7 @@
 """The data downloads: made again a year at a time, and always what a fresh build makes."""
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from communique.files import UMASK
 from communique.ingest.normalize import from_v11
+from communique.site import downloads
 from communique.site.downloads import write_downloads
 from communique.site.model import load
 from communique.site.withheld import make_redaction
@@ -49,13 +52,19 @@ def store(tmp_path) -> Store:
     return store
 
 
-def build(store: Store, site: Path, redactions: dict | None = None, hide: str = "") -> list:
+def build(
+    store: Store,
+    site: Path,
+    redactions: dict | None = None,
+    hide: str = "",
+    trips: list = TRIPS,
+) -> list:
     """The downloads into ``site``/data, with the cache in ``site``/cache, as the site does."""
     return write_downloads(
         store,
         site / "data",
         siteurl="https://archive.example.org",
-        trips=TRIPS,
+        trips=trips,
         stamp=site / "cache" / "communique-downloads.json",
         shown=load(store, redactions=redactions, hide_handles=hide),
     )
@@ -78,23 +87,42 @@ def tables(path: Path) -> dict[str, list]:
     return content
 
 
-def assert_as_made_afresh(store: Store, site: Path, tmp_path: Path, **options) -> None:
-    """Every download equals a fresh build's: JSONL and CSV byte for byte, the database row
-    for row (its bytes may differ), and SHA256SUMS verifies."""
+HEADER_FIELDS = {24: "file change counter", 28: "pages", 32: "first free page", 36: "free pages",
+                 40: "schema cookie", 92: "version-valid-for", 96: "SQLite"}  # fmt: skip
+
+
+def differences(ours: bytes, fresh: bytes) -> str:
+    """Where two databases' bytes part: their header fields, or the first page that differs."""
+    fields = [f"{name} {ours[at : at + 4].hex()} != {fresh[at : at + 4].hex()}"
+              for at, name in HEADER_FIELDS.items()
+              if ours[at : at + 4] != fresh[at : at + 4]]  # fmt: skip
+    size = int.from_bytes(fresh[16:18]) if fresh[16:18] != b"\x00\x01" else 65536
+    pages = [n for n in range(0, max(len(ours), len(fresh)), size)
+             if ours[n : n + size] != fresh[n : n + size]]  # fmt: skip
+    return "; ".join(fields + [f"pages differ from {pages[0] // size + 1}" if pages else ""])
+
+
+def assert_as_made_afresh(
+    store: Store, site: Path, tmp_path: Path, listed: list | None = None, **options
+) -> None:
+    """The downloads are byte for byte a fresh build's, nothing else is beside them, and
+    SHA256SUMS verifies; ``listed``, what the build returned, is what a fresh one returns."""
     fresh = tmp_path / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
-    build(store, fresh, **options)
+    fresh_listed = build(store, fresh, **options)
     data, fresh_data = site / "data", fresh / "data"
     names = sorted(p.name for p in data.iterdir())
     assert names == sorted(p.name for p in fresh_data.iterdir())
-    for name in names:
-        if name not in ("archive.db", "SHA256SUMS"):
-            assert (data / name).read_bytes() == (fresh_data / name).read_bytes(), name
     assert tables(data / "archive.db") == tables(fresh_data / "archive.db")
+    ours, theirs = (data / "archive.db").read_bytes(), (fresh_data / "archive.db").read_bytes()
+    assert ours == theirs, differences(ours, theirs)
+    for name in names:
+        assert (data / name).read_bytes() == (fresh_data / name).read_bytes(), name
     sums = [line.split("  ") for line in (data / "SHA256SUMS").read_text().splitlines()]
     assert sorted(name for _, name in sums) == [n for n in names if n != "SHA256SUMS"]
     for digest, name in sums:
         assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest, name
+    assert listed is None or listed == fresh_listed
 
 
 def test_a_new_post_writes_again_only_its_years_file_and_what_holds_every_year(store, tmp_path):
@@ -151,30 +179,252 @@ def test_a_year_gone_from_the_store_is_gone_from_the_downloads(store, tmp_path):
     assert_as_made_afresh(store, site, tmp_path)
 
 
+# -- an updated database, published as one made afresh -----------------------------------------
+
+WITHHELD = {"1002": make_redaction("1002", "security", "2024-05-01", "redactions.md:3")}
+OTHER_TRIPS = [
+    ({"slug": "bergen", "title": "Bergen", "start": "2019-03-04", "end": "2019-03-06",
+      "summary": "Rain"}, ["1001", "1002"]),
+    TRIPS[0],
+]  # fmt: skip
+
+
+def a_new_post(store: Store) -> dict:
+    store.merge([post("2003", "Tue Mar 03 09:15:00 +0000 2020", "A photo of the harbour")])
+    return {}
+
+
+def a_new_year(store: Store) -> dict:
+    store.merge([post("4001", "Sat Jan 01 09:15:00 +0000 2022")])
+    return {}
+
+
+def a_year_gone(store: Store) -> dict:
+    shutil.rmtree(store.root / "envoy" / "2019")
+    return {}
+
+
+def other_trips(store: Store) -> dict:
+    return {"trips": OTHER_TRIPS}
+
+
+def a_post_withheld(store: Store) -> dict:
+    return {"redactions": WITHHELD}
+
+
+def handles_hidden(store: Store) -> dict:
+    return {"hide": "replies"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [a_new_post, a_new_year, a_year_gone, other_trips, a_post_withheld, handles_hidden],
+    ids=lambda change: change.__name__,
+)
+def test_a_database_updated_in_place_is_published_as_one_made_afresh(store, tmp_path, change):
+    site = tmp_path / "site"
+    build(store, site)
+    options = change(store)
+    listed = build(store, site, **options)
+    assert_as_made_afresh(store, site, tmp_path, listed, **options)
+
+
+def test_a_withheld_post_shown_again_is_published_as_if_never_withheld(store, tmp_path):
+    site = tmp_path / "site"
+    build(store, site, redactions=WITHHELD)
+    listed = build(store, site)
+    assert_as_made_afresh(store, site, tmp_path, listed)
+
+
+def test_a_database_updated_build_after_build_stays_as_made_afresh(store, tmp_path):
+    site, options = tmp_path / "site", {}
+    build(store, site)
+    for change in (a_new_post, a_post_withheld, other_trips, handles_hidden, a_new_year):
+        options |= change(store)
+        listed = build(store, site, **options)
+        assert_as_made_afresh(store, site, tmp_path, listed, **options)
+
+
+def test_the_database_is_published_readable_by_all_and_its_media_in_order(store, tmp_path):
+    site = tmp_path / "site"
+    build(store, site)
+    a_new_post(store)
+    build(store, site)
+    data = site / "data"
+    assert (data / "archive.db").stat().st_mode & 0o777 == 0o666 & ~UMASK  # not mkstemp's 0600
+    db = sqlite3.connect(data / "archive.db")
+    media = db.execute("SELECT post_id, position, alt FROM media ORDER BY post_id").fetchall()
+    assert media == [("1002", 0, "A fjord"), ("2003", 0, "A fjord")]
+
+
+# -- a damaged cache or download: made again whole ----------------------------------------------
+
+STAMP, DB = "communique-downloads.json", "communique-downloads.db"
+
+
+def unchanged_stat(damage):
+    """``damage`` done to a file, its mtime put back: only its bytes can tell."""
+
+    def damaged(path: Path, *args) -> None:
+        stat = path.stat()
+        damage(path, *args)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    return damaged
+
+
+@unchanged_stat
 def garble(path: Path) -> None:
-    """Garbage of the same size and mtime, so only opening the file can tell."""
-    stat = path.stat()
-    path.write_bytes(b"\x00garbage" * (stat.st_size // 8) + b"!" * (stat.st_size % 8))
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    """Garbage of the same size."""
+    size = path.stat().st_size
+    path.write_bytes(b"\x00garbage" * (size // 8) + b"!" * (size % 8))
+
+
+@unchanged_stat
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@unchanged_stat
+def flip(path: Path) -> None:
+    """Sixteen bits of the middle of the file flipped."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 2] = bytes(b ^ 0xFF for b in data[middle : middle + 2])
+    path.write_bytes(data)
+
+
+@unchanged_stat
+def reword(path: Path) -> None:
+    """A post's text changed in place, the rest of the file as it was."""
+    data = path.read_bytes()
+    assert data.count(b"Post 1001") == 1
+    path.write_bytes(data.replace(b"Post 1001", b"Post 1991"))
+
+
+def misstate(path: Path, change) -> None:
+    """The bookkeeping's body changed but still JSON, its checksum left as it was."""
+    check, body = path.read_bytes().split(b"\n", 1)
+    state = json.loads(body)
+    change(state)
+    path.write_bytes(check + b"\n" + json.dumps(state, indent=1).encode())
+
+
+def wrong_checksum(state: dict) -> None:
+    state["files"]["envoy-2019.jsonl"]["sha256"] = "0" * 64
+
+
+def rows_moved(state: dict) -> None:  # posts.csv's length unchanged
+    state["rows"]["envoy-2019.jsonl"] += 1
+    state["rows"]["envoy-2021.jsonl"] -= 1
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda cache, data: (cache / "communique-downloads.json").write_text("{not json"),
-        lambda cache, data: (cache / "communique-downloads.json").write_text('{"keys": []}'),
-        lambda cache, data: (cache / "communique-downloads.db").write_bytes(b"garbage"),
-        lambda cache, data: garble(cache / "communique-downloads.db"),
-        lambda cache, data: (cache / "communique-downloads.db").unlink(),
-        lambda cache, data: (data / "posts.csv").write_text("id\n"),
-        lambda cache, data: (data / "envoy-2021.jsonl").unlink(),
+        lambda cache, data: (cache / STAMP).write_text("{not json"),
+        lambda cache, data: truncate(cache / STAMP),
+        lambda cache, data: (cache / STAMP).write_text('{"keys": []}'),
+        lambda cache, data: misstate(cache / STAMP, wrong_checksum),
+        lambda cache, data: misstate(cache / STAMP, rows_moved),
+        lambda cache, data: (cache / STAMP).unlink(),
+        lambda cache, data: (cache / DB).write_bytes(b"garbage"),
+        lambda cache, data: garble(cache / DB),
+        lambda cache, data: truncate(cache / DB),
+        lambda cache, data: flip(cache / DB),
+        lambda cache, data: reword(cache / DB),
+        lambda cache, data: (cache / DB).unlink(),
     ],
-    ids=["bookkeeping", "bookkeeping-shape", "db", "db-same-stat", "db-gone", "csv", "jsonl"],
-)
-def test_a_damaged_cache_or_download_is_made_again_whole(store, tmp_path, damage):
+    ids=["bookkeeping", "bookkeeping-truncated", "bookkeeping-shape", "bookkeeping-checksum",
+         "bookkeeping-rows", "bookkeeping-gone", "db", "db-same-stat", "db-truncated",
+         "db-flipped", "db-reworded", "db-gone"],
+)  # fmt: skip
+def test_a_damaged_cache_is_not_trusted_and_all_is_made_afresh(store, tmp_path, damage):
     site = tmp_path / "site"
     build(store, site)
     damage(site / "cache", site / "data")
-    store.merge([post("2003", "Tue Mar 03 09:15:00 +0000 2020")])
+    a_new_post(store)
+    listed = build(store, site)
+    assert_as_made_afresh(store, site, tmp_path, listed)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: (data / "posts.csv").write_text("id\n"),
+        lambda data: (data / "envoy-2021.jsonl").unlink(),
+        lambda data: (data / "envoy-2019.jsonl").open("a").write("{}\n"),
+        lambda data: (data / "archive.db").unlink(),
+        lambda data: (data / "SHA256SUMS").write_text(""),
+    ],
+    ids=["csv", "jsonl-gone", "jsonl-edited", "db-gone", "sums"],
+)
+def test_a_download_edited_or_deleted_by_hand_is_made_again(store, tmp_path, damage):
+    site = tmp_path / "site"
     build(store, site)
-    assert_as_made_afresh(store, site, tmp_path)
+    damage(site / "data")
+    listed = build(store, site)  # nothing else changed
+    assert_as_made_afresh(store, site, tmp_path, listed)
+
+
+def test_bookkeeping_not_as_written_is_not_trusted_even_when_nothing_changed(store, tmp_path):
+    site = tmp_path / "site"
+    build(store, site)
+    misstate(site / "cache" / STAMP, wrong_checksum)
+    listed = build(store, site)  # as the data page lists them
+    assert_as_made_afresh(store, site, tmp_path, listed)
+
+
+def test_the_rows_carried_on_from_posts_csv_are_checked_first(store, tmp_path):
+    """The CSV rows of unchanged years are sliced from the published posts.csv: were it
+    changed, with its size and mtime kept, its rows would be published again under a new
+    checksum. (A download not read again keeps its published checksum, which would tell.)"""
+    site = tmp_path / "site"
+    build(store, site)
+    reword(site / "data" / "posts.csv")
+    a_new_post(store)
+    listed = build(store, site)
+    assert_as_made_afresh(store, site, tmp_path, listed)
+
+
+# -- a build killed midway ----------------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """The build stopped where it stood."""
+
+
+@pytest.mark.parametrize(
+    "where, call",
+    [("read_piece", 1), ("write_atomic", 1), ("publish_db", 1), ("write_atomic", 2),
+     ("write_atomic", 4), ("write_atomic", 5)],
+    ids=["reading", "jsonl", "database", "csv", "sums", "bookkeeping"],
+)  # fmt: skip
+def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, monkeypatch, where,
+                                                             call):  # fmt: skip
+    site = tmp_path / "site"
+    build(store, site)
+    a_new_post(store)
+    calls, real = [], getattr(downloads, where)
+
+    def killed(*args, **kwargs):
+        calls.append(1)
+        if len(calls) < call:
+            return real(*args, **kwargs)
+        for left in (
+            ".archive.db.k1lled_a.tmp",
+            ".archive.db.k1lled_a.tmp-journal",
+            ".posts.csv.k1lled_b.tmp",
+            ".envoy-2020.jsonl.k1lled_c.tmp",
+        ):
+            (site / "data" / left).write_bytes(b"SQLite format 3\x00")  # as SIGKILL leaves them
+        (site / "cache" / f".{STAMP}.k1lled_d.tmp").write_bytes(b"{")
+        raise Killed
+
+    monkeypatch.setattr(downloads, where, killed)
+    with pytest.raises(Killed):
+        build(store, site)
+    monkeypatch.undo()
+    listed = build(store, site)
+    assert_as_made_afresh(store, site, tmp_path, listed)
+    assert sorted(p.name for p in (site / "cache").iterdir()) == [DB, STAMP]

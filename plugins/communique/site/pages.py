@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
+from jinja2 import Environment
 from markupsafe import Markup
 
 from communique.files import digest
@@ -72,7 +73,7 @@ class Pages:
 
     archive: Archive
     settings: Settings
-    env: object  # the Jinja environment
+    env: Environment
     output: Output
     stamp: str  # what every key starts from: settings, theme and code
     now: datetime
