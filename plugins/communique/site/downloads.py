@@ -31,11 +31,12 @@ import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
+from communique.site.freshness import code_stamp
 from communique.site.model import Archive
 from communique.store import Store, dumps
 
@@ -257,12 +258,9 @@ class Made:
         return rows
 
 
-# The shape of the files and of the bookkeeping, and the SQLite that writes the database: a
-# cache made by code that wrote another shape is not used.
-FORMAT = digest(
-    CSV_FIELDS, SHOWN_FIELDS, SCHEMA, INDEXES, sqlite3.sqlite_version,
-    [[f.name for f in fields(kind)] for kind in (Published, Kept, Made)],
-)  # fmt: skip
+# The code that made the files and the bookkeeping (its shapes among it), and the SQLite that
+# writes the database: a cache made by other code is not used.
+FORMAT = digest(code_stamp(), sqlite3.sqlite_version)
 
 
 def previous(stamp: Path, folder: Path) -> Made | None:
