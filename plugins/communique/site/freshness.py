@@ -172,6 +172,9 @@ class Entry:
         return self.digest, self.key, self.size, self.mtime_ns, self.width, self.height
 
 
+DIGEST, KEY, SIZE, MTIME = range(4)  # places in a row, for the scan of every file
+
+
 @dataclass
 class Scan:
     """``output/`` as a build found it, before it wrote anything."""
@@ -229,21 +232,20 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
             found.bare.append(rel_dir)
         for name in files:
             rel = prefix + name
-            row = entries.get(rel)
+            row = entries.get(rel)  # an Entry's row: read by place, for every file of a build
             if row is not None:
-                entry = Entry(*row)
                 try:
                     st = os.lstat(f"{path}/{name}")
                 except OSError:
                     continue  # gone since the folder was listed
-                if st.st_size != entry.size:
+                if st.st_size != row[SIZE]:
                     pass
-                elif by_bytes and entry.digest:
+                elif by_bytes and row[DIGEST]:
                     found.read += 1
-                    if file_digest(f"{path}/{name}") == entry.digest:
+                    if file_digest(f"{path}/{name}") == row[DIGEST]:
                         found.intact.add(rel)
                         continue
-                elif st.st_mtime_ns == entry.mtime_ns:
+                elif st.st_mtime_ns == row[MTIME]:
                     found.intact.add(rel)
                     continue
             found.others.append(rel)
