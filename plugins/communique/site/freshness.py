@@ -249,7 +249,7 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
                     found.intact.add(rel)
                     continue
             found.others.append(rel)
-    if listings:
+    if listings and seen != known:  # most folders of most builds are as listed before
         write_json(listings, seen)
     return found
 
