@@ -46,14 +46,16 @@ HEADER = b"communique-cache"
 # -- checked files -------------------------------------------------------------------------
 
 
-def write_checked(path: Path, body: bytes) -> None:
-    """Keep ``body`` in ``path`` with a header that lets ``read_checked`` tell it is whole.
+def checked(body: bytes) -> bytes:
+    """``body`` with a header that lets ``read_checked`` tell it is whole."""
+    return b"%s %d %d %d\n" % (HEADER, FORMAT, len(body), zlib.crc32(body)) + body
 
-    A cache that cannot be written only costs time: the next build makes it again.
-    """
-    header = b"%s %d %d %d\n" % (HEADER, FORMAT, len(body), zlib.crc32(body))
+
+def write_checked(path: Path, body: bytes) -> None:
+    """Keep ``body`` in ``path``, checked. A cache that cannot be written only costs time:
+    the next build makes it again."""
     with contextlib.suppress(OSError):
-        write_atomic(path, header + body, sync=False)
+        write_atomic(path, checked(body), sync=False)
 
 
 def read_checked(path: Path) -> memoryview | None:
@@ -135,8 +137,7 @@ class Journal:
         """Record that a build started; True when the build before it finished (False when
         it did not, or when there is no record of it: ``cache/`` deleted)."""
         finished = self.finished()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, self.body(False), sync=True)
+        self.record(False)
         return finished
 
     def finished(self) -> bool:
@@ -145,12 +146,13 @@ class Journal:
         return isinstance(before, dict) and before.get("finished") is True
 
     def finish(self) -> None:
-        write_atomic(self.path, self.body(True), sync=True)
+        self.record(True)
 
-    @staticmethod
-    def body(finished: bool) -> bytes:
-        value = orjson.dumps({"finished": finished}, option=orjson.OPT_SORT_KEYS)
-        return b"%s %d %d %d\n" % (HEADER, FORMAT, len(value), zlib.crc32(value)) + value
+    def record(self, finished: bool) -> None:
+        """Unlike a cache, the journal must be written, and on disk before the build goes on:
+        a build that cannot say it started does not start."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, checked(orjson.dumps({"finished": finished})), sync=True)
 
 
 # -- the output folder ---------------------------------------------------------------------
