@@ -35,6 +35,7 @@ class Run:
     """A build between the archive's generator and Pelican's end: what the sweep needs."""
 
     journal: Journal
+    walk: Worker  # the scan of output/, started with the build
     output: Output | None = None
     summary: BuildSummary | None = None
     files: list[str] = field(default_factory=list)  # made beside ``output``: the downloads
@@ -61,17 +62,8 @@ class ArchiveGenerator(Generator):
 
     def build(self, settings: Settings) -> None:
         run = current()
-        output = Path(self.output_path)
-        manifest = settings.cache_path / "manifest.json"
-        finished = run.journal.begin()
-        # Both forked before the archive is loaded: they share none of its posts.
-        with Worker(write_downloads) as downloads, Worker(scan) as walk:
-            walk.start(
-                output=output,
-                manifest=manifest,
-                by_bytes=not finished,
-                listings=settings.cache_path / "listings.json",
-            )
+        # Forked before the archive is loaded: it shares none of its posts.
+        with Worker(write_downloads) as downloads, run.walk:
             archive = model.load(
                 Store(settings.archive_path),
                 cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
@@ -80,8 +72,10 @@ class ArchiveGenerator(Generator):
                 hide_handles=settings.hide_other_handles,
                 handle_label=settings.other_handle_label,
             )
-            found = walk.result()
-            run.output = Output(output, manifest, found)
+            found = run.walk.result()
+            run.output = Output(
+                Path(self.output_path), settings.cache_path / "manifest.json", found
+            )
             run.summary, run.files = build(
                 archive,
                 settings,
@@ -101,13 +95,26 @@ def current() -> Run:
 
 
 def start(pelican) -> None:
-    """A new build: nothing of an earlier one in this process is carried over."""
+    """A new build: the journal says so before anything is written, and ``output/`` is
+    walked on another core from now on, while Pelican makes its pages and the archive loads.
+    Nothing of an earlier build in this process is carried over."""
     global RUN
+    if RUN is not None:  # a build before it that stopped short (``pelican -r`` goes on)
+        RUN.walk.close()
     try:
         settings = from_pelican(pelican.settings)
     except CommuniqueError as e:
         raise SystemExit(f"error: {e}") from None
-    RUN = Run(Journal(settings.cache_path / "journal.json"))
+    journal = Journal(settings.cache_path / "journal.json")
+    finished = journal.begin()
+    walk = Worker(scan)
+    walk.start(
+        output=Path(pelican.settings["OUTPUT_PATH"]),
+        manifest=settings.cache_path / "manifest.json",
+        by_bytes=not finished,
+        listings=settings.cache_path / "listings.json",
+    )
+    RUN = Run(journal, walk)
 
 
 def written(path: str, context: object = None) -> None:
