@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from communique.errors import CommuniqueError
 
@@ -58,8 +59,6 @@ class Settings:
     @property
     def site_base(self) -> str:
         """The path the site is served under ("" at a host's root), from SITEURL."""
-        from urllib.parse import urlsplit
-
         return urlsplit(self.siteurl).path.rstrip("/")
 
     def now(self) -> datetime:

@@ -397,13 +397,14 @@ def audit(output: Path, cache: Path) -> list[str]:
     if not Journal(cache / "journal.json").finished():
         return [f"{cache}: no record that the last build finished; build again"]
     manifest = cache / "manifest.json"
+    made = read_manifest(manifest)
     found = scan(output, manifest, by_bytes=False)
-    problems = [f"{rel}: changed since the build" for rel in found.others
-                if rel in read_manifest(manifest)]  # fmt: skip
-    problems += [f"{rel}: not made by the build" for rel in found.others + found.links
-                 if rel not in read_manifest(manifest)
-                 and not rel.startswith(SEARCH_INDEX)]  # fmt: skip
-    missing = read_manifest(manifest).keys() - found.intact - set(found.others)
+    changed = [rel for rel in found.others if rel in made]
+    added = [rel for rel in found.others + found.links
+             if rel not in made and not rel.startswith(SEARCH_INDEX)]  # fmt: skip
+    problems = [f"{rel}: changed since the build" for rel in changed]
+    problems += [f"{rel}: not made by the build" for rel in added]
+    missing = made.keys() - found.intact - set(found.others)
     return problems + [f"{rel}: made by the build, now missing" for rel in sorted(missing)]
 
 
