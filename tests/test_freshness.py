@@ -87,7 +87,7 @@ def test_the_record_tells_when_output_is_not_what_the_build_made(tmp_path):
     written = Output(output, cache / "manifest.json", Scan(set(), [], []))
     written.write("a/index.html", "<p>a</p>", key="k")
     written.write("b/index.html", "<p>b</p>", key="k")
-    written.sweep(also=())
+    written.sweep(also=(), search=False)
     assert audit(output, cache) == [f"{cache}: no record that the last build finished; build again"]
     journal.finish()
     assert audit(output, cache) == []
@@ -114,3 +114,57 @@ def test_a_file_added_to_a_folder_listed_before_is_found(tmp_path):
     (output / "a" / "added.html").write_text("by hand")  # the folder's time changes with it
     found = scan(output, tmp_path / "none.json", False, listings)
     assert sorted(found.others) == ["a/added.html", "a/index.html"]
+
+
+def built(output, cache, files: dict[str, str]):
+    """``output/`` as a finished build left it, and the scan a next build starts with."""
+    from communique.site.freshness import Output, Scan, scan
+
+    written = Output(output, cache / "manifest.json", Scan(set(), [], []))
+    for rel, text in files.items():
+        written.write(rel, text, key="k")
+    written.sweep(also=(), search=False)
+    return lambda: scan(output, cache / "manifest.json", False, cache / "listings.json")
+
+
+def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_path):
+    output = tmp_path / "output"
+    again = built(output, tmp_path / "cache", {"a/index.html": "a", "b/index.html": "b"})
+    assert again().intact == {"a/index.html", "b/index.html"}  # every folder listed
+    kept = (tmp_path / "cache" / "listings.json").read_bytes()
+    assert again().intact == {"a/index.html", "b/index.html"}  # listed as before: kept
+    assert (tmp_path / "cache" / "listings.json").read_bytes() == kept
+    (output / "b" / "stray.html").write_text("by hand")
+    (output / "b" / "new").mkdir()
+    (output / "b" / "new" / "deeper.html").write_text("by hand")
+    found = again()
+    assert sorted(found.others) == ["b/new/deeper.html", "b/stray.html"]
+    assert sorted(again().others) == ["b/new/deeper.html", "b/stray.html"]  # from the listing
+
+
+def test_what_is_reached_through_a_link_is_not_taken_for_output(tmp_path):
+    output, elsewhere = tmp_path / "output", tmp_path / "elsewhere"
+    again = built(output, tmp_path / "cache", {"a/index.html": "a", "b/index.html": "b"})
+    again()
+    elsewhere.mkdir()
+    (output / "b" / "index.html").rename(elsewhere / "index.html")  # same size and time
+    (output / "b").rmdir()
+    (output / "b").symlink_to(elsewhere)
+    found = again()
+    assert found.intact == {"a/index.html"} and found.others == [] and found.links == ["b"]
+
+
+@pytest.mark.parametrize("search", [True, False])
+def test_the_search_index_is_the_indexers_to_replace(tmp_path, search):
+    from communique.site.freshness import Output
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    again = built(output, cache, {"index.html": "home"})
+    (output / "pagefind-0").mkdir()
+    (output / "pagefind-0" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    found = again()
+    assert found.index == ["pagefind-0"] and found.others == []
+    written = Output(output, cache / "manifest.json", found)
+    written.write("index.html", "home", key="k")
+    written.sweep(also=(), search=search)
+    assert (output / "pagefind-0").exists() == search  # --no-search leaves no index behind

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import TypeVar
 
 import orjson
@@ -177,6 +178,9 @@ class Entry:
 DIGEST, KEY, SIZE, MTIME = range(4)  # places in a row, for the scan of every file
 
 
+SEARCH_INDEX = "pagefind"  # its folders are made after the build, by the search indexer
+
+
 @dataclass
 class Scan:
     """``output/`` as a build found it, before it wrote anything."""
@@ -185,7 +189,21 @@ class Scan:
     others: list[str]  # every other file found: changed, or not the manifest's
     bare: list[str]  # folders with no file of their own
     links: list[str] = field(default_factory=list)  # symbolic links: a build makes none
+    index: list[str] = field(default_factory=list)  # the search index's folders, not walked
     read: int = 0  # files read whole to compare their bytes
+
+    def add(self, rel_dir: str, kept: int | list, entries: dict) -> None:
+        """What a folder holds besides the manifest's files and its own folders, as listed:
+        its time alone when that is nothing, and it holds files."""
+        if isinstance(kept, int):
+            return
+        _, extra, links, index, bare = kept
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        self.others += [prefix + name for name in extra if prefix + name not in entries]
+        self.links += [prefix + name for name in links]
+        self.index += index
+        if bare and rel_dir:
+            self.bare.append(rel_dir)
 
 
 def file_digest(path: str) -> str:
@@ -204,53 +222,70 @@ def listing(path: str) -> list:
 
 
 def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = None) -> Scan:
-    """Walk ``output/`` and tell which files of ``manifest`` are as written.
+    """Tell which files of ``manifest`` are in ``output/`` as written, and what else is there.
 
-    Run in a process of its own while the archive loads (see ``plugin``). ``by_bytes``: read
-    every file to compare its digest, after a build that did not finish. ``listings`` keeps
-    each folder's names under its time, so that a folder nothing was added to or taken from
-    since is not listed again (a file edited in place changes its own time, not its folder's).
+    Run in a process of its own while the archive loads (see ``plugin``). Every file of the
+    manifest is looked at where it stands: a file edited in place changes its own size or
+    time. A folder is listed again only when its time differs from the one ``listings``
+    kept, since nothing is added to or taken from a folder without changing its time.
+    ``by_bytes``: after a build that did not finish, compare every file by its digest and
+    list every folder.
     """
     entries = read_manifest(manifest)
-    known = read_json(listings) if listings else None
-    known = known if isinstance(known, dict) and not by_bytes else {}
-    seen: dict[str, list] = {}
+    root, lstat = str(output), os.lstat
     found = Scan(set(), [], [])
-    stack = [""]
-    while stack:
-        rel_dir = stack.pop()
-        path = f"{output}/{rel_dir}" if rel_dir else str(output)
+    for rel, row in entries.items():
         try:
-            when = os.lstat(path).st_mtime_ns
-            kept = known.get(rel_dir)
-            files, folders, links = kept[1] if kept and kept[0] == when else listing(path)
+            st = lstat(f"{root}/{rel}")
         except OSError:
-            continue
-        seen[rel_dir] = [when, [files, folders, links]]
-        prefix = f"{rel_dir}/" if rel_dir else ""
-        stack += [prefix + name for name in folders]
-        found.links += [prefix + name for name in links]
-        if not files and rel_dir:
-            found.bare.append(rel_dir)
-        for name in files:
-            rel = prefix + name
-            row = entries.get(rel)  # an Entry's row: read by place, for every file of a build
-            if row is not None:
-                try:
-                    st = os.lstat(f"{path}/{name}")
-                except OSError:
-                    continue  # gone since the folder was listed
-                if st.st_size != row[SIZE]:
-                    pass
-                elif by_bytes and row[DIGEST]:
-                    found.read += 1
-                    if file_digest(f"{path}/{name}") == row[DIGEST]:
-                        found.intact.add(rel)
-                        continue
-                elif st.st_mtime_ns == row[MTIME]:
+            continue  # missing: made again
+        if not S_ISREG(st.st_mode):
+            continue  # a folder where the file was: its folder's listing finds what it holds
+        if st.st_size == row[SIZE]:
+            if by_bytes and row[DIGEST]:
+                found.read += 1
+                if file_digest(f"{root}/{rel}") == row[DIGEST]:
                     found.intact.add(rel)
                     continue
-            found.others.append(rel)
+            elif st.st_mtime_ns == row[MTIME]:
+                found.intact.add(rel)
+                continue
+        found.others.append(rel)
+    known = read_json(listings) if listings and not by_bytes else None
+    known = known if isinstance(known, dict) else {}
+    seen: dict[str, int | list] = {}
+    stack = [] if "" in known else [""]
+    for rel_dir, kept in known.items():
+        try:
+            when = lstat(f"{root}/{rel_dir}" if rel_dir else root).st_mtime_ns
+        except OSError:
+            continue  # gone: the folder it was in changed, and is listed
+        if when == (kept if isinstance(kept, int) else kept[0]):
+            seen[rel_dir] = kept
+            found.add(rel_dir, kept, entries)
+        else:
+            stack.append(rel_dir)
+    while stack:  # folders whose time changed, and the folders new in them
+        rel_dir = stack.pop()
+        path = f"{root}/{rel_dir}" if rel_dir else root
+        try:
+            st = lstat(path)
+            files, folders, links = listing(path) if S_ISDIR(st.st_mode) else ([], [], [])
+        except OSError:
+            continue
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        index = [name for name in folders if not rel_dir and name.startswith(SEARCH_INDEX)]
+        stack += [prefix + name for name in folders
+                  if prefix + name not in known and name not in index]  # fmt: skip
+        extra = [name for name in files if prefix + name not in entries]
+        when = st.st_mtime_ns
+        plain = files and not (extra or links or index)
+        seen[rel_dir] = when if plain else [when, extra, links, index, not files]
+        found.add(rel_dir, seen[rel_dir], entries)
+    if found.links:  # what was reached through a link is not in output/: made again
+        under = tuple(f"{link}/" for link in found.links)
+        found.intact = {rel for rel in found.intact if not rel.startswith(under)}
+        found.others = [rel for rel in found.others if not rel.startswith(under)]
     if listings and seen != known:  # most folders of most builds are as listed before
         write_json(listings, seen)
     return found
@@ -349,9 +384,16 @@ class Output:
         self.made.written += part.written
         self.made.unchanged += part.unchanged
 
-    def sweep(self, also: Iterable[str]) -> int:
+    def sweep(self, also: Iterable[str], search: bool) -> int:
         """Remove every file and folder in ``output/`` that this build did not make (nor
-        ``also``: what Pelican wrote), then save the manifest. Returns how many files went."""
+        ``also``: what Pelican wrote), then save the manifest. Returns how many files went.
+
+        The search index is left when ``search``: the indexer replaces it whole when the
+        build is done (``invoke build``), and removing it here would only do that twice.
+        """
+        if not search:
+            for name in self.found.index:
+                shutil.rmtree(f"{self.root}/{name}", ignore_errors=True)
         for rel in set(also) - self.made.entries.keys():  # the inventory: Pelican's files too
             with contextlib.suppress(FileNotFoundError):
                 self.note(rel, None)
@@ -388,9 +430,6 @@ def clear_way(root: str, rel: str) -> None:
         shutil.rmtree(path)
 
 
-SEARCH_INDEX = "pagefind"  # its folders are made after the build, by the search indexer
-
-
 def audit(output: Path, cache: Path) -> list[str]:
     """What makes ``output/`` other than the last build left it: that build not finished,
     or a file changed, missing or added since. [] when it is exactly what the build made."""
@@ -400,8 +439,7 @@ def audit(output: Path, cache: Path) -> list[str]:
     made = read_manifest(manifest)
     found = scan(output, manifest, by_bytes=False)
     changed = [rel for rel in found.others if rel in made]
-    added = [rel for rel in found.others + found.links
-             if rel not in made and not rel.startswith(SEARCH_INDEX)]  # fmt: skip
+    added = [rel for rel in found.others + found.links if rel not in made]
     problems = [f"{rel}: changed since the build" for rel in changed]
     problems += [f"{rel}: not made by the build" for rel in added]
     missing = made.keys() - found.intact - set(found.others)

@@ -146,24 +146,26 @@ def theme_files(settings: dict) -> set[str]:
     return found
 
 
+@paused_gc()  # the manifest's rows: 100,000 tuples beside every post the build still holds
 def finish(pelican) -> None:
     """Remove what this build did not make, save the manifest, and record the build done."""
     global RUN
     run, RUN = RUN, None
     if run is None or run.output is None or run.summary is None:
         return  # the archive's generator did not run to its end: nothing is vouched for
+    settings = from_pelican(pelican.settings)
     root = os.path.abspath(pelican.settings["OUTPUT_PATH"])
     pelican_files = run.pelican | theme_files(pelican.settings)
     kept = {os.path.relpath(p, root).replace(os.sep, "/") for p in pelican_files}
     try:
-        run.summary.removed = run.output.sweep(kept | set(run.files))
+        run.summary.removed = run.output.sweep(kept | set(run.files), settings.search)
     except OSError as e:
         raise SystemExit(f"error: {e.filename}: {e.strerror or e}") from None
     made = run.output.made
     run.summary.written, run.summary.unchanged = made.written, made.unchanged
     run.journal.finish()
     console.print(f"communique: {run.summary.line()}")
-    if not from_pelican(pelican.settings).siteurl:
+    if not settings.siteurl:
         console.print(
             "communique: SITEURL is not set, so feeds link to http://localhost:8000;"
             " set it in pelican.conf.py before publishing"
