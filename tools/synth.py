@@ -144,6 +144,64 @@ def parse_date(value: str) -> datetime:
 Piece = str | tuple[str, str]
 
 
+def entities(spans: list[tuple]) -> dict:
+    """The entities of a post in tweets.js shape, from its rendered spans."""
+    out: dict[str, list] = {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}
+    for kind, value, start, end, short in spans:
+        indices = [str(start), str(end)]
+        if kind == "#":
+            out["hashtags"].append({"text": value, "indices": indices})
+        elif kind == "@":
+            uid = user_id(value)
+            out["user_mentions"].append(
+                {
+                    "name": value,
+                    "screen_name": value,
+                    "indices": indices,
+                    "id_str": uid,
+                    "id": uid,
+                }
+            )
+        else:
+            out["urls"].append(
+                {
+                    "url": short,
+                    "expanded_url": value,
+                    "display_url": display_url(value),
+                    "indices": indices,
+                }
+            )
+    return out
+
+
+def note_core(body: str, spans: list[tuple]) -> dict:
+    """A long post's ``core`` in note-tweet.js shape: its own names for the same entities."""
+    core: dict = {
+        "styletags": [],
+        "urls": [],
+        "text": body,
+        "mentions": [],
+        "cashtags": [],
+        "hashtags": [],
+    }
+    for kind, value, start, end, short in spans:
+        where = {"fromIndex": str(start), "toIndex": str(end)}
+        if kind == "#":
+            core["hashtags"].append({"text": value, **where})
+        elif kind == "@":
+            core["mentions"].append({"screenName": value, **where})
+        else:
+            core["urls"].append(
+                {
+                    "shortUrl": short,
+                    "expandedUrl": value,
+                    "displayUrl": display_url(value),
+                    **where,
+                }
+            )
+    return core
+
+
 class Builder:
     """Accumulates posts in export shape, with ids that grow with time."""
 
@@ -192,34 +250,6 @@ class Builder:
             spans.append((kind, value, start, len(text), short))
         return text, spans
 
-    def entities(self, spans: list[tuple]) -> dict:
-        out: dict[str, list] = {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}
-        for kind, value, start, end, short in spans:
-            indices = [str(start), str(end)]
-            if kind == "#":
-                out["hashtags"].append({"text": value, "indices": indices})
-            elif kind == "@":
-                uid = user_id(value)
-                out["user_mentions"].append(
-                    {
-                        "name": value,
-                        "screen_name": value,
-                        "indices": indices,
-                        "id_str": uid,
-                        "id": uid,
-                    }
-                )
-            else:
-                out["urls"].append(
-                    {
-                        "url": short,
-                        "expanded_url": value,
-                        "display_url": display_url(value),
-                        "indices": indices,
-                    }
-                )
-        return out
-
     def post(
         self,
         when: datetime,
@@ -233,12 +263,12 @@ class Builder:
         """One post in tweets.js; ``photo`` is (picture name, alt text) and adds its link."""
         tid = tid or self.new_id(when)
         text, spans = self.render(pieces)
-        entities = self.entities(spans)
+        found = entities(spans)
         tweet = {
             "edit_info": {"initial": self.edit_control(when, [tid], eligible=False)},
             "retweeted": False,
             "source": self.rand.choice(SOURCES),
-            "entities": entities,
+            "entities": found,
             "display_text_range": ["0", str(len(text))],
             "favorite_count": str(int(self.rand.paretovariate(1.2)) - 1),
             "id_str": tid,
@@ -392,29 +422,7 @@ class Builder:
         link = ("url", f"https://twitter.com/i/web/status/{tid}")
         tweet = self.post(when, [*head, "… ", link], tid=tid, **kw)
         body, spans = self.render(pieces, escape=False)
-        core: dict = {
-            "styletags": [],
-            "urls": [],
-            "text": body,
-            "mentions": [],
-            "cashtags": [],
-            "hashtags": [],
-        }
-        for kind, value, start, end, short in spans:
-            where = {"fromIndex": str(start), "toIndex": str(end)}
-            if kind == "#":
-                core["hashtags"].append({"text": value, **where})
-            elif kind == "@":
-                core["mentions"].append({"screenName": value, **where})
-            else:
-                core["urls"].append(
-                    {
-                        "shortUrl": short,
-                        "expandedUrl": value,
-                        "displayUrl": display_url(value),
-                        **where,
-                    }
-                )
+        core = note_core(body, spans)
         stamp = when.replace(microsecond=self.rand.randrange(1000) * 1000)
         self.notes.append(
             {
@@ -429,83 +437,86 @@ class Builder:
         self.summary.notes += 1
         return tweet
 
-    def write(
-        self, dest: Path, display_name: str, as_zip: bool, parts: int | None
-    ) -> ExportSummary:
-        files = self.files(display_name, parts)
-        if as_zip:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(dest, "w") as z:
-                for name in sorted(files):
-                    info = zipfile.ZipInfo(name, date_time=GENERATED.timetuple()[:6])
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    z.writestr(info, files[name], compresslevel=1)
-        else:
-            for folder in sorted({(dest / name).parent for name in files}):
-                folder.mkdir(parents=True, exist_ok=True)
-            for name in sorted(files):
-                (dest / name).write_bytes(files[name])
-        self.summary.path = dest
-        self.summary.files = sorted(files)
-        return self.summary
 
-    def files(self, display_name: str, parts: int | None) -> dict[str, bytes]:
-        """Every member of the export by name; the manifest last, since it lists the others."""
-        tweets = sorted(self.tweets, key=lambda t: int(t["id_str"]), reverse=True)
-        count = max(1, min(parts or -(-len(tweets) // PART_POSTS), len(tweets)))
-        files: dict[str, bytes] = {}
-        listed: dict[str, list[tuple[str, str, int]]] = {"tweets": []}
-        for n in range(count):
-            name = "data/tweets.js" if n == 0 else f"data/tweets-part{n}.js"
-            chunk = tweets[len(tweets) * n // count : len(tweets) * (n + 1) // count]
-            files[name] = js(f"YTD.tweets.part{n}", [{"tweet": t} for t in chunk])
-            listed["tweets"].append((name, f"YTD.tweets.part{n}", len(chunk)))
-        oldest = parse_date(tweets[-1]["created_at"]) if tweets else GENERATED
-        account = {
-            "email": f"{self.username}@example.org",
-            "createdVia": "web",
-            "username": self.username,
-            "accountId": self.account_id,
-            "createdAt": millis(oldest - timedelta(days=40, hours=3, minutes=17)),
-            "accountDisplayName": display_name,
-        }
-        data = {
-            "account": ("data/account.js", "YTD.account.part0", [{"account": account}]),
-            "deletedTweets": (
-                "data/deleted-tweets.js",
-                "YTD.deleted_tweets.part0",
-                [{"tweet": t} for t in self.deleted],
-            ),
-            "noteTweet": ("data/note-tweet.js", "YTD.note_tweet.part0", self.notes),
-        }
-        for key, (name, global_name, items) in data.items():
-            files[name] = js(global_name, items)
-            listed[key] = [(name, global_name, len(items))]
-        files.update(self.media)
-        types: dict[str, dict] = {
-            key: {"files": [{"fileName": f, "globalName": g, "count": str(c)} for f, g, c in rows]}
-            for key, rows in sorted(listed.items())
-        }
-        types["tweets"]["mediaDirectory"] = "data/tweets_media"
-        types["deletedTweets"]["mediaDirectory"] = "data/deleted_tweets_media"
-        types["tweetsMedia"] = {"mediaDirectory": "data/tweets_media"}
-        types["deletedTweetsMedia"] = {"mediaDirectory": "data/deleted_tweets_media"}
-        manifest = {
-            "userInfo": {
-                "accountId": self.account_id,
-                "userName": self.username,
-                "displayName": display_name,
-            },
-            "archiveInfo": {
-                "sizeBytes": str(sum(map(len, files.values()))),
-                "generationDate": millis(GENERATED),
-                "isPartialArchive": False,
-                "maxPartSizeBytes": "53687091200",
-            },
-            "dataTypes": types,
-        }
-        files["data/manifest.js"] = ("window.__THAR_CONFIG = " + dumps(manifest)).encode()
-        return files
+def write_files(
+    b: Builder, dest: Path, display_name: str, as_zip: bool, parts: int | None
+) -> ExportSummary:
+    """The export ``b`` built, written to ``dest`` as a folder or a zip."""
+    files = export_files(b, display_name, parts)
+    if as_zip:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(dest, "w") as z:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(name, date_time=GENERATED.timetuple()[:6])
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, files[name], compresslevel=1)
+    else:
+        for folder in sorted({(dest / name).parent for name in files}):
+            folder.mkdir(parents=True, exist_ok=True)
+        for name in sorted(files):
+            (dest / name).write_bytes(files[name])
+    b.summary.path = dest
+    b.summary.files = sorted(files)
+    return b.summary
+
+
+def export_files(b: Builder, display_name: str, parts: int | None) -> dict[str, bytes]:
+    """Every member of the export by name; the manifest last, since it lists the others."""
+    tweets = sorted(b.tweets, key=lambda t: int(t["id_str"]), reverse=True)
+    count = max(1, min(parts or -(-len(tweets) // PART_POSTS), len(tweets)))
+    files: dict[str, bytes] = {}
+    listed: dict[str, list[tuple[str, str, int]]] = {"tweets": []}
+    for n in range(count):
+        name = "data/tweets.js" if n == 0 else f"data/tweets-part{n}.js"
+        chunk = tweets[len(tweets) * n // count : len(tweets) * (n + 1) // count]
+        files[name] = js(f"YTD.tweets.part{n}", [{"tweet": t} for t in chunk])
+        listed["tweets"].append((name, f"YTD.tweets.part{n}", len(chunk)))
+    oldest = parse_date(tweets[-1]["created_at"]) if tweets else GENERATED
+    account = {
+        "email": f"{b.username}@example.org",
+        "createdVia": "web",
+        "username": b.username,
+        "accountId": b.account_id,
+        "createdAt": millis(oldest - timedelta(days=40, hours=3, minutes=17)),
+        "accountDisplayName": display_name,
+    }
+    data = {
+        "account": ("data/account.js", "YTD.account.part0", [{"account": account}]),
+        "deletedTweets": (
+            "data/deleted-tweets.js",
+            "YTD.deleted_tweets.part0",
+            [{"tweet": t} for t in b.deleted],
+        ),
+        "noteTweet": ("data/note-tweet.js", "YTD.note_tweet.part0", b.notes),
+    }
+    for key, (name, global_name, items) in data.items():
+        files[name] = js(global_name, items)
+        listed[key] = [(name, global_name, len(items))]
+    files.update(b.media)
+    types: dict[str, dict] = {
+        key: {"files": [{"fileName": f, "globalName": g, "count": str(c)} for f, g, c in rows]}
+        for key, rows in sorted(listed.items())
+    }
+    types["tweets"]["mediaDirectory"] = "data/tweets_media"
+    types["deletedTweets"]["mediaDirectory"] = "data/deleted_tweets_media"
+    types["tweetsMedia"] = {"mediaDirectory": "data/tweets_media"}
+    types["deletedTweetsMedia"] = {"mediaDirectory": "data/deleted_tweets_media"}
+    manifest = {
+        "userInfo": {
+            "accountId": b.account_id,
+            "userName": b.username,
+            "displayName": display_name,
+        },
+        "archiveInfo": {
+            "sizeBytes": str(sum(map(len, files.values()))),
+            "generationDate": millis(GENERATED),
+            "isPartialArchive": False,
+            "maxPartSizeBytes": "53687091200",
+        },
+        "dataTypes": types,
+    }
+    files["data/manifest.js"] = ("window.__THAR_CONFIG = " + dumps(manifest)).encode()
+    return files
 
 
 def refuse_existing(dest: Path) -> None:
@@ -742,7 +753,7 @@ def write_export(
         for first, _, _, stops, tag in trips
         if first in made
     ]
-    return b.write(dest, display_name, as_zip, parts)
+    return write_files(b, dest, display_name, as_zip, parts)
 
 
 # -- the demo archive ---------------------------------------------------------------------------
@@ -1051,7 +1062,7 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
             date(2011, 5, 13),
         ),
     ]
-    return b.write(dest, "Mara Vale", as_zip, None)
+    return write_files(b, dest, "Mara Vale", as_zip, None)
 
 
 def make_demo(project: Path) -> str:

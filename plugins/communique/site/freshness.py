@@ -270,7 +270,9 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
         path = f"{root}/{rel_dir}" if rel_dir else root
         try:
             st = lstat(path)
-            files, folders, links = listing(path) if S_ISDIR(st.st_mode) else ([], [], [])
+            if not S_ISDIR(st.st_mode):
+                continue  # a file now: the listing of its folder finds it
+            files, folders, links = listing(path)
         except OSError:
             continue
         prefix = f"{rel_dir}/" if rel_dir else ""
