@@ -118,22 +118,29 @@ def test_a_file_added_to_a_folder_listed_before_is_found(tmp_path):
 
 def built(output, cache, files: dict[str, str]):
     """``output/`` as a finished build left it, and the scan a next build starts with."""
-    from communique.site.freshness import Output, Scan, scan
+    from communique.site.freshness import Output, scan
 
-    written = Output(output, cache / "manifest.json", Scan(set(), [], []))
+    listings = cache / "listings.json"
+    first = scan(output, cache / "manifest.json", False, listings)
+    written = Output(output, cache / "manifest.json", first, listings)
     for rel, text in files.items():
         written.write(rel, text, key="k")
     written.sweep(also=(), search=False)
-    return lambda: scan(output, cache / "manifest.json", False, cache / "listings.json")
+    return lambda: scan(output, cache / "manifest.json", False, listings)
 
 
-def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_path):
+def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_path, monkeypatch):
+    from communique.site import freshness
+
     output = tmp_path / "output"
-    again = built(output, tmp_path / "cache", {"a/index.html": "a", "b/index.html": "b"})
-    assert again().intact == {"a/index.html", "b/index.html"}  # every folder listed
+    again = built(output, tmp_path / "cache", {"a/index.html": "a", "b/c/index.html": "c"})
     kept = (tmp_path / "cache" / "listings.json").read_bytes()
-    assert again().intact == {"a/index.html", "b/index.html"}  # listed as before: kept
+    listed = []
+    monkeypatch.setattr(freshness, "listing", lambda path: listed.append(path) or [[], [], []])
+    assert again().intact == {"a/index.html", "b/c/index.html"}
+    assert listed == []  # the build kept the time of every folder it made
     assert (tmp_path / "cache" / "listings.json").read_bytes() == kept
+    monkeypatch.undo()
     (output / "b" / "stray.html").write_text("by hand")
     (output / "b" / "new").mkdir()
     (output / "b" / "new" / "deeper.html").write_text("by hand")

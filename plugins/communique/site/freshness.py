@@ -313,10 +313,11 @@ class Output:
     files are still as an earlier build wrote them, and removes what the build did not make.
     """
 
-    def __init__(self, output: Path, manifest: Path, found: Scan):
+    def __init__(self, output: Path, manifest: Path, found: Scan, listings: Path | None = None):
         self.output = output
         self.root = str(output)
         self.manifest = manifest
+        self.listings = listings  # where the scan keeps folder times: brought up to date
         self.previous = read_manifest(manifest)
         self.found = found
         self.made = Slice()
@@ -393,28 +394,67 @@ class Output:
         The search index is left when ``search``: the indexer replaces it whole when the
         build is done (``invoke build``), and removing it here would only do that twice.
         """
-        if not search:
-            for name in self.found.index:
+        found = self.found
+        changed = {rel.rpartition("/")[0] for rel in found.links}  # unlinked by ``__init__``
+        if found.index and not search:
+            changed.add("")
+            for name in found.index:
                 shutil.rmtree(f"{self.root}/{name}", ignore_errors=True)
         for rel in set(also) - self.made.entries.keys():  # the inventory: Pelican's files too
             with contextlib.suppress(FileNotFoundError):
                 self.note(rel, None)
         planned = self.made.entries.keys() | set(also)
-        gone = [rel for rel in chain(self.found.intact, self.found.others) if rel not in planned]
+        gone = [rel for rel in chain(found.intact, found.others) if rel not in planned]
         for rel in gone:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.root}/{rel}")
         # Folders left empty, deepest first: each one's parent may be empty in turn.
-        folders = {rel.rpartition("/")[0] for rel in gone} | set(self.found.bare)
+        emptied = set()
+        folders = {rel.rpartition("/")[0] for rel in gone} | set(found.bare)
         for rel in sorted(folders - {""}, key=lambda f: f.count("/"), reverse=True):
             while rel:
                 try:
                     os.rmdir(f"{self.root}/{rel}")
                 except OSError:  # not empty: it holds what the build made
                     break
+                emptied.add(rel)
                 rel = rel.rpartition("/")[0]
         write_json(self.manifest, {rel: entry.row() for rel, entry in self.made.entries.items()})
+        if self.listings:
+            made = self.made.entries.keys() - found.intact - set(found.others)  # files new
+            changed |= {rel.rpartition("/")[0] for rel in chain(made, gone)}
+            self.relist(changed | {rel.rpartition("/")[0] for rel in emptied}, emptied, search)
         return len(gone)
+
+    def relist(self, changed: set[str], emptied: set[str], search: bool) -> None:
+        """Keep the new time of each folder this build added to or took from, with what it
+        holds now (the manifest's files, its folders, and in ``output/`` itself the search
+        index), so the next build does not list them again: after a first build, none."""
+        if not changed:
+            return
+        kept = read_json(self.listings)
+        kept = kept if isinstance(kept, dict) else {}
+        holding = {rel.rpartition("/")[0] for rel in self.made.entries}
+        folders: set[str] = set()
+        for rel in changed - emptied:  # and the folders they are in (a new one changes its own)
+            while rel not in folders:
+                folders.add(rel)
+                if not rel:
+                    break
+                rel = rel.rpartition("/")[0]
+        for rel in emptied:
+            kept.pop(rel, None)
+        index = self.found.index if search else []
+        for rel in folders:
+            try:
+                when = os.lstat(f"{self.root}/{rel}" if rel else self.root).st_mtime_ns
+            except OSError:
+                kept.pop(rel, None)
+                continue
+            here = [] if rel else index
+            plain = rel in holding and not here
+            kept[rel] = when if plain else [when, [], [], here, rel not in holding]
+        write_json(self.listings, kept)
 
 
 def clear_way(root: str, rel: str) -> None:

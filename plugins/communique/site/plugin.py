@@ -73,8 +73,9 @@ class ArchiveGenerator(Generator):
                 handle_label=settings.other_handle_label,
             )
             found = run.walk.result()
+            cache = settings.cache_path
             run.output = Output(
-                Path(self.output_path), settings.cache_path / "manifest.json", found
+                Path(self.output_path), cache / "manifest.json", found, cache / "listings.json"
             )
             run.summary, run.files = build(
                 archive,
