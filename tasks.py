@@ -180,7 +180,10 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
             Store(settings.archive_path),
             retry=fetch.Retry(max_wait=float(max_wait)),
             syndicated=syndicated_ids(settings.syndicate_state),
+            media_hosts=settings.media_hosts,
+            max_bytes=settings.media_max_mb * 1024**2,
         )
+        refused = []
         for name in names:
             with console.status(f"fetching @{name}") as status:
 
@@ -192,6 +195,10 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
                     status.update(f"verifying @{name}")
                     result.deleted, result.unverifiable = fetcher.verify(name)
             print(result.line())
+            refused += result.refused
+        if refused:
+            more = f" (and {len(refused) - 1:,} more media)" if len(refused) > 1 else ""
+            raise CommuniqueError(f"{refused[0]}; its post is stored without it{more}")
 
 
 @task(

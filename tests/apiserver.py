@@ -8,7 +8,9 @@ truncated body or an empty page, or makes a post and drops the connection before
 Every fault served is recorded with the path it answered, so a test can check it really fired.
 
 Media keys follow Twitter's prefixes: ``3_`` is a photo, ``7_`` a video (its MP4 served as
-``media/<key>.mp4``, its preview image as ``media/<key>-preview.jpg``).
+``media/<key>.mp4``, its preview image as ``media/<key>-preview.jpg``). A medium is served with
+the content type of its name (``media_types`` overrides it) and its length, or without a length,
+chunk by chunk, when its name is in ``streamed``; ``media_urls`` puts another URL in a post.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class Account:
 class FakeAPI:
     accounts: dict[str, Account] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
+    media_types: dict[str, str] = field(default_factory=dict)  # file name -> Content-Type
+    media_urls: dict[str, str] = field(default_factory=dict)  # media key -> URL the API gives
+    streamed: set[str] = field(default_factory=set)  # file names sent chunked, with no length
     faults: list[str] = field(default_factory=list)  # consumed one per timeline/media/post request
     served: list[tuple[str, str]] = field(default_factory=list)  # (path, fault) as answered
     delay: float = 0.0  # seconds before each timeline page
@@ -84,14 +89,14 @@ def make_handler(api: FakeAPI, base: str):
                     {
                         "content_type": "video/mp4",
                         "bit_rate": 832000,
-                        "url": f"{base}/media/{key}.mp4",
+                        "url": api.media_urls.get(key, f"{base}/media/{key}.mp4"),
                     }
                 ],
             }
         return {
             "media_key": key,
             "type": "photo",
-            "url": f"{base}/media/{key}.jpg",
+            "url": api.media_urls.get(key, f"{base}/media/{key}.jpg"),
             "alt_text": key,
         }
 
@@ -165,14 +170,7 @@ def make_handler(api: FakeAPI, base: str):
             if parts[0] == "media":
                 if self.fault():
                     return
-                data = api.media.get(parts[1])
-                if data is None:
-                    self.send_json(404, {"title": "Not Found"})
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.medium(parts[1])
                 return
             if not self.authorized():
                 return
@@ -201,6 +199,26 @@ def make_handler(api: FakeAPI, base: str):
                 self.lookup(query.get("ids", "").split(","))
             else:
                 self.send_json(404, {"title": "Not Found"})
+
+        def medium(self, name: str) -> None:
+            data = api.media.get(name)
+            if data is None:
+                self.send_json(404, {"title": "Not Found"})
+                return
+            self.send_response(200)
+            kind = "video/mp4" if name.endswith(".mp4") else "image/jpeg"
+            self.send_header("Content-Type", api.media_types.get(name, kind))
+            if name not in api.streamed:
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(data), 65536):
+                chunk = data[start : start + 65536]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
 
         def timeline(self, user_id: str, query: dict) -> None:
             account = next(a for a in api.accounts.values() if a.id == user_id)

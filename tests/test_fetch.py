@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 
 import pytest
 import yaml
@@ -23,8 +24,9 @@ def snapshot(root):
 
 
 @pytest.fixture
-def server():
+def server(monkeypatch):
     with APIServer() as server:
+        monkeypatch.setenv("COMMUNIQUE_API_BASE", server.base)  # its media are then admitted
         api = server.api
         api.add_account("envoy", "42")
         for i in range(POSTS):
@@ -38,12 +40,16 @@ def server():
         yield server
 
 
-def fetcher(server, tmp_path, max_wait=60.0):
+def fetcher(server, tmp_path, max_wait=60.0, **options):
     store = Store(tmp_path / "archive")
     retry = fetch.Retry(max_wait=max_wait, sleep=lambda s: None, jitter=lambda: 0.0)
     client = make_client(TOKEN, server.base)
     return fetch.Fetcher(
-        client, store, retry=retry, now=lambda: fetch.datetime(2024, 1, 1, tzinfo=fetch.UTC)
+        client,
+        store,
+        retry=retry,
+        now=lambda: fetch.datetime(2024, 1, 1, tzinfo=fetch.UTC),
+        **options,
     )
 
 
@@ -142,6 +148,153 @@ def test_a_video_whose_preview_failed_is_retried_without_fetching_the_mp4_again(
     media = f.store.media_dir("envoy")
     assert (media / "2000000-7_1-preview.jpg").read_bytes() == b"\xff\xd8preview"
     assert server.api.requests.count("/media/7_1.mp4") == 1
+
+
+@pytest.fixture
+def elsewhere():
+    """Another server on 127.0.0.1, on another port, holding a medium: never to be asked."""
+    with APIServer() as other:
+        other.api.media["3_9.jpg"] = b"\xff\xd8elsewhere"
+        yield other
+
+
+def photo_from(server, url: str) -> None:
+    server.api.post("envoy", 2_000_000, "A photo", attachments={"media_keys": ["3_9"]})
+    server.api.media_urls["3_9"] = url
+
+
+def media_of(f, post_id="2000000"):
+    return next(p for p in f.store.posts("envoy") if p["id"] == post_id)["media"]
+
+
+HOSTS = "not https from a host in MEDIA_HOSTS (pbs.twimg.com, video.twimg.com)"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "{elsewhere}/media/3_9.jpg",
+        "https://{netloc}/media/3_9.jpg",
+        "https://pbs.twimg.com@{netloc}/media/3_9.jpg",
+        "file:///etc/hostname",
+        "ftp://{netloc}/media/3_9.jpg",
+        "data:image/jpeg;base64,/9j/",
+    ],
+)
+def test_media_from_anywhere_but_the_media_hosts_are_refused_at_once(
+    server, elsewhere, tmp_path, url
+):
+    url = url.format(elsewhere=elsewhere.base, netloc=elsewhere.base.removeprefix("http://"))
+    photo_from(server, url)
+    waits = []
+    f = fetcher(server, tmp_path)
+    f.retry.sleep = waits.append
+    result = f.archive("envoy")
+    assert result.refused == [f"@envoy: post 2000000: media {url} refused: {HOSTS}"]
+    assert "1 media refused" in result.line()
+    assert (result.new, media_of(f)[0]["file"]) == (POSTS + 1, None)  # the post is kept
+    assert elsewhere.api.requests == [] and waits == []
+    assert not (f.store.media_dir("envoy") / "2000000-3_9.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://pbs.twimg.com/media/a.jpg",
+        "https://video.twimg.com/ext_tw_video/1/pu/vid/720x1280/a.mp4",
+        "https://PBS.twimg.com/media/a.jpg",
+    ],
+)
+def test_https_from_a_media_host_is_admitted(url):
+    assert fetch.outside(url, ("pbs.twimg.com", "video.twimg.com")) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://pbs.twimg.com/media/a.jpg",
+        "https://pbs.twimg.com.evil.example/media/a.jpg",
+        "https://pbs.twimg.com:8443/media/a.jpg",
+        "https://user@pbs.twimg.com/media/a.jpg",
+        "https://abs.twimg.com/a.jpg",
+        "//pbs.twimg.com/media/a.jpg",
+        "https://[::1/a.jpg",
+    ],
+)
+def test_anything_else_is_outside(url):
+    assert fetch.outside(url, ("pbs.twimg.com", "video.twimg.com")) == (
+        "not https from a host in MEDIA_HOSTS (pbs.twimg.com, video.twimg.com)"
+    )
+
+
+def test_the_test_servers_media_are_admitted_only_when_it_stands_in_for_the_api(
+    server, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("COMMUNIQUE_API_BASE")
+    result = fetcher(server, tmp_path).archive("envoy")
+    assert (result.media, len(result.refused)) == (0, 5)
+    assert result.refused[0].endswith(f"/media/3_7.jpg refused: {HOSTS}")
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["with a length", "chunked"])
+def test_a_medium_over_the_size_cap_is_refused_and_leaves_nothing(server, tmp_path, streamed):
+    server.api.post("envoy", 2_000_000, "A video", attachments={"media_keys": ["7_2"]})
+    server.api.media["7_2.mp4"] = bytes(300_000)
+    server.api.media["7_2-preview.jpg"] = b"\xff\xd8preview"
+    if streamed:
+        server.api.streamed.add("7_2.mp4")
+    f = fetcher(server, tmp_path, max_bytes=200_000)
+    result = f.archive("envoy")
+    url = f"{server.base}/media/7_2.mp4"
+    assert result.refused == [
+        f"@envoy: post 2000000: media {url} refused: larger than 200,000 bytes (MEDIA_MAX_MB)"
+    ]
+    assert media_of(f)[0]["file"] is None and result.media == 5
+    assert server.api.requests.count("/media/7_2.mp4") == 1  # not again, this run
+    assert sorted(p.name for p in f.store.media_dir("envoy").iterdir() if "7_2" in p.name) == []
+
+
+def test_a_large_medium_is_streamed_to_disk_not_held_in_memory(server, tmp_path):
+    size = 32 * 1024**2
+    server.api.post("envoy", 2_000_000, "A video", attachments={"media_keys": ["7_3"]})
+    server.api.media["7_3.mp4"] = bytes(range(256)) * (size // 256)
+    server.api.media["7_3-preview.jpg"] = b"\xff\xd8preview"
+    f = fetcher(server, tmp_path)
+    tracemalloc.start()
+    try:
+        result = f.archive("envoy")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.media == 6 and result.refused == []
+    stored = f.store.media_dir("envoy") / "2000000-7_3.mp4"
+    assert stored.read_bytes() == server.api.media["7_3.mp4"]
+    assert peak < size / 4, f"{peak:,} bytes held at once for a {size:,}-byte video"
+
+
+@pytest.mark.parametrize(
+    ("name", "served", "wanted"),
+    [
+        ("7_4.mp4", "text/html; charset=utf-8", "video/*"),
+        ("7_4.mp4", "image/jpeg", "video/*"),
+        ("7_4-preview.jpg", "video/mp4", "image/*"),
+        ("7_4-preview.jpg", "application/octet-stream", "image/*"),
+    ],
+)
+def test_a_medium_of_another_content_type_is_refused(server, tmp_path, name, served, wanted):
+    server.api.post("envoy", 2_000_000, "A video", attachments={"media_keys": ["7_4"]})
+    server.api.media["7_4.mp4"] = b"mp4 video"
+    server.api.media["7_4-preview.jpg"] = b"\xff\xd8preview"
+    server.api.media_types[name] = served
+    f = fetcher(server, tmp_path)
+    result = f.archive("envoy")
+    kind = served.partition(";")[0]
+    assert result.refused == [
+        f"@envoy: post 2000000: media {server.base}/media/{name} refused:"
+        f" its content type is {kind}, not {wanted}"
+    ]
+    assert media_of(f)[0]["file"] is None
+    assert server.api.requests.count(f"/media/{name}") == 1
 
 
 def test_verify_marks_posts_the_api_no_longer_returns(server, tmp_path):
@@ -291,6 +444,22 @@ def test_the_task_ends_on_bad_data_with_one_message(server, tmp_path, damage):
     assert process.returncode == 1, output
     assert output.startswith("error: ") and output.count("\n") == 1, output
     assert snapshot(store) == before
+
+
+def test_the_task_stores_every_post_and_ends_on_a_refused_medium_with_one_error(server, tmp_path):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    photo_from(server, "file:///etc/hostname")
+    process = run_archive(conf, server)
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 1, output
+    *lines, error = output.splitlines()
+    assert lines[-1].startswith(f"envoy: {POSTS + 1} new") and "1 media refused" in lines[-1]
+    assert error == (
+        f"error: @envoy: post 2000000: media file:///etc/hostname refused: {HOSTS};"
+        " its post is stored without it"
+    )
+    store = Store(tmp_path / "p" / "content" / "archive")
+    assert len(list(store.posts("envoy"))) == POSTS + 1
 
 
 def test_the_workflow_commits_what_was_fetched_even_when_the_fetch_fails():

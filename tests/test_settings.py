@@ -53,6 +53,10 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"AUDIENCES": {"not a name": {}}}, "AUDIENCES"),
         ({"ACCOUNTS": "envoy_vale"}, "ACCOUNTS"),
         ({"BUILD_DATE": "yesterday"}, "BUILD_DATE"),
+        ({"MEDIA_HOSTS": ["https://pbs.twimg.com"]}, "MEDIA_HOSTS"),
+        ({"MEDIA_HOSTS": []}, "MEDIA_HOSTS"),
+        ({"MEDIA_HOSTS": "pbs.twimg.com"}, "MEDIA_HOSTS"),
+        ({"MEDIA_MAX_MB": 0}, "MEDIA_MAX_MB"),
     ],
 )
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):

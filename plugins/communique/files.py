@@ -5,9 +5,11 @@ Imports nothing of the package, so the store can use it and stay at the bottom o
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -34,20 +36,32 @@ def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
             return False
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+    with replacing(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        if sync:
             f.flush()
-            if sync:
-                os.fsync(f.fileno())
+            os.fsync(f.fileno())
+    return True
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A new empty file beside ``path`` that replaces it when the block ends, and is removed
+    when the block fails: whatever writes it (a stream, another program), ``path`` is then
+    whole or as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        try:
+            os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
+        finally:
+            os.close(fd)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return True
 
 
 def fsync(path: Path) -> None:

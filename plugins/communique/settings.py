@@ -7,6 +7,7 @@ two always agree; after that the rest of the package reads fields, never keys by
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,9 @@ from communique.errors import CommuniqueError
 
 HIDE_SCOPES = ("", "support", "replies", "all")
 AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes", "media")
+MEDIA_HOSTS = ("pbs.twimg.com", "video.twimg.com")  # where Twitter serves photos and videos
+MEDIA_MAX_MB = 512  # Twitter's own limit for a video upload, a few times any photo
+HOST = re.compile(r"[A-Za-z0-9.-]+")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Settings:
     feed_max_items: int = 100  # Pelican's own default for the same setting
     syndicate_feed: str = "atom.xml"
     syndicate_state: Path = Path("content/syndicate.json")
+    # Media are downloaded only over https from these hosts, each at most MEDIA_MAX_MB.
+    media_hosts: tuple[str, ...] = MEDIA_HOSTS
+    media_max_mb: int = MEDIA_MAX_MB
     github_remote: str = "origin"
     github_branch: str = "gh-pages"
     cname: str = ""
@@ -109,6 +116,12 @@ def check(settings: Settings) -> None:
         raise CommuniqueError(f"POSTS_PER_PAGE: {settings.posts_per_page!r}; use a number >= 1")
     if not isinstance(settings.feed_max_items, int) or settings.feed_max_items < 1:
         raise CommuniqueError(f"FEED_MAX_ITEMS: {settings.feed_max_items!r}; use a number >= 1")
+    if not settings.media_hosts or not all(HOST.fullmatch(h) for h in settings.media_hosts):
+        raise CommuniqueError(
+            f"MEDIA_HOSTS: {list(settings.media_hosts)!r}; use host names, such as {MEDIA_HOSTS}"
+        )
+    if not isinstance(settings.media_max_mb, int) or settings.media_max_mb < 1:
+        raise CommuniqueError(f"MEDIA_MAX_MB: {settings.media_max_mb!r}; use a number >= 1")
     if not isinstance(settings.audiences, Mapping):
         raise CommuniqueError("AUDIENCES: expected {name: {title, include, exclude}}")
     for name, rules in settings.audiences.items():

@@ -16,15 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import requests
 import tweepy
 
 from communique.errors import CommuniqueError
-from communique.files import write_atomic
+from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, index
-from communique.outbound.client import TOKEN_VAR, describe
+from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
+from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
 
 TWEET_FIELDS = [
@@ -40,10 +41,15 @@ MEDIA_FIELDS = ["alt_text", "url", "variants", "preview_image_url", "type", "wid
 PLACE_FIELDS = ["full_name", "country", "country_code", "geo", "name", "place_type"]
 USER_FIELDS = ["username", "name"]
 RETRIES = 6
+CHUNK = 1024**2  # a medium is written as it arrives, this much at a time
 
 
 class RateLimited(CommuniqueError):
     """The API asked us to wait longer than --max-wait allows."""
+
+
+class Refused(CommuniqueError):
+    """A medium the store will not take (its address, size or type): not asked for again."""
 
 
 @dataclass
@@ -92,12 +98,14 @@ class AccountResult:
     updated: int = 0
     media: int = 0
     media_failed: int = 0
+    refused: list[str] = field(default_factory=list)  # one line a medium, naming post and URL
     deleted: int = 0
     unverifiable: int = 0
     resumed: bool = False
 
     def line(self) -> str:
         resumed = " (resumed an interrupted run)" if self.resumed else ""
+        refused = f", {len(self.refused):,} media refused" if self.refused else ""
         hidden = (
             f", {self.unverifiable:,} not verifiable (the API would not show them:"
             " protected or suspended account?)"
@@ -106,7 +114,7 @@ class AccountResult:
         )
         return (
             f"{self.account}: {self.new:,} new, {self.updated:,} updated in {self.pages:,} pages,"
-            f" {self.media:,} media downloaded, {self.media_failed:,} media to retry,"
+            f" {self.media:,} media downloaded, {self.media_failed:,} media to retry{refused},"
             f" {self.deleted:,} deletions{hidden}{resumed}"
         )
 
@@ -125,6 +133,9 @@ class Fetcher:
     now: Callable[[], datetime] = now
     page_size: int = 100
     syndicated: dict[str, str] = field(default_factory=dict)  # post id -> feed item it came from
+    media_hosts: tuple[str, ...] = MEDIA_HOSTS
+    max_bytes: int = MEDIA_MAX_MB * 1024**2
+    refused: dict[str, str] = field(default_factory=dict)  # URL -> why, for this run
 
     def stamp(self) -> str:
         return self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -177,7 +188,7 @@ class Fetcher:
             for record in records:
                 if record["id"] in self.syndicated:  # our own bridge posted it: not new material
                     record["syndicated_from"] = self.syndicated[record["id"]]
-            ok, failed = self.download_media(records)
+            ok, failed, _ = self.download_media(records)  # the retry below says what was refused
             merged = self.store.merge(records)
             result.pages += 1
             result.new += merged.new
@@ -190,59 +201,95 @@ class Fetcher:
             if not (page.get("meta") or {}).get("next_token"):
                 break
         path.unlink(missing_ok=True)
-        retried, still = self.retry_media(account)
+        retried, still, result.refused = self.retry_media(account)
         result.media += retried
         result.media_failed = still
         return result
 
-    def download_media(self, records: list[dict]) -> tuple[int, int]:
+    def download_media(self, records: list[dict]) -> tuple[int, int, list[str]]:
         """Download each record's media not yet on disk; a failure is retried on the next run.
 
         The next run retries exactly the items without a ``file``, so ``file`` is set only once
         every part of an item is on disk (a video's MP4 and its preview image). Parts already
-        on disk are not asked for again. Returns (items downloaded, items failed).
+        on disk are not asked for again, nor, in this run, a URL that was refused.
+        Returns (items downloaded, items failed, a line for each item refused).
         """
         ok = failed = 0
+        refused = []
         for record in records:
             folder = self.store.media_dir(record["account"])
             for media in record["media"]:
                 parts = [
-                    (url, folder / f"{record['id']}-{safe_key(media['id'])}{suffix}")
-                    for url, suffix in media_urls(media)
+                    (url, folder / f"{record['id']}-{safe_key(media['id'])}{suffix}", kind)
+                    for url, suffix, kind in media_urls(media)
                 ]
                 if media.get("file") or not parts:
                     continue
                 try:
-                    for url, path in parts:
+                    for url, path, kind in parts:
                         if not path.exists():
-                            write_atomic(path, self.retry(self.get_bytes, url))
+                            self.download(url, path, kind)
+                except Refused as e:
+                    refused.append(f"@{record['account']}: post {record['id']}: media {e}")
+                    continue
                 except CommuniqueError:
                     failed += 1
                     continue
                 media["file"] = f"media/{parts[0][1].name}"
                 ok += 1
-        return ok, failed
+        return ok, failed, refused
 
-    def get_bytes(self, url: str) -> bytes:
-        with self.client.session.get(url, timeout=60) as response:
-            if response.status_code >= 500:
-                raise tweepy.TwitterServerError(response)
-            if response.status_code != 200:
-                raise tweepy.HTTPException(response)
-            return response.content
+    def download(self, url: str, path: Path, kind: str) -> None:
+        """One medium into ``path``, whole or not at all; Refused, at once, when it comes from
+        anywhere but the media hosts, is not of its kind (``image/``, ``video/``), or is larger
+        than the cap. A dropped connection or a server error is retried."""
+        why = self.refused.get(url) or outside(url, self.media_hosts)
+        try:
+            if why:
+                raise Refused(why)
+            self.retry(self.stream, url, path, kind)
+        except Refused as e:
+            self.refused[url] = str(e)
+            raise Refused(f"{url} refused: {e}") from None
 
-    def retry_media(self, account: str) -> tuple[int, int]:
-        """Download what earlier runs could not; returns (downloaded, still missing)."""
+    def stream(self, url: str, path: Path, kind: str) -> None:
+        """The response written to disk as it arrives: a video never has to fit in memory.
+        Redirects are not followed: they could lead anywhere."""
+        cap = f"larger than {self.max_bytes:,} bytes (MEDIA_MAX_MB)"
+        with self.client.session.get(url, timeout=60, stream=True, allow_redirects=False) as r:
+            if r.status_code >= 500:
+                raise tweepy.TwitterServerError(r)
+            if r.status_code != 200:
+                raise tweepy.HTTPException(r)
+            served = r.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+            if not served.startswith(kind):
+                raise Refused(f"its content type is {served or 'not given'}, not {kind}*")
+            length = r.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > self.max_bytes:
+                raise Refused(cap)
+            with replacing(path) as tmp, open(tmp, "wb") as f:
+                size = 0
+                for chunk in r.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise Refused(cap)
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+
+    def retry_media(self, account: str) -> tuple[int, int, list[str]]:
+        """Download what earlier runs could not; returns (downloaded, still missing, a line for
+        each refused)."""
         pending = [
             r
             for r in self.store.posts(account)
             if any(m.get("url") and not m.get("file") for m in r.get("media", []))
         ]
         if not pending:
-            return 0, 0
-        ok, failed = self.download_media(pending)
+            return 0, 0, []
+        done = self.download_media(pending)
         self.store.merge(pending)
-        return ok, failed
+        return done
 
     def verify(self, account: str) -> tuple[int, int]:
         """Look up every stored post; mark the ones the API says are gone as deleted.
@@ -325,17 +372,40 @@ def safe_key(key: str) -> str:
     return "".join(c for c in key if c.isalnum() or c in "_-")[:40] or "media"
 
 
-def media_urls(media: dict) -> list[tuple[str, str]]:
-    """What to download for one media item: the original photo, or the video and its preview."""
+def split(url: str) -> SplitResult:
+    """The parts of a URL, all empty for one that cannot be parsed (``https://[::1``)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
+def outside(url: str, hosts: tuple[str, ...]) -> str | None:
+    """Why ``url`` is not one to download media from, or None: only https from ``hosts``, and
+    the server COMMUNIQUE_API_BASE names (the test server serves its own posts' media)."""
+    parts = split(url)
+    allowed = {("https", host.lower()) for host in hosts}
+    stand_in = urlsplit(os.environ.get(BASE_VAR, ""))
+    if stand_in.netloc:
+        allowed.add((stand_in.scheme, stand_in.netloc))
+    if (parts.scheme, parts.netloc.lower()) in allowed:
+        return None
+    return f"not https from a host in MEDIA_HOSTS ({', '.join(hosts)})"
+
+
+def media_urls(media: dict) -> list[tuple[str, str, str]]:
+    """What to download for one media item: the original photo, or the video and its preview;
+    each as (URL, suffix of its file, the content type it must have)."""
     url = media.get("url")
     if not url:
         return []
     if media.get("type") == "photo":
-        if urlsplit(url).netloc == "pbs.twimg.com":
+        if split(url).netloc == "pbs.twimg.com":
             url += "?name=orig"
-        suffix = Path(urlsplit(media["url"]).path).suffix.lower()
-        return [(url, suffix if suffix in (".jpg", ".jpeg", ".png", ".gif", ".webp") else ".jpg")]
-    urls = [(url, ".mp4")]
+        suffix = Path(split(media["url"]).path).suffix.lower()
+        known = suffix in (".jpg", ".jpeg", ".png", ".gif", ".webp")
+        return [(url, suffix if known else ".jpg", "image/")]
+    urls = [(url, ".mp4", "video/")]
     if media.get("preview"):
-        urls.append((media["preview"], "-preview.jpg"))
+        urls.append((media["preview"], "-preview.jpg", "image/"))
     return urls

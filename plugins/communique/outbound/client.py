@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 from communique.errors import CommuniqueError
 
 API_BASE = "https://api.twitter.com"
+BASE_VAR = "COMMUNIQUE_API_BASE"  # another address for the API: a proxy, or the test server
 TOKEN_VAR = "TWITTER_BEARER_TOKEN"
 KEYS = ("TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET")
 
@@ -60,7 +61,7 @@ def bearer_token() -> str:
 
 def routed(client: tweepy.Client, base: str | None) -> tweepy.Client:
     """The client with its requests sent to ``base``, or COMMUNIQUE_API_BASE, or the API."""
-    base = base or os.environ.get("COMMUNIQUE_API_BASE") or API_BASE
+    base = base or os.environ.get(BASE_VAR) or API_BASE
     client.session.mount(API_BASE, RewriteHost(base))
     return client
 
