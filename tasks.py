@@ -261,13 +261,14 @@ def publish(c, remote=None, branch=None, message=None, config=None):
 @task(
     help={
         "output": "the built site to check (default: OUTPUT_PATH, output/)",
-        "skip": "comma-separated checks to skip: html, links, csp, feeds, images, secrets, record",
+        "skip": "comma-separated checks to skip: html, links, csp, feeds, images, videos, secrets,"
+        " record",
         "config": "settings file (default pelican.conf.py)",
     }
 )
 def check(c, output=None, skip="", config=None):
-    """Check the built site: valid HTML, links, feeds, clean images, CSP, no credentials, and
-    that output/ is exactly what the last build made."""
+    """Check the built site: valid HTML, links, feeds, clean images and videos, CSP, no
+    credentials, and that output/ is exactly what the last build made."""
 
     from communique.outbound.client import load_dotenv
     from communique.site.check import run_checks

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import struct
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from PIL import Image
 
 # The same examples on every run, so CI is deterministic; HYPOTHESIS_PROFILE=explore searches
 # afresh, with more examples, when hunting bugs locally.
@@ -114,3 +118,49 @@ def build_project(conf: Path) -> Path:
     finally:
         os.chdir(cwd)
     return conf.parent / "output"
+
+
+PLACE = "+35.6586+139.7454/"  # where the phone was, in its ISO 6709 ``©xyz`` atom
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+    b'syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude='
+    b'"35,39.5N"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def make_video(path, sound: bool = True) -> bytes:
+    """A 1-second video as a phone writes one: GPS, make, model, a date and a title in the
+    container, a language and a handler name on the tracks, and an XMP packet after them."""
+    sources = ["-f", "lavfi", "-i", "testsrc=duration=1:size=64x48:rate=10"]
+    if sound:
+        sources += ["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-metadata:s:a",
+                    "language=jpn"]  # fmt: skip
+    ffmpeg(
+        *sources, "-c:v", "libx264", "-preset", "ultrafast", "-shortest",
+        "-metadata", f"location={PLACE}", "-metadata", "make=Apple",
+        "-metadata", "model=iPhone 15", "-metadata", "creation_time=2024-05-01T10:00:00Z",
+        "-metadata", "title=Embassy garden", "-metadata:s:v", "handler_name=Core Media Video",
+        "-movflags", "+use_metadata_tags", str(path),
+    )  # fmt: skip
+    uuid = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")  # Adobe's XMP box
+    path.write_bytes(path.read_bytes() + struct.pack(">I4s", 24 + len(XMP), b"uuid") + uuid + XMP)
+    return path.read_bytes()
+
+
+def gif(comment: bytes = b"taken at the embassy", after: bytes = b"") -> bytes:
+    """An animated GIF of three frames that loops, with a comment, an XMP application block
+    and, when asked, bytes after its end."""
+    frames = [Image.new("P", (8, 6), i) for i in (1, 2, 3)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=[100, 200, 300],
+                   loop=0, comment=comment)  # fmt: skip
+    data = out.getvalue()
+    header = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    xmp = b"\x21\xff\x0bXMP DataXMP" + b"".join(
+        bytes([len(XMP[i : i + 255])]) + XMP[i : i + 255] for i in range(0, len(XMP), 255)
+    )
+    return data[:header] + xmp + b"\x00" + data[header:] + after

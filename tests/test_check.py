@@ -12,7 +12,11 @@ from communique.ingest.export import import_archive
 from communique.site.check import SECRETS, run_checks
 from communique.site.search import index_site
 from communique.store import Store
-from conftest import build_project, make_project, tweet, write_export
+from conftest import build_project, gif, make_project, make_video, tweet, write_export
+
+needs_ffmpeg = pytest.mark.skipif(
+    not shutil.which("ffmpeg"), reason="ffmpeg is not installed (.ci/run installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +127,13 @@ def exif_photo(site):
             "exceed 280",
         ),
         ("images", exif_photo, "leak.jpg: carries"),
+        pytest.param(
+            "videos",
+            lambda s: make_video(s / "envoy" / "leak.mp4"),
+            "envoy/leak.mp4: carries tag location",
+            marks=needs_ffmpeg,
+        ),
+        ("videos", lambda s: (s / "leak.gif").write_bytes(gif()), "leak.gif: carries comment"),
     ],
 )
 def test_each_check_fails_on_a_page_broken_on_purpose(site, name, breakage, expected):
@@ -151,6 +162,13 @@ def test_a_loosened_csp_fails(site, strict, loosened, expected):
     assert problems == [f"index.html: loose Content-Security-Policy: {expected}"]
 
 
+@needs_ffmpeg
+def test_videos_are_not_passed_unchecked_without_ffprobe(site, tmp_path, monkeypatch):
+    make_video(site / "clip.mp4")
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    assert failures(site)["videos"] == ["clip.mp4: not checked: ffprobe is needed (install ffmpeg)"]
+
+
 def test_a_credential_in_the_output_is_found_and_never_printed(site, monkeypatch):
     monkeypatch.setenv("TWITTER_BEARER_TOKEN", "AAAA-very-secret-token")
     replace(site, "index.html", "</main>", "<p>AAAA-very-secret-token</p></main>")
@@ -174,10 +192,10 @@ def test_invoke_check_reads_the_tokens_from_dot_env(site, tmp_path, capsys):
 def test_with_no_token_variable_set_the_line_says_so(site, monkeypatch):
     for name in SECRETS:
         monkeypatch.delenv(name, raising=False)
-    (secrets,) = run_checks(site, skip=("html", "links", "csp", "feeds", "images"))
+    (secrets,) = run_checks(site, skip=("html", "links", "csp", "feeds", "images", "videos"))
     assert secrets.ok and "no token variable set" in secrets.line()
 
 
 def test_invalid_html_fails_the_nu_checker(site):
     replace(site, "index.html", "<main", "<main><div><p></span>")
-    assert failures(site, skip=("links", "csp", "feeds", "images", "secrets"))["html"]
+    assert failures(site, skip=("links", "csp", "feeds", "images", "videos", "secrets"))["html"]

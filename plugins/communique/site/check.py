@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from communique.site.feeds import LIMIT, weighted_length
 from communique.site.freshness import audit, read_manifest
+from communique.site.media import gif_metadata
 
 SECRETS = (
     "TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN",
@@ -43,6 +44,16 @@ CSP_REQUIRED = {"default-src", "object-src", "base-uri"}
 CSP_EXTRA = {"img-src": "data:", "script-src": "'wasm-unsafe-eval'"}
 # The Nu checker predates CSP level 3 and rejects the one keyword WebAssembly needs.
 VNU_FILTER = ".*wasm-unsafe-eval.*"
+IMAGES = (".jpg", ".jpeg", ".png", ".webp")
+VIDEOS = (".mp4", ".m4v", ".mov")
+# What ffprobe reports of an MP4 that has no metadata: its brand (the ``ftyp`` box), and the
+# values ffmpeg writes for every track of every video, which say nothing of this one.
+CONTAINER_TAGS = {"major_brand", "minor_version", "compatible_brands"}
+PROBED = "format_tags:stream=codec_type:stream_disposition=attached_pic:stream_tags"
+TRACK_TAGS = {
+    "language": {"und"}, "handler_name": {"VideoHandler", "SoundHandler"},
+    "vendor_id": {"[0][0][0][0]"},
+}  # fmt: skip
 
 
 @dataclass
@@ -257,6 +268,54 @@ def check_images(output: Path, images: list[Path]) -> CheckResult:
     return result
 
 
+def video_metadata(path: Path, ffprobe: str) -> list[str]:
+    """The tags, XMP, chapters and streams other than picture and sound of an MP4, by ffprobe
+    (read as MP4/QuickTime only: left to guess, it would follow a playlist to other files)."""
+    done = subprocess.run(
+        [ffprobe, "-v", "error", "-f", "mov", "-export_xmp", "1", "-of", "json", "-show_chapters",
+         "-show_entries", PROBED, str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        why = (done.stderr.strip().splitlines() or ["ffprobe failed"])[-1]
+        return [f"an unreadable video ({why})"]
+    info = json.loads(done.stdout)
+    tags = (info.get("format") or {}).get("tags") or {}
+    found = {f"tag {k}" for k in tags if k not in CONTAINER_TAGS}
+    for stream in info.get("streams", []):
+        kind = stream.get("codec_type")
+        if (stream.get("disposition") or {}).get("attached_pic"):
+            found.add("a cover picture")
+        elif kind not in ("video", "audio"):
+            found.add(f"a {kind} stream")
+        tags = stream.get("tags") or {}
+        found |= {f"{kind} tag {k}" for k, v in tags.items() if v not in TRACK_TAGS.get(k, ())}
+    if info.get("chapters"):
+        found.add("chapters")
+    return sorted(found)
+
+
+def check_videos(output: Path, videos: list[Path]) -> CheckResult:
+    """Videos (ffprobe, from ffmpeg) and GIFs carry no metadata: only picture and sound."""
+    result = CheckResult("videos", what="videos and GIFs without tags, XMP or comments")
+    ffprobe = shutil.which("ffprobe")
+    for path in videos:
+        rel = path.relative_to(output)
+        if path.suffix.lower() == ".gif":
+            try:
+                found = gif_metadata(path.read_bytes())
+            except ValueError as e:
+                found = [f"an unreadable GIF ({e})"]
+        elif ffprobe is None:
+            result.failures.append(f"{rel}: not checked: ffprobe is needed (install ffmpeg)")
+            continue
+        else:
+            found = video_metadata(path, ffprobe)
+        result.checked += 1
+        result.failures += [f"{rel}: carries {what}" for what in found]
+    return result
+
+
 def check_secrets(output: Path, files: list[Path]) -> CheckResult:
     values = [v.encode() for k in SECRETS if len(v := os.environ.get(k, "").strip()) >= 8]
     what = "files free of credentials" if values else "files; no token variable set to look for"
@@ -319,13 +378,15 @@ def run_checks(
     files = [p for p in output.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html" and "pagefind" not in p.parts]
     feeds = [p for p in files if p.name in ("atom.xml", "rss.xml")]
-    images = [p for p in files if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".webp")]
+    images = [p for p in files if p.suffix.lower() in IMAGES]
+    videos = [p for p in files if p.suffix.lower() in (*VIDEOS, ".gif")]
     results = []
     if "html" not in skip:
         results.append(check_html(output, pages))
     results += check_pages(output, pages, base)
     results.append(check_feeds(output, feeds))
     results.append(check_images(output, images))
+    results.append(check_videos(output, videos))
     results.append(check_secrets(output, files))
     if cache is not None:
         results.append(check_record(output, cache))

@@ -1,32 +1,62 @@
 """Published media: images re-encoded from their pixels, so no EXIF, GPS, XMP or comment
-survives.
+survives; videos remuxed without their container's metadata, and GIFs rewritten without their
+comments and application blocks, neither changing a byte of the picture or the sound.
 
 The store keeps originals as received (they are the record); what the site serves is a copy
-made from pixels only, scaled down to a size a page needs. A copy is made again when its
-original or the code that makes it changed, or when the copy in ``output/`` is not as written.
+made from pixels and streams only, an image scaled down to a size a page needs. A copy is made
+again when its original or the code that makes it changed, or when the copy in ``output/`` is
+not as written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import re
 import shutil
+import subprocess
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from communique.files import digest, write_atomic
+from communique.errors import CommuniqueError
+from communique.files import digest, replacing, write_atomic
 from communique.site.freshness import Entry, Slice, code_stamp
 from communique.site.model import media_folder, media_path
 from communique.site.pages import Pages
 from communique.site.parallel import slices
 
 MAX_SIDE = 1600
-Image.MAX_IMAGE_PIXELS = 64_000_000  # refuse decompression bombs
+MAX_PIXELS = 64_000_000  # four times what Twitter serves as a photo's original
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+GIF = (b"GIF87a", b"GIF89a")
+# A GIF's loop count and nothing else: how often it plays, so kept.
+GIF_LOOP = re.compile(rb"\x21\xff\x0b(?:NETSCAPE2\.0|ANIMEXTS1\.0)\x03\x01..\x00", re.S)
+GIF_PICTURE = {"header", "control", "image", "loop", "trailer"}
+
+
+class Refused(CommuniqueError):
+    """A medium that must not be published as it is; the build names it and its post."""
 
 
 def clean_image(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
-    """Re-encoded bytes, their extension and size, from an image's bytes; metadata dropped."""
-    with Image.open(io.BytesIO(data)) as image:
+    """Re-encoded bytes, their extension and size, from an image's bytes; metadata dropped.
+
+    An image of more than MAX_PIXELS is refused from its header, before it is decoded: Pillow
+    only warns of one up to twice its limit, and decodes it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise Refused(
+                f"an image of more than {MAX_PIXELS:,} pixels, refused before decoding;"
+                " replace it in the store with a smaller copy"
+            ) from None
+    with image:
         image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF asked for
         image.thumbnail((MAX_SIDE, MAX_SIDE))
         has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
@@ -40,36 +70,136 @@ def clean_image(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
     return out.getvalue(), ".jpg", pixels.size
 
 
-def publish_media(
-    source: Path, target_stem: Path, kind: str
-) -> tuple[Path, tuple[int, int]] | None:
-    """Publish one stored media file next to ``target_stem``; None when it is not usable."""
-    if kind != "photo":
-        target = target_stem.with_suffix(source.suffix.lower() or ".mp4")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        return target, (0, 0)
+def gif_blocks(data: bytes) -> Iterator[tuple[str, bytes]]:
+    """A GIF's blocks, in order, each with its kind: "header" (with the colour table),
+    "control", "image", "loop" and "trailer" make the picture; "comment", "application",
+    "text" (which browsers do not draw), "extension" and "after the end" do not.
+    ValueError when the bytes are not a whole GIF."""
+
+    def table(packed: int) -> int:
+        return 3 << ((packed & 7) + 1) if packed & 0x80 else 0
+
+    def past_sub_blocks(at: int) -> int:
+        while at < len(data):
+            size = data[at]
+            at += 1 + size
+            if size == 0:
+                return at
+        raise ValueError("the GIF ends in the middle of a block")
+
+    if data[:6] not in GIF or len(data) < 13:
+        raise ValueError("not a GIF")
+    at = 13 + table(data[10])
+    yield "header", data[:at]
+    while at < len(data):
+        start, introducer = at, data[at]
+        if introducer == 0x3B:
+            yield "trailer", data[at : at + 1]
+            if len(data) > at + 1:
+                yield "after the end", data[at + 1 :]
+            return
+        if introducer == 0x2C:  # an image: its descriptor, colour table and pixels
+            if at + 11 > len(data):
+                break
+            at = past_sub_blocks(at + 10 + table(data[at + 9]) + 1)
+            yield "image", data[start:at]
+        elif introducer == 0x21 and at + 1 < len(data):
+            at = past_sub_blocks(at + 2)
+            block = data[start:at]
+            kind = {0xF9: "control", 0xFE: "comment", 0xFF: "application", 0x01: "text"}
+            yield "loop" if GIF_LOOP.fullmatch(block) else kind.get(block[1], "extension"), block
+        else:
+            raise ValueError(f"not a GIF block at byte {at:,}")
+    raise ValueError("the GIF ends before its trailer")
+
+
+def clean_gif(data: bytes) -> bytes:
+    """The GIF with only the blocks that make its picture, each byte for byte as it was."""
+    return b"".join(block for kind, block in gif_blocks(data) if kind in GIF_PICTURE)
+
+
+def gif_metadata(data: bytes) -> list[str]:
+    """What a GIF carries besides its picture."""
+    return sorted({kind for kind, _ in gif_blocks(data)} - GIF_PICTURE)
+
+
+def ffmpeg_stamp(ffmpeg: str) -> tuple[str, int, int]:
+    """Part of a video's key: another ffmpeg (an upgrade replaces the file) may lay out the
+    same streams otherwise. Not its ``-version``: starting it takes a third of a second."""
+    st = os.stat(ffmpeg)
+    return ffmpeg, st.st_size, st.st_mtime_ns
+
+
+def find_ffmpeg() -> str:
+    found = shutil.which("ffmpeg")
+    if found is None:
+        raise Refused(
+            "a video: publishing it without its metadata (a phone's GPS position, make, dates)"
+            " needs ffmpeg; install it (Debian: apt-get install ffmpeg) and build again"
+        )
+    return found
+
+
+def remux(source: Path, target: Path) -> None:
+    """The video's pictures and sound copied packet for packet into a new MP4 without the
+    container's metadata: no tags (a phone's ``©xyz`` GPS atom, make, model, dates), no XMP,
+    chapters, cover art or data tracks (a camera's GPS track). Read as MP4/QuickTime only:
+    ffmpeg left to guess would follow a playlist hidden in a file to other files and hosts.
+    CalledProcessError when ffmpeg cannot read it."""
+    with replacing(target) as tmp:
+        subprocess.run(
+            [find_ffmpeg(), "-nostdin", "-v", "error", "-y", "-f", "mov", "-i", str(source),
+             "-map", "0:V?", "-map", "0:a?", "-map_metadata", "-1", "-map_chapters", "-1",
+             "-c", "copy", "-fflags", "+bitexact", "-movflags", "+faststart", "-f", "mp4",
+             str(tmp)],
+            capture_output=True, check=True,
+        )  # fmt: skip
+
+
+def form(source: Path, kind: str) -> str:
+    """How a medium is published: "image" (a photo), "gif" (a real GIF file) or "video"
+    (a video, or an animated GIF as Twitter keeps one: an MP4)."""
+    if kind == "photo":
+        return "image"
+    with open(source, "rb") as f:
+        return "gif" if f.read(6) in GIF else "video"
+
+
+def publish_media(source: Path, target_stem: Path, how: str) -> tuple[Path, tuple[int, int]] | None:
+    """Publish one stored media file next to ``target_stem``, made as ``how`` (what ``form``
+    says) asks; None when it is not usable."""
     try:
+        if how == "video":
+            target = target_stem.with_suffix(".mp4")
+            remux(source, target)
+            return target, (0, 0)
+        if how == "gif":
+            target = target_stem.with_suffix(".gif")
+            write_atomic(target, clean_gif(source.read_bytes()), sync=False)
+            return target, (0, 0)
         data, suffix, size = clean_image(source.read_bytes())
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, subprocess.CalledProcessError):
         return None
     target = target_stem.with_suffix(suffix)
     write_atomic(target, data, sync=False)  # the store keeps the original
     return target, size
 
 
-def names(stem: str, kind: str, source: Path) -> tuple[str, ...]:
+def names(stem: str, how: str) -> tuple[str, ...]:
     """Where a medium's copy may be: a photo becomes a JPEG, or a PNG when it has alpha."""
-    return (f"{stem}.jpg", f"{stem}.png") if kind == "photo" else (
-        f"{stem}{source.suffix.lower() or '.mp4'}",
-    )  # fmt: skip
+    return {"image": (f"{stem}.jpg", f"{stem}.png"), "gif": (f"{stem}.gif",)}.get(
+        how, (f"{stem}.mp4",)
+    )
 
 
 def publish_all(pages: Pages, store_root: Path) -> None:
     """Every post's media published into the site, on every core; their URLs and sizes noted
-    in the posts (their keys hold them). A copy kept from an earlier build is not opened."""
+    in the posts (their keys hold them). A copy kept from an earlier build is not opened.
+
+    A medium that must not be published as it is (an image too large to decode, a video
+    without ffmpeg to strip it) stops the build with one line naming it and its post."""
     output = pages.output
-    todo: list[tuple[dict, Path, str, str]] = []  # media item, original, stem, key
+    todo: list[tuple[str, dict, Path, str, str, str]] = []  # post, item, original, stem, form, key
     media_folder.cache_clear()
     for post in [p for p in pages.archive.posts if p.get("media")]:  # 5% of posts
         for item in post["media"]:
@@ -77,24 +207,27 @@ def publish_all(pages: Pages, store_root: Path) -> None:
             source = media_path(store_root, post, item)
             if source is None:
                 continue
-            kind = item.get("type", "photo")
             stem = f"{post['account']}/media/{Path(item['file']).stem}"
+            with naming(source, post["id"]):
+                how = form(source, item.get("type", "photo"))
+                tool = ffmpeg_stamp(find_ffmpeg()) if how == "video" else None
             st = source.stat()
-            key = digest(code_stamp(), str(source), st.st_size, st.st_mtime_ns, kind)
-            for rel in names(stem, kind, source):
+            key = digest(code_stamp(), str(source), st.st_size, st.st_mtime_ns, how, tool)
+            for rel in names(stem, how):
                 entry = output.kept(rel)
                 if entry is not None and entry.key == key:
                     output.keep(rel, entry)
                     show(pages, item, rel, entry)
                     break
             else:
-                todo.append((item, source, stem, key))
+                todo.append((post["id"], item, source, stem, how, key))
 
     def job(start: int, stop: int) -> tuple[list, Slice]:
         def publish() -> list[tuple[str, Entry] | None]:
             done = []
-            for item, source, stem, key in todo[start:stop]:
-                made = publish_media(source, output.output / stem, item.get("type", "photo"))
+            for post_id, _, source, stem, how, key in todo[start:stop]:
+                with naming(source, post_id):
+                    made = publish_media(source, output.output / stem, how)
                 if made is None:
                     done.append(None)
                     continue
@@ -112,9 +245,18 @@ def publish_all(pages: Pages, store_root: Path) -> None:
     for done, part in results:
         output.merge(part)
         published += done
-    for (item, *_), made in zip(todo, published, strict=True):
+    for (_, item, *_), made in zip(todo, published, strict=True):
         if made is not None:
             show(pages, item, *made)
+
+
+@contextlib.contextmanager
+def naming(source: Path, post_id: str) -> Iterator[None]:
+    """A refused medium's line: the file and the post it belongs to."""
+    try:
+        yield
+    except Refused as e:
+        raise CommuniqueError(f"{source}: post {post_id}: {e}") from None
 
 
 def show(pages: Pages, item: dict, rel: str, entry: Entry) -> None:
