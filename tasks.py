@@ -38,7 +38,10 @@ def import_archive(c, path, account=None, config=None):
 
     settings = load_settings(config)
     with fail_on(StoreError, OSError):
-        summary = run(path, Store(settings.archive_path), account=account)
+        name = None if account is None else site_settings.account_name(account, "--account")
+        store = Store(settings.archive_path)
+        with store.writing():
+            summary = run(path, store, account=name)
     print(summary.line())
 
 
@@ -171,31 +174,34 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
 
     settings = load_settings(config)
     client.load_dotenv(settings.base / ".env")
-    names = account or settings.accounts
     with fail_on(StoreError, OSError):
+        names = [site_settings.account_name(a, "--account") for a in account or ()]
+        names = names or settings.accounts
         if not names:
             raise CommuniqueError("no accounts: set ACCOUNTS in pelican.conf.py or pass --account")
+        store = Store(settings.archive_path)
         fetcher = fetch.Fetcher(
             client.make_client(client.bearer_token()),
-            Store(settings.archive_path),
+            store,
             retry=fetch.Retry(max_wait=float(max_wait)),
             syndicated=syndicated_ids(settings.syndicate_state),
             media_hosts=settings.media_hosts,
             max_bytes=settings.media_max_mb * 1024**2,
         )
         refused = []
-        for name in names:
-            with console.status(f"fetching @{name}") as status:
+        with store.writing():
+            for name in names:
+                with console.status(f"fetching @{name}") as status:
 
-                def stored(n, name=name, status=status):
-                    status.update(f"@{name}: page {n} stored")
+                    def stored(n, name=name, status=status):
+                        status.update(f"@{name}: page {n} stored")
 
-                result = fetcher.archive(name, stored)
-                if verify:
-                    status.update(f"verifying @{name}")
-                    result.deleted, result.unverifiable = fetcher.verify(name)
-            print(result.line())
-            refused += result.refused
+                    result = fetcher.archive(name, stored)
+                    if verify:
+                        status.update(f"verifying @{name}")
+                        result.deleted, result.unverifiable = fetcher.verify(name)
+                print(result.line())
+                refused += result.refused
         if refused:
             more = f" (and {len(refused) - 1:,} more media)" if len(refused) > 1 else ""
             raise CommuniqueError(f"{refused[0]}; its post is stored without it{more}")

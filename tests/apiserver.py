@@ -42,6 +42,8 @@ class FakeAPI:
     faults: list[str] = field(default_factory=list)  # consumed one per timeline/media/post request
     served: list[tuple[str, str]] = field(default_factory=list)  # (path, fault) as answered
     delay: float = 0.0  # seconds before each timeline page
+    gate: threading.Event | None = None  # timeline pages wait until it is set
+    waiting: int = 0  # timeline requests that reached the gate
     created: list[dict] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)  # lookup: "Not Found Error"
@@ -174,8 +176,9 @@ def make_handler(api: FakeAPI, base: str):
                 return
             if not self.authorized():
                 return
-            if parts[:3] == ["2", "users", "by"]:
-                account = api.accounts.get(parts[4])
+            if parts[:3] == ["2", "users", "by"]:  # handles ignore case, as on Twitter
+                names = {name.lower(): a for name, a in api.accounts.items()}
+                account = names.get(parts[4].lower())
                 if account is None:
                     self.send_json(200, {"errors": [{"title": "Not Found Error"}]})
                 else:
@@ -192,6 +195,10 @@ def make_handler(api: FakeAPI, base: str):
             elif parts[:2] == ["2", "users"] and parts[3] == "tweets":
                 if api.delay:
                     time.sleep(api.delay)
+                if api.gate is not None:
+                    with api.lock:
+                        api.waiting += 1
+                    api.gate.wait()
                 if self.fault():
                     return
                 self.timeline(parts[2], query)

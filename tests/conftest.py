@@ -67,6 +67,11 @@ def write_export(folder: Path, tweets: list[dict], *, username: str = "envoy", *
     return folder
 
 
+def snapshot(root: Path) -> dict[Path, bytes]:
+    """Every file under ``root`` and its bytes: to show that a refused change changed none."""
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture
 def store(tmp_path):
     from communique.store import Store

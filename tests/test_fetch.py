@@ -14,13 +14,9 @@ from communique.errors import CommuniqueError
 from communique.ingest import fetch
 from communique.outbound.client import bearer_token, make_client
 from communique.store import Store
-from conftest import ROOT, make_project
+from conftest import ROOT, make_project, snapshot
 
 POSTS = 250
-
-
-def snapshot(root):
-    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

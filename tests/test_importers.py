@@ -10,7 +10,7 @@ from communique.errors import CommuniqueError
 from communique.ingest import export as importers
 from communique.ingest.export import import_archive
 from communique.store import Store
-from conftest import js, tweet, write_export
+from conftest import js, snapshot, tweet, write_export
 
 
 def zip_of(folder, target):
@@ -19,10 +19,6 @@ def zip_of(folder, target):
             if path.is_file():
                 z.write(path, path.relative_to(folder).as_posix())
     return target
-
-
-def snapshot(root):
-    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_the_real_2022_sample_imports(sample_export, store):

@@ -52,6 +52,11 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"AUDIENCES": {"friends": {"exclude": ["enemies"]}}}, "AUDIENCES"),
         ({"AUDIENCES": {"not a name": {}}}, "AUDIENCES"),
         ({"ACCOUNTS": "envoy_vale"}, "ACCOUNTS"),
+        ({"ACCOUNTS": ["/some/abs/path"]}, "ACCOUNTS: '/some/abs/path' is not a handle"),
+        ({"ACCOUNTS": ["../envoy_vale"]}, "ACCOUNTS: '../envoy_vale' is not a handle"),
+        ({"ACCOUNTS": ["envoy vale"]}, "ACCOUNTS"),
+        ({"ACCOUNTS": ["a_handle_of_16ch"]}, "ACCOUNTS"),
+        ({"ACCOUNTS": [""]}, "ACCOUNTS"),
         ({"BUILD_DATE": "yesterday"}, "BUILD_DATE"),
         ({"MEDIA_HOSTS": ["https://pbs.twimg.com"]}, "MEDIA_HOSTS"),
         ({"MEDIA_HOSTS": []}, "MEDIA_HOSTS"),
@@ -73,3 +78,8 @@ def test_the_build_clock_is_pinned_by_build_date(tmp_path):
     settings = from_mapping({"BUILD_DATE": "2012-01-01"}, tmp_path)
     assert settings.now().isoformat() == "2012-01-01T00:00:00+00:00"
     assert isinstance(settings.theme, Path)
+
+
+def test_an_account_has_one_spelling_its_handle_in_lower_case(tmp_path):
+    settings = from_mapping({"ACCOUNTS": ["Envoy_Vale", "envoy_vale", "PressOffice"]}, tmp_path)
+    assert settings.accounts == ("envoy_vale", "pressoffice")

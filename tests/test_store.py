@@ -1,8 +1,18 @@
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from communique.errors import StoreError
 from communique.files import UMASK, write_atomic
+from communique.ingest.export import import_archive
 from communique.store import Store, dumps, merge_record, sha256_of
+from conftest import ROOT, js, snapshot, tweet, write_export
 
 
 def record(id: str, month: str = "2008-11", **extra) -> dict:
@@ -93,3 +103,179 @@ def test_a_corrupt_account_file_is_named(store, text):
     path.write_text(text)
     with pytest.raises(StoreError, match="account.json: not a JSON object"):
         store.read_account("envoy")
+
+
+def three_months(store) -> dict:
+    store.merge([record("1"), record("2", "2009-01"), record("3", "2009-02")])
+    return snapshot(store.root)
+
+
+DEEP: list = []
+for _ in range(1100):  # past the reader's 1024 levels
+    DEEP = [DEEP]
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (-float("inf"), "-inf"),
+        (2**64, "18446744073709551616"),  # the reader makes it a float: not what was written
+        (-(2**63) - 1, "-9223372036854775809"),
+        ({1: "one"}, "{1: 'one'}"),  # read back, the key is "1"
+        ("caf\udce9", "'caf\\udce9'"),  # a lone surrogate: no UTF-8 for it
+        ({"caf\udce9": 1}, "{'caf\\udce9': 1}"),
+        (DEEP, "[[[["),
+    ],
+)
+def test_a_value_the_reader_would_not_read_back_is_refused_and_nothing_is_written(
+    store, value, named
+):
+    before = three_months(store)
+    batch = [
+        record("1", raw={"favorite_count": "9"}),  # changes the first month
+        record("4", "2009-01"),
+        record("5", "2009-02", metrics={"likes": value}),
+    ]
+    with pytest.raises(StoreError) as refused:
+        store.merge(batch)
+    message = str(refused.value)
+    assert message.startswith(f"{store.month_path('envoy', '2009-02')}: post 5 (from test):")
+    assert "metrics.likes" in message and named in message
+    assert "\n" not in message
+    assert snapshot(store.root) == before
+
+
+def export(folder: Path, favorites: str, note_end: str = "", name_end: str = "") -> Path:
+    """Posts in three months, the last a long post with its note; ``*_end`` end the note's
+    text and the display name as written in the file (a JSON escape: "\\ud83d")."""
+    long_text = "A long post " + "word " * 60
+    march = "Tue Mar 03 09:15:00 +0000 2009"
+    posts = [
+        tweet("1", "one", favorite_count=favorites),
+        tweet("2", "two", created_at="Sat Jan 03 09:15:00 +0000 2009"),
+        tweet(
+            "3", long_text[:270] + "… https://t.co/x", created_at=march, favorite_count=favorites
+        ),
+    ]
+    note = {"noteTweetId": "5", "createdAt": "2009-03-03T09:15:00.000Z", "core": {"text": "@"}}
+    notes = js("YTD.note_tweet.part0", [{"noteTweet": note}])
+    folder = write_export(folder, posts, **{"data/note-tweet.js": notes})
+    for name, old, new in [
+        ("note-tweet.js", '"@"', f'"{long_text}{note_end}"'),
+        ("account.js", '"E"', f'"E{name_end}"'),
+    ]:
+        path = folder / "data" / name
+        path.write_text(path.read_text().replace(old, new))
+    return folder
+
+
+@pytest.mark.parametrize("where", ["note", "display name"])
+def test_a_lone_surrogate_in_an_export_is_refused_and_no_month_changes(tmp_path, store, where):
+    assert import_archive(export(tmp_path / "clean", "3"), store).notes == 1
+    before = snapshot(store.root)
+    half = "\\ud83d"  # half an emoji: no UTF-8 for it
+    bad = export(tmp_path / "bad", "9", *((half, "") if where == "note" else ("", half)))
+    with pytest.raises(StoreError) as refused:
+        import_archive(bad, store)  # the first month changes, the last is refused
+    message = str(refused.value)
+    if where == "note":
+        assert message.startswith(f"{store.month_path('envoy', '2009-03')}: post 3 (from bad:")
+    else:
+        assert message.startswith(f"{store.root / 'envoy' / 'account.json'}: the account:")
+        assert "display_name = 'E\\ud83d'" in message
+    assert "surrogates not allowed; refused, nothing written" in message
+    assert snapshot(store.root) == before
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(st.characters() | st.characters(categories=["Cs"]), max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(st.characters() | st.characters(categories=["Cs"]), max_size=3),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["2008-11", "2009-01", "2009-03"]), JSON), min_size=1, max_size=4
+    )
+)
+def test_what_the_store_takes_reads_back_equal_and_what_it_refuses_changes_no_byte(batch):
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "archive")
+        before = three_months(store)
+        records = [record(str(10 + i), month, note=value) for i, (month, value) in enumerate(batch)]
+        try:
+            store.merge(records)
+        except StoreError:
+            assert snapshot(store.root) == before
+        else:
+            kept = [record("1"), record("2", "2009-01"), record("3", "2009-02"), *records]
+            assert list(store.posts("envoy")) == sorted(
+                kept, key=lambda r: r["created_at"] + r["id"].zfill(3)
+            )
+
+
+@pytest.mark.parametrize("name", ["{outside}", "../outside", "envoy/x", "", "a" * 16, "Envoy"])
+def test_a_name_that_is_no_lowercase_handle_makes_no_folder(tmp_path, store, name):
+    name = name.format(outside=tmp_path / "outside")
+    with pytest.raises(StoreError, match="is not an account name"):
+        store.merge([{**record("1"), "account": name}])
+    with pytest.raises(StoreError, match="is not an account name"):
+        store.write_account(name, {"username": name})
+    assert [p.name for p in tmp_path.iterdir()] == [".archive.lock"]
+
+
+def test_a_mixed_case_folder_beside_its_twin_is_named_not_built(store):
+    """An older `invoke archive` with ACCOUNTS = ["Envoy"] made a second folder for envoy,
+    holding the same posts: the build died on their ids with an sqlite3.IntegrityError."""
+    store.merge([record("1")])
+    twin = store.root / "Envoy" / "2008"
+    shutil.copytree(store.root / "envoy" / "2008", twin)
+    with pytest.raises(StoreError, match=r"'Envoy' is not an account name .*spell it 'envoy'"):
+        store.accounts()
+
+
+KILLED = """
+import os, signal, sys
+sys.path.insert(0, {plugins!r})
+sys.path.insert(0, {tests!r})
+from communique.store import Store
+from test_store import record
+
+store = Store(sys.argv[1])
+os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # killed as it replaces a file
+store.merge([record("1", raw={{"favorite_count": "9"}}), record("2", "2009-01")])
+"""
+
+
+def test_a_killed_merge_leaves_nothing_git_commits_and_the_next_writer_clears_it(tmp_path):
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    store = Store(tmp_path / "content" / "archive")
+    store.merge([record("1")])
+    script = KILLED.format(plugins=str(ROOT / "plugins"), tests=str(ROOT / "tests"))
+    killed = subprocess.run([sys.executable, "-c", script, str(store.root)])
+    assert killed.returncode == -9
+    left = [p.name for p in store.root.rglob("*") if p.is_file() and p.suffix != ".jsonl"]
+    assert len(left) == 2, left  # a temporary file for each month, neither moved in
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "add", "content"], check=True)  # as the scheduled workflow does
+    added = subprocess.run(
+        [*git, "diff", "--cached", "--name-only"], capture_output=True, text=True
+    )
+    assert added.stdout.split() == ["content/archive/envoy/2008/2008-11.jsonl"]
+    store.merge([])  # the next run
+    assert [p.name for p in store.root.rglob("*") if p.is_file()] == ["2008-11.jsonl"]

@@ -1,12 +1,18 @@
 """Every task is part of the user-facing contract: it has help text and a line in the README."""
 
 import inspect
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
 import tasks
-from conftest import ROOT
+from apiserver import TOKEN, APIServer
+from conftest import ROOT, make_project, tweet, write_export
 
 TASKS = {
     name.replace("_", "-"): obj
@@ -34,3 +40,84 @@ def test_every_task_has_a_readme_line(name):
     readme = (ROOT / "README.md").read_text()
     line = re.search(rf"^- `invoke {re.escape(name)}\b", readme, re.M)
     assert line, f"README lacks a line for `invoke {name}`"
+
+
+def invoke(*args: str, env: dict | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "invoke", "-r", str(ROOT), *args]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def one_error(process: subprocess.Popen) -> str:
+    """The task's output, checked to be what a refusal prints: one line, exit status 1."""
+    output = process.communicate(timeout=60)[0]
+    assert process.returncode == 1, output
+    assert output.startswith("error: ") and output.count("\n") == 1, output
+    return output
+
+
+@pytest.mark.parametrize("task", ["import-archive", "archive"])
+@pytest.mark.parametrize("name", ["{outside}", "envoy/../../outside"])
+def test_every_task_refuses_an_account_that_is_no_handle(tmp_path, task, name):
+    conf = make_project(tmp_path / "p")
+    name = name.format(outside=tmp_path / "outside")
+    export = write_export(tmp_path / "export", [tweet("1", "one")])
+    args = [task, str(export)] if task == "import-archive" else [task]
+    output = one_error(invoke(*args, "--account", name, "--config", str(conf)))
+    assert output == f"error: --account: {name!r} is not a handle (1 to 15 of A-Z, a-z, 0-9, _)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "p"]
+    assert not (tmp_path / "p" / "content" / "archive").exists()
+
+
+def api_env(server: APIServer) -> dict:
+    return {
+        **os.environ,
+        "COMMUNIQUE_API_BASE": server.base,
+        "TWITTER_BEARER_TOKEN": TOKEN,
+        "COMMUNIQUE_NOW": "2024-01-01T00:00:00",
+    }
+
+
+def test_an_account_spelled_in_mixed_case_is_one_account_with_one_folder(tmp_path):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["Envoy_Vale"])
+    ids = [str(1_000_000 + i) for i in range(3)]
+    export = write_export(
+        tmp_path / "export", [tweet(i, f"post {i}") for i in ids], username="Envoy_Vale"
+    )
+    assert invoke("import-archive", str(export), "--config", str(conf)).wait(timeout=60) == 0
+    with APIServer() as server:
+        server.api.add_account("envoy_vale", "42")
+        for i in ids:
+            server.api.post("envoy_vale", int(i), f"post {i}")
+        archive = invoke("archive", "--config", str(conf), env=api_env(server))
+        output = archive.communicate(timeout=60)[0]
+    assert archive.returncode == 0, output
+    assert output.startswith("envoy_vale: 0 new"), output
+    assert [p.name for p in (tmp_path / "p" / "content" / "archive").iterdir()] == ["envoy_vale"]
+
+
+def test_a_second_archive_run_is_refused_while_the_first_writes(tmp_path):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    with APIServer() as server:
+        server.api.add_account("envoy", "42")
+        for i in range(150):
+            server.api.post("envoy", 1_000_000 + i, f"post {i}")
+        server.api.gate = threading.Event()  # the first run's first page waits here
+        first = invoke("archive", "--config", str(conf), env=api_env(server))
+        while server.api.waiting < 1 and first.poll() is None:
+            time.sleep(0.01)
+        second = invoke("archive", "--config", str(conf), env=api_env(server))
+        while second.poll() is None and server.api.waiting < 2:  # without a lock it goes on
+            time.sleep(0.01)
+        server.api.gate.set()
+        output = first.communicate(timeout=60)[0]
+        refused = one_error(second)
+    lock = tmp_path / "p" / "content" / ".archive.lock"
+    assert refused == (
+        f"error: {lock}: another run (pid {first.pid}) is writing the store;"
+        " run again when it has finished\n"
+    )
+    assert first.returncode == 0 and output.startswith("envoy: 150 new, 0 updated in 2 pages"), (
+        output
+    )

@@ -26,22 +26,71 @@ def digest(*parts: object) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+TEMP = ".tmp"  # how every temporary file's name ends: .gitignore keeps them out of git
+
+
 def write_atomic(path: Path, data: bytes, sync: bool = True) -> bool:
     """Write ``data`` to ``path`` whole or not at all; return False when the bytes were there.
 
     ``sync=False`` skips waiting for the disk, for what a build makes again (the site's files).
     """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    with replacing(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-    return True
+    with Staged(sync) as staged:
+        return staged.write(path, data)
+
+
+class Staged:
+    """Files that change together or not at all: each is written to a temporary file beside
+    it, and only when all are written, and the ``with`` block ends without error, are they
+    moved into place. A file that cannot be made (a refused value, a full disk) leaves every
+    one as it was; a kill leaves each file old or new, and temporary files that
+    ``remove_temps`` clears."""
+
+    def __init__(self, sync: bool = True):
+        self.sync = sync
+        self.files: list[tuple[Path, Path]] = []  # (temporary file, its target)
+
+    def write(self, path: Path, data: bytes) -> bool:
+        """Stage ``data`` for ``path``; False when ``path`` holds these bytes already."""
+        try:
+            if path.read_bytes() == data:
+                return False
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
+        self.files.append((Path(tmp), path))
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
+            f.write(data)
+        return True
+
+    @property
+    def written(self) -> list[Path]:
+        return [path for _, path in self.files]
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        moved = 0
+        try:
+            if kind is None:
+                if self.sync:  # every file first: most are on disk by then, one wait for all
+                    for tmp, _ in self.files:
+                        fsync(tmp)
+                for tmp, path in self.files:
+                    os.replace(tmp, path)
+                    moved += 1
+        finally:
+            for tmp, _ in self.files[moved:]:  # what an error left unmoved
+                tmp.unlink(missing_ok=True)
+
+
+def remove_temps(folder: Path) -> None:
+    """Remove the temporary files that killed runs left under ``folder``; only for the one
+    writer of the folder (the store's lock), as another's files may still be on their way."""
+    for path in folder.rglob(f".*{TEMP}"):
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -50,7 +99,7 @@ def replacing(path: Path) -> Iterator[Path]:
     when the block fails: whatever writes it (a stream, another program), ``path`` is then
     whole or as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
     tmp = Path(name)
     try:
         try:

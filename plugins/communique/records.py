@@ -7,7 +7,10 @@ entity offsets count code points in ``text``.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NotRequired, TypedDict
+
+HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 
 
 class Hashtag(TypedDict):
@@ -98,3 +101,12 @@ class Record(TypedDict):
 
 def is_public(record: Record | dict) -> bool:
     return not record.get("visibility")
+
+
+def handle(name: object) -> str | None:
+    """An account's name as the settings, the store's folders and the records all spell it:
+    the handle in lower case (Twitter's handles ignore case, so "Envoy_Vale" is envoy_vale), or
+    None when ``name`` is no handle and would make no safe folder name (``../x``, ``/etc``)."""
+    if isinstance(name, str) and HANDLE.fullmatch(name):
+        return name.lower()
+    return None

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from communique.errors import CommuniqueError
+from communique.records import handle
 
 HIDE_SCOPES = ("", "support", "replies", "all")
 AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes", "media")
@@ -98,12 +99,23 @@ def from_mapping(values: Mapping[str, Any], base: Path) -> Settings:
             if isinstance(value, str) or not isinstance(value, list | tuple):
                 raise CommuniqueError(f"{key}: expected a list of names, not {value!r}")
             value = tuple(str(v) for v in value)
+        if name == "accounts":
+            value = tuple(dict.fromkeys(account_name(v, key) for v in value))
         given[name] = value
     for name in PATHS - given.keys():
         given[name] = base / FIELDS[name].default
     settings = Settings(base=base, **given)
     check(settings)
     return settings
+
+
+def account_name(value: object, where: str) -> str:
+    """An account as everything spells it, its handle in lower case: "Envoy_Vale" given in
+    ACCOUNTS and envoy_vale made by an import are one account, with one folder in the store."""
+    name = handle(value)
+    if name is None:
+        raise CommuniqueError(f"{where}: {value!r} is not a handle (1 to 15 of A-Z, a-z, 0-9, _)")
+    return name
 
 
 def check(settings: Settings) -> None:

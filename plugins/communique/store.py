@@ -3,6 +3,8 @@
 Layout: ``<root>/<account>/<YYYY>/<YYYY-MM>.jsonl``, one post a line, sorted by id as an integer.
 Files are written whole through a temporary file and ``os.replace`` so a crash leaves the old
 file or the new one, and serialisation is canonical so re-importing the same data changes no byte.
+Only JSON that the reader (orjson) reads back as written goes in, and one writer at a time: the
+lock file beside the store (``content/.archive.lock``) says which process holds it.
 
 A post record is a ``communique.records.Record``.
 """
@@ -10,22 +12,28 @@ A post record is a ``communique.records.Record``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import hashlib
 import json
+import os
+import re
+import reprlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from communique.errors import StoreError
-from communique.files import write_atomic
+from communique.files import Staged, remove_temps
+from communique.records import handle
 
 # Fields that a later copy of the same post must not take away: what we learned about a post
 # (its deletion, that it was never public) outlives the payload that came with it.
 STICKY = ("deleted_at", "deleted_how", "visibility")
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
 @dataclass
@@ -60,7 +68,57 @@ def paused_gc():
 
 def dumps(record: dict) -> str:
     """Canonical JSON: the same record always gives the same bytes."""
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(
+        record, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+
+
+def encode(value: dict, path: Path, what: str = "") -> bytes:
+    """A record's line in ``path`` (or ``what`` else it is, as ``account.json``): refused,
+    naming the file, the post and the field, when the reader would not read it back as
+    written."""
+    try:
+        return line_of(value)
+    except (ValueError, TypeError, RecursionError):
+        if not what:
+            source = (value.get("provenance") or {}).get("source")
+            what = f"post {value.get('id')}" + (f" (from {source})" if source else "")
+        raise StoreError(f"{path}: {what}: {fault(value)}; refused, nothing written") from None
+
+
+def line_of(value: object) -> bytes:
+    """json writes the canonical bytes; orjson, the reader, must be able to write the value
+    too, as it refuses what it would not read back the same (a lone surrogate, an int past 64
+    bits, a key that is not a string, deep nesting). json refuses NaN and Infinity."""
+    data = dumps(value).encode()
+    orjson.dumps(value)
+    return data + b"\n"
+
+
+def refusal(value: object) -> str | None:
+    """Why ``value`` cannot be stored, or None when it can."""
+    try:
+        line_of(value)
+    except (ValueError, TypeError, RecursionError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def fault(value: object) -> str:
+    """The innermost field of a refused value that is refused on its own, and why: the way to
+    the bad byte in an export (worked out only once a value is refused)."""
+    where: list[str] = []
+    while len(where) < 10:  # deeper is no field to look for: nesting is what is refused
+        if isinstance(value, dict):
+            children = value.items()
+        else:
+            children = enumerate(value) if isinstance(value, list | tuple) else ()
+        inner = next(((key, child) for key, child in children if refusal(child)), None)
+        if inner is None:
+            break
+        where.append(str(inner[0]))
+        value = inner[1]
+    return f"{'.'.join(where) or 'the record'} = {reprlib.repr(value)}: {refusal(value)}"
 
 
 def sha256_of(raw: object) -> str:
@@ -94,22 +152,44 @@ def merge_record(old: dict, new: dict) -> dict:
 class Store:
     def __init__(self, root: Path | str):
         self.root = Path(root)
+        self._lock: int | None = None  # the lock file, open while this store is writing
+
+    @property
+    def lock_path(self) -> Path:
+        """Beside the store, not in it: the store holds what was posted and nothing else."""
+        root = self.root.resolve()
+        return root.with_name(f".{root.name}.lock")
+
+    def folder(self, account: str) -> Path:
+        """An account's folder, named by its handle in lower case: no other name is taken, so
+        none reaches outside the store and no account has two folders."""
+        name = handle(account)
+        if name != account:
+            spelled = f"; spell it {name!r}" if name else ""
+            raise StoreError(
+                f"{self.root}: {account!r} is not an account name (a handle in lower case:"
+                f" 1 to 15 of a-z, 0-9 and _){spelled}"
+            )
+        return self.root / account
 
     def accounts(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(
+        names = sorted(
             p.name for p in self.root.iterdir() if p.is_dir() and any(p.glob("*/*.jsonl"))
         )
+        for name in names:
+            self.folder(name)  # an older version's mixed-case folder, made beside its twin
+        return names
 
     def month_path(self, account: str, month: str) -> Path:
-        return self.root / account / month[:4] / f"{month}.jsonl"
+        return self.folder(account) / month[:4] / f"{month}.jsonl"
 
     def media_dir(self, account: str) -> Path:
-        return self.root / account / "media"
+        return self.folder(account) / "media"
 
     def month_files(self, account: str) -> list[Path]:
-        return sorted((self.root / account).glob("[0-9][0-9][0-9][0-9]/*.jsonl"))
+        return sorted(self.folder(account).glob("[0-9][0-9][0-9][0-9]/*.jsonl"))
 
     def read_file(self, path: Path) -> list[dict]:
         return [record for _, record in self.read_lines(path)]
@@ -139,17 +219,78 @@ class Store:
                 return max((r["id"] for r in records), key=int)
         return None
 
-    def merge(self, records: Iterable[dict]) -> MergeResult:
-        """Add or update posts; nothing is ever removed. Each touched month is rewritten once."""
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's lock, for a whole run or one write: two runs writing at once would
+        each count the same posts as new, and each write a month from what it read before the
+        other wrote. A second writer is refused at once, naming the process that holds the
+        lock, rather than made to wait behind a run that may wait out rate limits for long.
+        Taking the lock removes the temporary files of a writer that was killed."""
+        if self._lock is not None:  # this store holds it already
+            yield
+            return
+        path = self.lock_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = os.pread(fd, 20, 0).decode(errors="replace").strip() or "unknown"
+                raise StoreError(
+                    f"{path}: another run (pid {pid}) is writing the store; run again when it"
+                    " has finished"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            remove_temps(self.root)
+            self._lock = fd
+            yield
+        finally:
+            self._lock = None
+            os.close(fd)  # and with it the lock
+
+    def merge(
+        self, records: Iterable[dict], accounts: Mapping[str, dict] | None = None
+    ) -> MergeResult:
+        """Add or update posts, and write the ``account.json`` of ``accounts``; nothing is
+        ever removed. Each touched month is rewritten once, all of them or none."""
+        with self.changes(records, accounts) as result:
+            pass
+        return result
+
+    @contextlib.contextmanager
+    def changes(
+        self, records: Iterable[dict], accounts: Mapping[str, dict] | None = None
+    ) -> Iterator[MergeResult]:
+        """``merge`` with a pause before the writing: every file is made and checked, then the
+        body runs, and the files replace the old ones only if it ends without error. So a
+        refused post or account leaves the store as it was, and an import copies its media
+        in the pause: a file without its post is harmless, a post pointing at no file is not."""
         by_month: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for record in records:
             by_month[record["account"], month_of(record)].append(record)
         result = MergeResult()
-        for path, incoming in sorted((self.month_path(*k), v) for k, v in by_month.items()):
-            result += self._merge_file(path, incoming)
-        return result
+        with self.writing(), Staged() as staged:
+            for (account, month), incoming in sorted(by_month.items()):
+                if not MONTH.fullmatch(month):
+                    post = incoming[0]
+                    raise StoreError(
+                        f"{self.folder(account)}: post {post['id']}: created_at"
+                        f" {post['created_at']!r} is not a UTC ISO 8601 time"
+                    )
+                path = self.month_path(account, month)
+                data, counts = self._merged(path, incoming)
+                result += counts
+                staged.write(path, data)
+            for account, info in (accounts or {}).items():
+                path = self.folder(account) / "account.json"
+                staged.write(path, encode(info, path, "the account"))
+            yield result
+        result.files_written = staged.written
 
-    def _merge_file(self, path: Path, incoming: list[dict]) -> MergeResult:
+    def _merged(self, path: Path, incoming: list[dict]) -> tuple[bytes, MergeResult]:
+        """The month file ``path`` with ``incoming`` merged in, and what changed."""
         result = MergeResult()
         existing = {r["id"]: r for r in self.read_file(path)} if path.exists() else {}
         for record in incoming:
@@ -166,28 +307,26 @@ class Store:
                 result.updated += 1
                 result.deleted += bool(kept.get("deleted_at")) and not old.get("deleted_at")
             existing[record["id"]] = kept
-        data = "".join(dumps(existing[k]) + "\n" for k in sorted(existing, key=int))
-        if write_atomic(path, data.encode()):
-            result.files_written.append(path)
-        return result
+        return b"".join(encode(existing[k], path) for k in sorted(existing, key=int)), result
 
     def mark_deleted(self, account: str, deletions: dict[str, tuple[str, str]]) -> int:
         """Mark posts deleted: ``{id: (deleted_at, how)}``. Returns how many were newly marked."""
         marked = 0
-        for path in self.month_files(account):
-            records = self.read_file(path)
-            changed = False
-            for r in records:
-                if r["id"] in deletions and not r.get("deleted_at"):
-                    r["deleted_at"], r["deleted_how"] = deletions[r["id"]]
-                    changed = True
-                    marked += 1
-            if changed:
-                write_atomic(path, "".join(dumps(r) + "\n" for r in records).encode())
+        with self.writing(), Staged() as staged:
+            for path in self.month_files(account):
+                records = self.read_file(path)
+                changed = False
+                for r in records:
+                    if r["id"] in deletions and not r.get("deleted_at"):
+                        r["deleted_at"], r["deleted_how"] = deletions[r["id"]]
+                        changed = True
+                        marked += 1
+                if changed:
+                    staged.write(path, b"".join(encode(r, path) for r in records))
         return marked
 
     def read_account(self, account: str) -> dict:
-        path = self.root / account / "account.json"
+        path = self.folder(account) / "account.json"
         if not path.exists():
             return {"username": account}
         try:
@@ -199,4 +338,4 @@ class Store:
         return info
 
     def write_account(self, account: str, info: dict) -> bool:
-        return write_atomic(self.root / account / "account.json", (dumps(info) + "\n").encode())
+        return bool(self.merge([], {account: info}).files_written)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from urllib.parse import urlsplit
 
 from communique.console import progress
 from communique.errors import CommuniqueError
-from communique.files import fsync
+from communique.files import Staged
 from communique.ingest.normalize import apply_note, assign_conversations, from_v11, iso_utc
+from communique.records import handle
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -32,7 +32,6 @@ MEDIA_FILES = re.compile(
     r"^data/(?:tweets?_media|deleted_tweets_media|twitter_circle_tweet_media)/"
     r"(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$"
 )
-ACCOUNT_NAME = re.compile(r"^\w{1,50}$")
 
 
 @dataclass
@@ -108,27 +107,13 @@ class ExportSource:
         """Copy media members to their targets, all or none; returns how many were copied.
 
         Every file is read (and so checked) into a temporary file before any is moved into
-        place, so a corrupt member halfway through leaves the media folders as they were. They
-        are flushed to disk once all are written: one wait for the disk, not one a file.
+        place, so a corrupt member halfway through leaves the media folders as they were.
         """
-        staged: list[tuple[Path, Path]] = []
-        try:
+        with Staged() as staged:
             for target, name in progress(sorted(wanted.items()), "copying media", len(wanted)):
-                if target.exists() and target.stat().st_size == self.members[name]:
-                    continue
-                tmp = target.with_name(f".{target.name}.import")  # itself the temporary file
-                tmp.parent.mkdir(parents=True, exist_ok=True)
-                staged.append((tmp, target))
-                tmp.write_bytes(self.read(name, MAX_MEDIA))
-            for tmp, _ in staged:
-                fsync(tmp)
-        except BaseException:
-            for tmp, _ in staged:
-                tmp.unlink(missing_ok=True)
-            raise
-        for tmp, target in staged:
-            os.replace(tmp, target)
-        return len(staged)
+                if not (target.exists() and target.stat().st_size == self.members[name]):
+                    staged.write(target, self.read(name, MAX_MEDIA))
+        return len(staged.files)
 
     def read(self, name: str, limit: int | None = None) -> bytes:
         limit = limit or MAX_MEMBER
@@ -349,24 +334,23 @@ def import_archive(
     source = ExportSource(Path(path))
     try:
         info = account_info(source)
-        name = (account or info.get("username") or "").lower()
-        if not ACCOUNT_NAME.match(name):
-            raise CommuniqueError(
-                f"{source.path}: cannot tell the account name (no data/account.js); pass --account"
-            )
+        given = account or info.get("username")
+        name = handle(given)
+        if name is None:
+            why = f"{given!r} is not a handle" if given else "no account name (no data/account.js)"
+            raise CommuniqueError(f"{source.path}: {why}; pass --account")
         posts, notes = read_posts(source, name, retrieved_at)
         summary = ImportSummary(account=name, posts=len(posts), notes=notes)
         summary.private = sum(1 for p in posts if p.get("visibility"))
         wanted = attach_media(source, posts)
         summary.media_missing = sum(1 for p in posts for m in p["media"] if not m["file"])
-        # Media first: a file without its post is harmless; a post pointing at no file is not.
-        account_root = store.media_dir(name).parent
-        summary.media_copied = source.copy_all({account_root / k: v for k, v in wanted.items()})
+        known = {**store.read_account(name), **{k: v for k, v in info.items() if v}}
+        # The posts and the account are checked, then the media copied, then the posts written.
+        with store.changes(posts, {name: {**known, "username": name}}) as result:
+            folder = store.folder(name)
+            summary.media_copied = source.copy_all({folder / k: v for k, v in wanted.items()})
     finally:
         source.close()
-    result = store.merge(posts)
-    known = store.read_account(name)
-    store.write_account(name, {**known, **{k: v for k, v in info.items() if v}, "username": name})
     summary.new, summary.unchanged, summary.updated = result.new, result.unchanged, result.updated
     summary.deleted = result.deleted
     summary.files_written = result.files_written
