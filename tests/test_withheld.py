@@ -113,7 +113,7 @@ def test_hidden_handles_keep_every_other_link_on_its_word():
             "urls": [{"url": "https://x.org", "start": 39, "end": 52}],
             "hashtags": [{"tag": "Help", "start": 53, "end": 58}],
         },
-        "reply_to": {"id": "9", "user": "bob"},
+        "reply_to": {"id": "9", "user": "bob", "user_id": "7"},
     }
     shown = hide_handles(post, {"envoy_vale"}, "a customer")
     assert shown["text"] == "thanks, @envoy_vale and a customer: see https://x.org #Help"
@@ -124,7 +124,8 @@ def test_hidden_handles_keep_every_other_link_on_its_word():
     ):
         (e,) = shown["entities"][kind]
         assert shown["text"][e["start"] : e["end"]] == word
-    assert shown["reply_to"] == {"id": "9", "user": None, "label": "a customer"}
+    # Bob's post id or user id would lead to him as surely as his handle.
+    assert shown["reply_to"] == {"id": None, "user": None, "user_id": None, "label": "a customer"}
 
 
 def test_the_api_record_keeps_no_other_persons_post_or_name():
@@ -214,6 +215,7 @@ SECRETS = {  # never public: nothing of them may appear, not even their ids
     ID[102]: "Protected period: PROTECTEDSECRET thoughts",
 }
 REDACTED = (ID[103], "Named a private person: REDACTEDSECRET")
+CUSTOMER_ID = "2718281828459045"  # the user id of @customer123, whose handle is hidden
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +233,7 @@ def project(tmp_path_factory):
               in_reply_to_screen_name="envoy"),
         tweet(ID[105], "@customer123 we can help #AskTheEnvoy", at(9),
               in_reply_to_status_id_str=ID[99], in_reply_to_screen_name="customer123",
+              in_reply_to_user_id_str=CUSTOMER_ID,
               entities={"hashtags": [{"text": "AskTheEnvoy", "indices": ["25", "37"]}],
                         "user_mentions": [{"screen_name": "customer123", "indices": ["0", "12"]}],
                         "urls": []}),
@@ -320,7 +323,8 @@ def test_withheld_posts_are_counted_where_they_are_left_out(site):
 
 def test_other_peoples_handles_are_replaced_everywhere(site):
     for name, text in output_texts(site):
-        assert "customer123" not in text, name
+        for trace in ("customer123", CUSTOMER_ID, ID[99]):  # their handle, user id and post
+            assert trace not in text, f"{trace} in {name}"
     page = (site / "envoy" / "status" / ID[105] / "index.html").read_text()
     assert "Replying to a customer" in page and '<div class="text" lang="en">we can help' in page
 
@@ -350,3 +354,108 @@ def test_a_wrong_redaction_stops_the_build_with_its_line(project, tmp_path, line
     (folder / "content" / "redactions.md").write_text(f"Title: Withheld\n\n{line}\n")
     with pytest.raises(SystemExit, match=rf"^error: .*redactions\.md:3: {message}"):
         build_project(folder / "pelican.conf.py")
+
+
+# -- a site that hides every other person: nothing of them in any output file ----------------
+
+PRIVATE = "privatebob42"  # the private person: their handle, user id and posts
+PRIVATE_ID = "3141592653589793"
+THEIRS = {n: f"1600000000000000{n:03d}" for n in (1, 2)}
+OURS = {n: f"1700000000000000{n:03d}" for n in range(1, 9)}
+LONG = f"A long answer for @{PRIVATE} " + "word " * 60  # a long post: its note names them too
+
+
+def mention(text: str, name: str) -> dict:
+    start = text.index(f"@{name}")
+    return {"screen_name": name, "id_str": PRIVATE_ID, "indices": [str(start),
+            str(start + len(name) + 1)]}  # fmt: skip
+
+
+def link(text: str, short: str, url: str) -> dict:
+    start = text.index(short)
+    return {"url": short, "expanded_url": url, "display_url": url.split("//")[1][:26] + "…",
+            "indices": [str(start), str(start + len(short))]}  # fmt: skip
+
+
+def entities(mentions=(), urls=(), hashtags=()) -> dict:
+    return {"user_mentions": list(mentions), "urls": list(urls), "hashtags": list(hashtags)}
+
+
+def private_persons_posts() -> list[dict]:
+    """Every way a post names another person: a reply and the thread it starts, a mention that
+    Twitter did not link, a quote, a retweet, a link to their profile, and a long post."""
+    reply = f"@{PRIVATE} we can help, write to us"
+    again = f"One more thing, @{PRIVATE}: it is fixed"
+    bare = f"Thanks to @{PRIVATE} for the idea"  # a suspended account's mention is not linked
+    quote = "Worth a read https://t.co/q"
+    retweet = f"RT @{PRIVATE}: the office is closed today"
+    profile = "Follow https://t.co/p for updates"
+    own = "@envoy our own handle stays, as does a link to https://t.co/h"
+    return [
+        tweet(OURS[1], reply, at(12), in_reply_to_status_id_str=THEIRS[1],
+              in_reply_to_screen_name=PRIVATE, in_reply_to_user_id_str=PRIVATE_ID,
+              in_reply_to_user_id=PRIVATE_ID, entities=entities([mention(reply, PRIVATE)])),
+        tweet(OURS[2], again, at(13), in_reply_to_status_id_str=OURS[1],
+              in_reply_to_screen_name="envoy", entities=entities([mention(again, PRIVATE)])),
+        tweet(OURS[3], bare, at(14)),
+        tweet(OURS[4], quote, at(15), quoted_status_id_str=THEIRS[2], entities=entities(
+            urls=[link(quote, "https://t.co/q", f"https://x.com/{PRIVATE}/status/{THEIRS[2]}")])),
+        tweet(OURS[5], retweet, at(16), entities=entities([mention(retweet, PRIVATE)])),
+        tweet(OURS[6], profile, at(17), entities=entities(
+            urls=[link(profile, "https://t.co/p", f"https://twitter.com/{PRIVATE}")])),
+        tweet(OURS[7], LONG[:200] + "… https://t.co/n", at(18),
+              entities=entities([mention(LONG, PRIVATE)])),
+        tweet(OURS[8], own, at(19), entities=entities(
+            [{"screen_name": "envoy", "indices": ["0", "6"]}],
+            [link(own, "https://t.co/h", "https://x.com/hashtag/Iceland")])),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hidden_site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hidden")
+    conf = make_project(folder, HIDE_OTHER_HANDLES="all", OTHER_HANDLE_LABEL="a customer")
+    note = {"noteTweetId": "777", "createdAt": "2008-11-18T09:15:00.000Z",
+            "core": {"text": LONG, "urls": [], "hashtags": [],
+                     "mentions": [{"screenName": PRIVATE, "fromIndex": "18",
+                                   "toIndex": str(19 + len(PRIVATE))}]}}  # fmt: skip
+    export = write_export(
+        folder / "export",
+        private_persons_posts(),
+        **{"data/note-tweet.js": js("YTD.note_tweet.part0", [{"noteTweet": note}])},
+    )
+    import_archive(export, Store(folder / "content" / "archive"))
+    output = build_project(conf)
+    index_site(output)
+    return output
+
+
+def test_a_hidden_person_leaves_no_handle_id_or_link_in_any_output(hidden_site):
+    assert list(hidden_site.glob("pagefind/fragment/*")), "the search index was built"
+    assert {"archive.db", "posts.csv", "envoy-2008.jsonl"} <= {
+        p.name for p in (hidden_site / "data").iterdir()
+    }
+    for name, text in output_texts(hidden_site):
+        for trace in (PRIVATE, PRIVATE_ID, *THEIRS.values()):
+            assert trace not in text, f"{trace} in {name}"
+    assert not (hidden_site / "threads" / THEIRS[1]).exists()
+
+
+def test_a_hidden_person_is_shown_as_the_label_and_the_rest_as_posted(hidden_site):
+    def text_of(post_id):
+        page = (hidden_site / "envoy" / "status" / post_id / "index.html").read_text()
+        return re.search(r'<div class="text" lang="en">(.*?)</div>', page, re.S)[1], page
+
+    shown = {n: text_of(OURS[n]) for n in OURS}
+    assert shown[1][0] == "we can help, write to us" and "Replying to a customer" in shown[1][1]
+    assert shown[2][0] == "One more thing, a customer: it is fixed"
+    assert shown[3][0] == "Thanks to a customer for the idea"
+    assert shown[4][0] == "Worth a read" and "Quoting a post</p>" in shown[4][1]
+    assert shown[5][0] == "RT a customer: the office is closed today"
+    assert shown[6][0] == "Follow for updates"
+    assert shown[7][0].startswith("A long answer for a customer word")
+    assert 'href="https://twitter.com/envoy"' in shown[8][0]
+    assert 'href="https://x.com/hashtag/Iceland"' in shown[8][0]
+    # The conversation the private person started is named by the archive's first post in it.
+    thread = (hidden_site / "threads" / OURS[1] / "index.html").read_text()
+    assert f"/envoy/status/{OURS[2]}/" in thread

@@ -49,6 +49,7 @@ CSV_FIELDS = [
 
 SHOWN_FIELDS = ("text", "entities", "reply_to", "quote_of", "retweet_of", "conversation_id",
                 "edit_ids")  # fmt: skip
+RECEIVED = ("raw", "note")  # a record's payloads as received, kept as they came
 REDACTION_FIELDS = ["id", "account", "posted_at", "withheld_on", "reason", "url"]
 
 # Every table keyed and WITHOUT ROWID: a row's place in the file follows from its key alone, so
@@ -126,7 +127,8 @@ def published_lines(
 
     Never-public and withheld posts are left out. A post the site shows otherwise than stored
     (other people's handles hidden, a reference to a never-public post cut) is published as
-    the site shows it, without its raw payload, which holds what was taken out.
+    the site shows it, without the payloads as received, which hold what was taken out: its
+    raw post, and a long post's note.
     """
     withheld = {p["id"] for p in shown.withheld}
     for path in paths:
@@ -135,7 +137,7 @@ def published_lines(
                 continue
             if record["id"] in shown.altered:
                 view = shown.by_id[record["id"]]
-                record = {k: v for k, v in record.items() if k != "raw"}
+                record = {k: v for k, v in record.items() if k not in RECEIVED}
                 record.update({k: view[k] for k in SHOWN_FIELDS})
                 line = (dumps(record) + "\n").encode()
             yield line if line.endswith(b"\n") else line + b"\n", record

@@ -28,7 +28,7 @@ from communique.site.withheld import (
     hide_handles,
     placeholder,
     redaction_of,
-    replaced,
+    without_links,
 )
 from communique.store import Store
 
@@ -178,13 +178,7 @@ def cut_references(post: dict, unseen: set[str]) -> dict:
         if any(m[1] in unseen for m in STATUS_LINK.finditer(e.get("url") or ""))
     ]
     if links:
-        text, spans = post["text"], []
-        for e in sorted(links, key=lambda e: e["start"]):
-            start = e["start"]
-            while start > 0 and text[start - 1] == " ":  # the space before the link goes too
-                start -= 1
-            spans.append((max(start, spans[-1][1] if spans else 0), e["end"], ""))
-        post = replaced(post, spans, {id(e) for e in links})
+        post = without_links(post, links)
     return {**post, **cut, "references_cut": True} if cut or links else post
 
 
@@ -194,8 +188,13 @@ def withhold(post: dict, redactions: dict[str, Redaction]) -> dict:
 
 
 def hide_others(archive: Archive, scope: str, label: str) -> None:
-    """Replace other people's handles in the posts ``scope`` names, in place in the archive."""
+    """Replace other people's handles in the posts ``scope`` names, in place in the archive.
+
+    A conversation one of them started is named by their post's id, in its thread's address
+    and in the downloads: it takes the id of the archive's first post in it instead.
+    """
     keep = {name.casefold() for name in archive.accounts}
+    theirs = set()  # conversations started by a post the archive does not hold
     for post in archive.posts:
         if scope == "support":
             wanted = post.get("conversation_id") in archive.support
@@ -205,12 +204,35 @@ def hide_others(archive: Archive, scope: str, label: str) -> None:
             wanted = True
         if not wanted or post.get("withheld"):
             continue
+        if post.get("conversation_id") not in archive.by_id:
+            theirs.add(post.get("conversation_id"))
         shown = hide_handles(post, keep, label)
         if shown != post:
             post.clear()  # the same dict is held by every grouping: change it where it is
             post.update(shown)
             archive.handles_hidden.add(post["id"])
             archive.altered.add(post["id"])
+    theirs.discard(None)
+    if theirs:
+        rename_conversations(archive, theirs)
+
+
+def rename_conversations(archive: Archive, conversations: set[str]) -> None:
+    """Each of these conversations named by the id of the archive's first post in it."""
+    members: dict[str, list[dict]] = defaultdict(list)
+    for post in archive.posts:
+        if post.get("conversation_id") in conversations:
+            members[post["conversation_id"]].append(post)
+    for old, posts in members.items():
+        new = min((p["id"] for p in posts), key=int)
+        for post in posts:
+            post["conversation_id"] = new
+            archive.altered.add(post["id"])
+        if old in archive.threads:
+            archive.threads[new] = archive.threads.pop(old)
+        if old in archive.support:
+            archive.support.discard(old)
+            archive.support.add(new)
 
 
 def reply_order(posts: list[dict]) -> list[dict]:

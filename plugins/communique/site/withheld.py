@@ -152,32 +152,77 @@ def redaction_of(post: dict, redactions: dict[str, Redaction]) -> Redaction | No
     return None
 
 
+# An @handle in the text, as Twitter reads one: not inside a word or an address.
+HANDLE = re.compile(r"(?<![A-Za-z0-9_@])@([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@])")
+# A link to the platform, and the first segment of its path: a handle, or one of its own pages.
+PLATFORM_LINK = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com(?:/([^/?#]*))?", re.I)
+NO_ONES = {"", "hashtag", "search"}  # pages of the platform that name no person
+
+
+def names_someone(url: str, keep: set[str]) -> bool:
+    """Whether a link leads to a person not in ``keep``: their profile, or any of their posts
+    (a post's link without a handle, /i/web/status/..., leads to its author as surely)."""
+    link = PLATFORM_LINK.match(url)
+    name = (link[1] or "").casefold() if link else ""
+    return bool(link) and name not in keep and name not in NO_ONES
+
+
 def hide_handles(post: dict, keep: set[str], label: str) -> dict:
-    """The post with every mention of a handle not in ``keep`` replaced by ``label``.
+    """The post with nothing left that identifies a person not in ``keep``.
+
+    Their handle is shown as ``label``, whether Twitter linked it as a mention or not (it does
+    not link a suspended account's); a link to their profile or their posts is cut; the post
+    it answers, quotes or reposts is kept as a reference without its id, handle or user id:
+    any of them leads to the person in one look-up.
 
     The handles a reply starts with are dropped instead: "Replying to a customer" says it once.
     Offsets of the entities after each replacement move with it, so links stay on their words.
     """
-    text = post["text"]
-    entities = post.get("entities") or {}
-    hidden = sorted(
-        (m for m in entities.get("mentions", []) if m.get("username", "").casefold() not in keep),
-        key=lambda m: m["start"],
-    )
-    reply = post.get("reply_to")
-    if reply and (reply.get("user") or "").casefold() not in keep:
-        reply = {**reply, "user": None, "label": label}
-    if not hidden:
-        return {**post, "reply_to": reply}
-    spans, pos, leading = [], 0, True
-    for m in hidden:
-        leading = leading and not text[pos : m["start"]].strip()
-        end = m["end"]
+    urls = (post.get("entities") or {}).get("urls", [])
+    links = [e for e in urls if names_someone(e.get("url") or "", keep)]
+    if links:
+        post = without_links(post, links)
+    text, entities = post["text"], post.get("entities") or {}
+    urls, mentions = entities.get("urls", []), entities.get("mentions", [])
+    hidden = [m for m in mentions if m.get("username", "").casefold() not in keep]
+    spans = [(m["start"], m["end"]) for m in hidden]
+    taken = [(e["start"], e["end"]) for e in (*urls, *mentions)]
+    spans += [
+        found.span()
+        for found in HANDLE.finditer(text)
+        if found[1].casefold() not in keep and not any(s <= found.start() < e for s, e in taken)
+    ]
+    references = {}
+    for kind, cut in (
+        ("reply_to", {"id": None, "user": None, "user_id": None, "label": label}),
+        ("quote_of", {"id": None, "user": None, "url": None}),
+        ("retweet_of", {"id": None, "user": None}),
+    ):
+        reference = post.get(kind)
+        if reference and (reference.get("user") or "").casefold() not in keep:
+            references[kind] = cut
+    if not spans:
+        return {**post, **references}
+    shown, pos, leading = [], 0, True
+    for start, end in sorted(spans):
+        leading = leading and not text[pos:start].strip()
         if leading:
             end += len(text[end:]) - len(text[end:].lstrip())
-        spans.append((m["start"], end, "" if leading else label))
+        shown.append((start, end, "" if leading else label))
         pos = end
-    return {**replaced(post, spans, {id(m) for m in hidden}), "reply_to": reply}
+    return {**replaced(post, shown, {id(m) for m in hidden}), **references}
+
+
+def without_links(post: dict, links: list[dict]) -> dict:
+    """The post with these links (url entities) cut from its text, with the space before
+    each, as if they had never been written."""
+    text, spans = post["text"], []
+    for e in sorted(links, key=lambda e: e["start"]):
+        start = e["start"]
+        while start > 0 and text[start - 1] == " ":
+            start -= 1
+        spans.append((max(start, spans[-1][1] if spans else 0), e["end"], ""))
+    return replaced(post, spans, {id(e) for e in links})
 
 
 def replaced(post: dict, spans: list[tuple[int, int, str]], gone: set[int]) -> dict:
