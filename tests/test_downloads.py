@@ -1,5 +1,6 @@
 """The data downloads: made again a year at a time, and always what a fresh build makes."""
 
+import csv
 import hashlib
 import json
 import os
@@ -164,6 +165,30 @@ def test_a_post_shown_otherwise_is_published_so_in_its_year(store, tmp_path):
     assert "bob" not in (site / "data" / "envoy-2020.jsonl").read_text()
     assert before["envoy-2019.jsonl"] == written(site)["envoy-2019.jsonl"]
     assert_as_made_afresh(store, site, tmp_path, hide="replies")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_the_rest_faithful(
+    store, tmp_path, start
+):
+    formula = f'{start}HYPERLINK("https://evil.example","click")'
+    place = {"full_name": f"{start}cmd|' /C calc'!A0", "country": "Iceland"}
+    store.merge([post("2004", "Wed Mar 04 09:15:00 +0000 2020", formula, place=place)])
+    site = tmp_path / "site"
+    build(store, site)
+    data = site / "data"
+    with (data / "posts.csv").open(newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["id"] == "2004")
+    assert row["text"] == "'" + formula and row["place"] == "'" + place["full_name"]
+    assert row["likes"] == "3" and row["url"].startswith("https://")  # the others as they are
+    record = next(
+        json.loads(line)
+        for line in (data / "envoy-2020.jsonl").read_text().splitlines()
+        if '"id":"2004"' in line
+    )
+    db = sqlite3.connect(data / "archive.db")
+    stored = db.execute("SELECT text, place FROM posts WHERE id = '2004'").fetchone()
+    assert (record["text"], record["place"]["name"]) == stored == (formula, place["full_name"])
 
 
 def test_a_year_gone_from_the_store_is_gone_from_the_downloads(store, tmp_path):

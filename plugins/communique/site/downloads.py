@@ -101,14 +101,27 @@ class Download:
 HEADER = (",".join(CSV_FIELDS) + "\r\n").encode()  # as csv.writer writes it
 
 
+# What a spreadsheet reads as the start of a formula in a cell (OWASP, "CSV Injection"), and
+# the cells that hold text from outside (the others are numbers, dates, hashes and our URLs).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+TEXT_CELLS = [CSV_FIELDS.index(name) for name in (
+    "text", "reply_to_id", "reply_to_user", "quote_of_id", "retweet_of_user", "conversation_id",
+    "hashtags", "place", "lang", "source", "deleted_how", "source_file",
+)]  # fmt: skip
+
+
 def csv_row(post: dict, siteurl: str) -> list:
+    """A post's row in posts.csv, each text cell that a spreadsheet would run as a formula
+    ("=HYPERLINK(", "@SUM(") begun with a single quote, as OWASP advises: the file is opened
+    by people, in a spreadsheet, by a double-click. The JSONL and the database, read by
+    programs, keep the text as posted."""
     reply, quote, retweet = (
         post.get("reply_to") or {},
         post.get("quote_of") or {},
         post.get("retweet_of") or {},
     )
     prov = post["provenance"]
-    return [
+    row = [
         post["id"], post["account"], post["created_at"], post["text"], reply.get("id"),
         reply.get("user"), quote.get("id"), retweet.get("user"), post.get("conversation_id"),
         " ".join(e["tag"] for e in post["entities"]["hashtags"]), len(post.get("media") or []),
@@ -118,6 +131,11 @@ def csv_row(post: dict, siteurl: str) -> list:
         prov["source"], prov["retrieved_at"], prov["sha256"],
         f"{siteurl}/{post['account']}/status/{post['id']}/",
     ]  # fmt: skip
+    for i in TEXT_CELLS:
+        value = row[i]
+        if value and value[0] in FORMULA_STARTS:
+            row[i] = "'" + value
+    return row
 
 
 def published_lines(
