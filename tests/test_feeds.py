@@ -9,6 +9,7 @@ from communique.site.feeds import (
     atom,
     post_title,
     rss,
+    safe_bidi,
     weight_bound,
     weighted_length,
 )
@@ -84,6 +85,19 @@ def test_a_short_text_is_kept_whole():
 @given(st.text(max_size=700))
 def test_any_title_fits(text):
     assert weighted_length(f"{post_title(text, LINK)} {LINK}") <= 280
+
+
+BIDI_PIECES = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+               "\u2069", "\u200f", "שלום", "مرحبا", "Envoy", " ", "x" * 40,
+               "\x9b", "\ufdd0"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(BIDI_PIECES), max_size=60).map("".join))
+def test_a_title_leaves_no_bidi_run_open_for_the_link_no_override_and_no_control(text):
+    title = post_title(text, LINK)
+    assert safe_bidi(title) == title  # nothing left open to run on into the link
+    assert not {"\u202d", "\u202e", "\x9b", "\ufdd0"} & set(title)
+    assert weighted_length(f"{title} {LINK}") <= 280
 
 
 PIECES = ["https://", "http://", "www.", "a.co", "example.org", "/path?q=1", " ", "\r\n", "\r",

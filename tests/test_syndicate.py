@@ -8,7 +8,7 @@ from communique.ingest import fetch
 from communique.outbound import syndicate
 from communique.outbound.client import KEYS as USER_KEYS
 from communique.outbound.client import make_client, user_client
-from communique.site.feeds import Feed, FeedItem, atom
+from communique.site.feeds import Feed, FeedItem, atom, post_title
 from communique.store import Store
 
 KEYS = {k: f"value-of-{k.lower()}" for k in USER_KEYS}
@@ -20,18 +20,20 @@ def keys(monkeypatch):
         monkeypatch.setenv(k, v)
 
 
-def write_feed(path, count, site="https://a.example"):
-    items = [
-        FeedItem(
-            id=f"https://a.example/envoy/status/{i}/",
-            title=f"Event number {i}",
-            link=f"{site}/envoy/status/{i}/",
-            published=f"2024-01-{i + 1:02d}T10:00:00Z",
-            updated=f"2024-01-{i + 1:02d}T10:00:00Z",
-            content_html="x",
-        )
-        for i in reversed(range(count))
-    ]
+def item(i: int, title: str, site: str = "https://a.example", content: str = "x") -> FeedItem:
+    return FeedItem(
+        id=f"https://a.example/envoy/status/{i}/",
+        title=title,
+        link=f"{site}/envoy/status/{i}/",
+        published=f"2024-01-{i + 1:02d}T10:00:00Z",
+        updated=f"2024-01-{i + 1:02d}T10:00:00Z",
+        content_html=content,
+    )
+
+
+def write_feed(path, count, site="https://a.example", more=()):
+    """A feed of ``count`` items "Event number <i>", then the items ``more``; newest first."""
+    items = [*reversed(more), *(item(i, f"Event number {i}", site) for i in reversed(range(count)))]
     path.write_text(
         atom(
             Feed(
@@ -197,3 +199,24 @@ def test_the_archive_recognizes_the_bridge_posts(tmp_path, server, keys):
     f.archive("envoy")
     marks = {p["id"]: p.get("syndicated_from") for p in store.posts("envoy")}
     assert marks == {"1": None, post_id: item.id}
+
+
+def test_bidi_embeddings_go_out_as_posted_closed_before_the_link_and_overrides_do_not(
+    tmp_path, server, keys
+):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    link = "https://a.example/envoy/status/1/"
+    # Hebrew with an English name embedded, Arabic isolated, a right-to-left mark, an override
+    # (the spoof), an embedding left open; a C1 control and a noncharacter, meaningless here.
+    text = (
+        "שלום \u202bEnvoy Vale\u202c, \u2067مرحبا\u2069\u200f, \u202egnp.exe\u202c and"
+        " \u202bleft open\x9b\ufdd0"
+    )
+    write_feed(feed, 1, more=[item(1, post_title(text, link))])
+    run(feed, state, server)
+    (posted,) = server.api.created
+    assert posted["text"] == (
+        "שלום \u202bEnvoy Vale\u202c, \u2067مرحبا\u2069\u200f, gnp.exe and"
+        f" \u202bleft open\u202c {link}"
+    )

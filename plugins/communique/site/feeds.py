@@ -30,6 +30,14 @@ URL_WEIGHT = 23
 ONE_EACH_BELOW = "\u1100"
 ELLIPSIS = "…"
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Controls and noncharacters, which mean nothing in a post (bidi controls do: see
+# ``safe_bidi``), but for those that str.split() takes for spaces.
+UNPOSTABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+# The bidi controls: what each opens (closed by PDF, or an isolate by PDI), and the closers.
+OPENS = dict.fromkeys("\u202a\u202b", "embedding") | dict.fromkeys("\u202d\u202e", "override")
+OPENS |= dict.fromkeys("\u2066\u2067\u2068", "isolate")
+PDF, PDI = "\u202c", "\u2069"
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -59,6 +67,12 @@ def text(value: str) -> str:
     return xml_escape(visible(XML_INVALID.sub("", value)))
 
 
+def as_posted(value: str) -> str:
+    """An item's title, escaped but not shown as code points: ``post_title`` made it fit to
+    post, and a bridge posts it back unchanged."""
+    return xml_escape(XML_INVALID.sub("", value))
+
+
 def attr(value: str) -> str:
     return xml_escape(visible(XML_INVALID.sub("", value)), {'"': "&quot;"})
 
@@ -79,7 +93,7 @@ def atom(feed: Feed) -> str:
     ]
     for item in feed.items:
         out.append(
-            f"<entry><id>{text(item.id)}</id><title>{text(item.title)}</title>"
+            f"<entry><id>{text(item.id)}</id><title>{as_posted(item.title)}</title>"
             f"<published>{text(item.published)}</published><updated>{text(item.updated)}</updated>"
             f'<link rel="alternate" type="text/html" href="{attr(item.link)}"/>'
             f"<author><name>{text(item.author or feed.title)}</name></author>"
@@ -102,7 +116,7 @@ def rss(feed: Feed) -> str:
     ]
     for item in feed.items:
         out.append(
-            f"<item><title>{text(item.title)}</title><link>{text(item.link)}</link>"
+            f"<item><title>{as_posted(item.title)}</title><link>{text(item.link)}</link>"
             f'<guid isPermaLink="true">{text(item.id)}</guid>'
             f"<pubDate>{rfc822(item.published)}</pubDate>"
             + "".join(f"<category>{text(c)}</category>" for c in item.categories)
@@ -178,31 +192,71 @@ def fits(text: str) -> bool:
     return weight_bound(text) <= LIMIT or weighted_length(text) <= LIMIT
 
 
+def safe_bidi(text: str) -> str:
+    """``text`` with its bidi embeddings and isolates as written, each closed, and no override.
+
+    Embeddings and isolates are part of Arabic and Hebrew text as its writers type it: they
+    order a name in Latin letters, or digits, within a right-to-left sentence, and the account
+    posted them on the platform the bridge posts to. Dropped, the words could show in another
+    order; shown as "[U+202B]", as the site's pages show them, they would be noise. So they
+    stay, and one left open is closed where the title ends, as the post's end closed it: after
+    the title comes the link, which it would run on into. An override (LRO, RLO) is another
+    thing: it shows the characters themselves in an order other than written ("gnp.exe" as
+    "exe.png"), the spoof that made the pages show bidi controls as code points, and no text
+    needs one to read right. It is dropped, with the PDF that ends it, and a closer that ends
+    nothing is dropped too: the text then shows as written.
+    """
+    if not BIDI.search(text):
+        return text
+    out: list[str] = []
+    opened: list[str] = []
+    for char in text:
+        kind = OPENS.get(char)
+        if kind:
+            opened.append(kind)
+            if kind != "override":
+                out.append(char)
+        elif char == PDF:
+            if opened and opened[-1] != "isolate" and opened.pop() == "embedding":
+                out.append(char)
+        elif char == PDI:
+            if "isolate" in opened:  # it ends every embedding and override inside it too
+                while opened.pop() != "isolate":
+                    pass
+                out.append(char)
+        else:
+            out.append(char)
+    closers = {"embedding": PDF, "isolate": PDI, "override": ""}
+    return "".join(out) + "".join(closers[kind] for kind in reversed(opened))
+
+
 def post_title(text: str, link: str) -> str:
-    """A title such that ``title + " " + link`` is one post: at most 280 weighted characters."""
-    title = " ".join(text.split())
+    """A title such that ``title + " " + link`` is one post (at most 280 weighted characters)
+    that says what the post said: its bidi controls made ``safe_bidi``, other controls dropped."""
+    plain = " ".join(UNPOSTABLE.sub("", text).split())
+    title = safe_bidi(plain)
     if fits(f"{title} {link}"):
         return title
-    words = title.split(" ")
+    words = plain.split(" ")
     low, high = 0, len(words)  # the longest prefix of words that fits, by bisection
     while low < high:
         mid = (low + high + 1) // 2
-        if fits(" ".join(words[:mid]) + ELLIPSIS + " " + link):
+        if fits(safe_bidi(" ".join(words[:mid]) + ELLIPSIS) + " " + link):
             low = mid
         else:
             high = mid - 1
     if low:
-        return " ".join(words[:low]) + ELLIPSIS
+        return safe_bidi(" ".join(words[:low]) + ELLIPSIS)
     # One word longer than a post: cut it by characters.
     word = words[0]
     low, high = 0, len(word)
     while low < high:
         mid = (low + high + 1) // 2
-        if fits(word[:mid] + ELLIPSIS + " " + link):
+        if fits(safe_bidi(word[:mid] + ELLIPSIS) + " " + link):
             low = mid
         else:
             high = mid - 1
-    return word[:low] + ELLIPSIS
+    return safe_bidi(word[:low] + ELLIPSIS)
 
 
 # -- the site's feeds ----------------------------------------------------------------------
