@@ -34,14 +34,16 @@ def import_archive(c, path, account=None, config=None):
     """Import a Twitter/X archive export into the store; re-importing changes nothing."""
     from communique.errors import StoreError
     from communique.ingest.export import import_archive as run
+    from communique.outbound.syndicate import Posted
     from communique.store import Store
 
     settings = load_settings(config)
     with fail_on(StoreError, OSError):
         name = None if account is None else site_settings.account_name(account, "--account")
+        bridged = Posted.load(settings.syndicate_state).source_of
         store = Store(settings.archive_path)
         with store.writing():
-            summary = run(path, store, account=name)
+            summary = run(path, store, account=name, syndicated=bridged)
     print(summary.line())
 
 
@@ -169,7 +171,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
     from communique.errors import StoreError
     from communique.ingest import fetch
     from communique.outbound import client
-    from communique.outbound.syndicate import syndicated_ids
+    from communique.outbound.syndicate import Posted
     from communique.store import Store
 
     settings = load_settings(config)
@@ -184,7 +186,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
             client.make_client(client.bearer_token()),
             store,
             retry=fetch.Retry(max_wait=float(max_wait)),
-            syndicated=syndicated_ids(settings.syndicate_state),
+            syndicated=Posted.load(settings.syndicate_state).source_of,
             media_hosts=settings.media_hosts,
             max_bytes=settings.media_max_mb * 1024**2,
         )
@@ -233,9 +235,11 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
         print(f"posted {post_id}: {item.text}")
     for item in done.duplicates:
         print(f"already posted (duplicate), skipped for good: {item.text}")
+    for item in done.echoes:
+        print(f"a post the bridge made, come back: not posted again: {item.link}")
     if done.left:
         print(f"{done.left} more items wait for the next run (--cap {cap})")
-    if not (done.first_run or done.would_post or done.posted or done.duplicates):
+    if not (done.first_run or done.would_post or done.posted or done.duplicates or done.echoes):
         print("nothing new to post")
 
 

@@ -5,11 +5,15 @@ import pytest
 from apiserver import APIServer
 from communique.errors import CommuniqueError
 from communique.ingest import fetch
+from communique.ingest.export import import_archive
+from communique.ingest.normalize import from_v11
 from communique.outbound import syndicate
 from communique.outbound.client import KEYS as USER_KEYS
 from communique.outbound.client import make_client, user_client
 from communique.site.feeds import Feed, FeedItem, atom, post_title
+from communique.site.render import post_html
 from communique.store import Store
+from conftest import tweet, write_export
 
 KEYS = {k: f"value-of-{k.lower()}" for k in USER_KEYS}
 
@@ -20,11 +24,14 @@ def keys(monkeypatch):
         monkeypatch.setenv(k, v)
 
 
-def item(i: int, title: str, site: str = "https://a.example", content: str = "x") -> FeedItem:
+def item(
+    i: int, title: str, site: str = "https://a.example", content: str = "x", post_id: str = ""
+) -> FeedItem:
+    """The feed item of the post ``post_id`` (default ``i``), the ``i``th day of 2024."""
     return FeedItem(
-        id=f"https://a.example/envoy/status/{i}/",
+        id=f"{site}/envoy/status/{post_id or i}/",
         title=title,
-        link=f"{site}/envoy/status/{i}/",
+        link=f"{site}/envoy/status/{post_id or i}/",
         published=f"2024-01-{i + 1:02d}T10:00:00Z",
         updated=f"2024-01-{i + 1:02d}T10:00:00Z",
         content_html=content,
@@ -194,7 +201,7 @@ def test_the_archive_recognizes_the_bridge_posts(tmp_path, server, keys):
     f = fetch.Fetcher(
         make_client("test-bearer-token-0123456789", server.base),
         store,
-        syndicated=syndicate.syndicated_ids(state),
+        syndicated=syndicate.Posted.load(state).source_of,
     )
     f.archive("envoy")
     marks = {p["id"]: p.get("syndicated_from") for p in store.posts("envoy")}
@@ -220,3 +227,74 @@ def test_bidi_embeddings_go_out_as_posted_closed_before_the_link_and_overrides_d
         "שלום \u202bEnvoy Vale\u202c, \u2067مرحبا\u2069\u200f, gnp.exe and"
         f" \u202bleft open\u202c {link}"
     )
+
+
+ITEM_1 = "https://a.example/envoy/status/1/"
+
+
+def came_back(post_id: str, text: str, link: str) -> dict:
+    """A post the bridge made (``text``, then ``link``), as an export gives it back: its link
+    a t.co link, the link it stands for in its entities."""
+    short = "https://t.co/abcdefghij"
+    at = [str(len(text) + 1), str(len(text) + 1 + len(short))]
+    urls = [{"url": short, "expanded_url": link, "display_url": link[8:30] + "…", "indices": at}]
+    return tweet(
+        post_id, f"{text} {short}", entities={"hashtags": [], "user_mentions": [], "urls": urls}
+    )
+
+
+def posted_once(tmp_path, server, known: str) -> tuple:
+    """Item 1 posted by the bridge; returns the feed, the state and the id of the post made.
+
+    ``known`` "by its id": the bridge learned the id; "by its link": it never did (a copy was
+    already out, the API refused this one as a duplicate), so only the link can tell."""
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 2)
+    if known == "by its link":
+        server.api.created.append({"id": "1999", "text": f"Event number 1 {ITEM_1}"})
+    outcome = run(feed, state, server)
+    return feed, state, outcome.posted[0][1] if outcome.posted else "1999"
+
+
+@pytest.mark.parametrize("known", ["by its id", "by its link"])
+def test_a_post_the_bridge_made_is_not_posted_again_when_an_export_brings_it_back(
+    tmp_path, server, keys, known
+):
+    feed, state, post_id = posted_once(tmp_path, server, known)
+    made = len(server.api.created)
+    # Imported from an export, the post is in the site's feed as an item of its own.
+    record = from_v11(came_back(post_id, "Event number 1", ITEM_1), account="envoy",
+                      source="export", retrieved_at="2024-02-01T00:00:00Z")  # fmt: skip
+    echo = item(3, post_title(record["text"], ""), content=post_html(record), post_id=post_id)
+    ordinary = item(4, "An ordinary post", content=post_html({"text": "x", "entities": {}}))
+    write_feed(feed, 2, more=[echo, ordinary])
+    dry = run(feed, state, server, post=False)
+    assert [i.link for i in dry.would_post] == [ordinary.link]
+    again = run(feed, state, server)
+    assert [i.link for i in again.echoes] == [echo.link]
+    assert [i.link for i, _ in again.posted] == [ordinary.link]
+    assert len(server.api.created) == made + 1
+    assert run(feed, state, server).echoes == []  # seen: not looked at again
+
+
+@pytest.mark.parametrize("known", ["by its id", "by its link"])
+def test_an_export_marks_the_posts_the_bridge_made_as_the_api_does(tmp_path, server, keys, known):
+    _, state, post_id = posted_once(tmp_path, server, known)
+    export = write_export(
+        tmp_path / "export",
+        [
+            came_back(post_id, "Event number 1", ITEM_1),
+            came_back("7", "A post by hand, linking elsewhere", "https://a.example/about/"),
+        ],
+    )
+    store = Store(tmp_path / "archive")
+    import_archive(export, store, syndicated=syndicate.Posted.load(state).source_of)
+    marks = {p["id"]: p.get("syndicated_from") for p in store.posts("envoy")}
+    assert marks == {"7": None, post_id: ITEM_1}
+    # An export imported before it was marked is marked when imported again.
+    import_archive(export, Store(tmp_path / "before"))
+    import_archive(
+        export, Store(tmp_path / "before"), syndicated=syndicate.Posted.load(state).source_of
+    )
+    assert {p["id"]: p.get("syndicated_from") for p in Store(tmp_path / "before").posts()} == marks

@@ -31,8 +31,9 @@ from communique.files import Staged, remove_temps
 from communique.records import handle
 
 # Fields that a later copy of the same post must not take away: what we learned about a post
-# (its deletion, that it was never public) outlives the payload that came with it.
-STICKY = ("deleted_at", "deleted_how", "visibility")
+# (its deletion, that it was never public, that the feed bridge made it) outlives the payload
+# that came with it.
+STICKY = ("deleted_at", "deleted_how", "visibility", "syndicated_from")
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 

@@ -11,6 +11,7 @@ import html
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -19,7 +20,13 @@ from urllib.parse import urlsplit
 from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.files import Staged
-from communique.ingest.normalize import apply_note, assign_conversations, from_v11, iso_utc
+from communique.ingest.normalize import (
+    apply_note,
+    assign_conversations,
+    from_v11,
+    iso_utc,
+    mark_syndicated,
+)
 from communique.records import handle
 from communique.store import Store, paused_gc
 
@@ -327,9 +334,18 @@ def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:
 
 @paused_gc()
 def import_archive(
-    path: Path | str, store: Store, *, account: str | None = None, now: datetime | None = None
+    path: Path | str,
+    store: Store,
+    *,
+    account: str | None = None,
+    now: datetime | None = None,
+    syndicated: Callable[[dict], str | None] | None = None,
 ) -> ImportSummary:
-    """Import an export into the store: new posts added, changed ones updated, none removed."""
+    """Import an export into the store: new posts added, changed ones updated, none removed.
+
+    ``syndicated`` gives the feed item a post was made from when the feed bridge made it
+    (``syndicate.Posted``): such a post is marked, as `invoke archive` marks it.
+    """
     retrieved_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     source = ExportSource(Path(path))
     try:
@@ -340,6 +356,7 @@ def import_archive(
             why = f"{given!r} is not a handle" if given else "no account name (no data/account.js)"
             raise CommuniqueError(f"{source.path}: {why}; pass --account")
         posts, notes = read_posts(source, name, retrieved_at)
+        mark_syndicated(posts, syndicated)
         summary = ImportSummary(account=name, posts=len(posts), notes=notes)
         summary.private = sum(1 for p in posts if p.get("visibility"))
         wanted = attach_media(source, posts)

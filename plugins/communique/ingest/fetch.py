@@ -24,6 +24,7 @@ import tweepy
 from communique.errors import CommuniqueError
 from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, index
+from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
 from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
@@ -132,7 +133,8 @@ class Fetcher:
     retry: Retry = field(default_factory=Retry)
     now: Callable[[], datetime] = now
     page_size: int = 100
-    syndicated: dict[str, str] = field(default_factory=dict)  # post id -> feed item it came from
+    # The feed item a post was made from, when the feed bridge made it (``syndicate.Posted``).
+    syndicated: Callable[[dict], str | None] | None = None
     media_hosts: tuple[str, ...] = MEDIA_HOSTS
     max_bytes: int = MEDIA_MAX_MB * 1024**2
     refused: dict[str, str] = field(default_factory=dict)  # URL -> why, for this run
@@ -185,9 +187,7 @@ class Fetcher:
             found = index(page.get("includes") or {})
             stamp = self.stamp()
             records = [record_of(p, found, account, stamp) for p in posts]
-            for record in records:
-                if record["id"] in self.syndicated:  # our own bridge posted it: not new material
-                    record["syndicated_from"] = self.syndicated[record["id"]]
+            mark_syndicated(records, self.syndicated)
             ok, failed, _ = self.download_media(records)  # the retry below says what was refused
             merged = self.store.merge(records)
             result.pages += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -316,3 +317,11 @@ def assign_conversations(records: list[dict]) -> None:
     for record in sorted(records, key=lambda r: int(r["id"])):
         if not record.get("conversation_id"):
             record["conversation_id"] = root(record)
+
+
+def mark_syndicated(records: list[dict], source: Callable[[dict], str | None] | None) -> None:
+    """Mark the posts the feed bridge made, ``source`` giving the feed item a post was made
+    from (or None): they are not new material, and the site leaves them out of its feeds."""
+    for record in records if source else ():
+        if item := source(record):
+            record["syndicated_from"] = item

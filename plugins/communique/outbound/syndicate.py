@@ -4,15 +4,19 @@ The state file records every item seen and every post made, written atomically a
 so no item is ever posted twice, even after a crash. A failed post stops the run with what was
 posted before it recorded; the item is tried again on the next run, and if the failure hid a
 post that did go out, the API refuses the copy as a duplicate and the item is skipped for good.
-A first run only marks what is already in the feed as seen. The ids of the posts made are kept
-so `invoke archive` can recognize them when they come back, and the site leaves them out of its
-feeds. Only links to the public site are posted: a build without SITEURL links to localhost.
+A first run only marks what is already in the feed as seen. What was posted is kept so the
+bridge knows its own posts when they come back, by the API or in an export (see ``Posted``):
+the archive marks them, the site leaves them out of its feeds, and the bridge never posts one
+again. Only links to the public site are posted: a build without SITEURL links to localhost.
 """
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +35,49 @@ class Item:
     id: str
     text: str
     link: str
+    links: tuple[str, ...] = ()  # where the post the item shows links to
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The posts the bridge made, to know them when they come back (fetched from the API, or
+    in an export) and never take one for new material to post again.
+
+    A post is known by its id or, as the bridge posts an item as its title and its link and the
+    platform gives the link back expanded in the post's links, by the link to the item it was
+    made from. The link is all there is of a post whose id the bridge never learned: its reply
+    was lost on the way, and the copy posted on the next run refused as a duplicate.
+    """
+
+    items: dict[str, str]  # post id -> the feed item it was made from
+    links: frozenset[str]  # the feed items posted, each by its id: in the site's feeds, its link
+
+    @classmethod
+    def load(cls, state_path: Path) -> Posted:
+        return cls.of(load_state(state_path))
+
+    @classmethod
+    def of(cls, state: dict) -> Posted:
+        posted = [feed.get("posted", {}) for feed in state.values()]
+        return cls(
+            {post: item for p in posted for item, post in p.items() if post},
+            frozenset(item for p in posted for item in p),
+        )
+
+    def source(self, post_id: str | None, links: Iterable[str]) -> str | None:
+        """The feed item the post ``post_id``, linking to ``links``, was made from, or None
+        when the bridge did not make it."""
+        if post_id in self.items:
+            return self.items[post_id]
+        return next((link for link in links if link in self.links), None)
+
+    def source_of(self, record: dict) -> str | None:
+        """The feed item a stored post was made from, or None when the bridge did not make it."""
+        return self.source(record["id"], [e.get("url") for e in record["entities"]["urls"]])
+
+
+HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
+STATUS = re.compile(r"/status/(\d{1,25})/?$")
 
 
 @dataclass
@@ -40,6 +87,7 @@ class Outcome:
     would_post: list[Item] = field(default_factory=list)
     posted: list[tuple[Item, str]] = field(default_factory=list)
     duplicates: list[Item] = field(default_factory=list)
+    echoes: list[Item] = field(default_factory=list)  # the bridge's own posts, come back
     left: int = 0
 
 
@@ -55,11 +103,17 @@ def read_feed(path: Path) -> list[Item]:
             id=e.get("id") or e.get("link"),
             text=f"{e.get('title', '').strip()} {e.get('link')}",
             link=e.get("link"),
+            links=tuple(html.unescape(href) for href in HREF.findall(entry_html(e))),
         )
         for e in parsed.entries
         if e.get("link")
     ]
     return list(reversed(items))
+
+
+def entry_html(entry: dict) -> str:
+    """An item's HTML: an Atom entry's content, an RSS item's description."""
+    return "".join(c.get("value", "") for c in entry.get("content", [])) or entry.get("summary", "")
 
 
 def load_state(path: Path) -> dict:
@@ -121,8 +175,12 @@ def syndicate(
         save_state(state_path, state)
         outcome.first_run, outcome.seen = True, len(items)
         return outcome
-    seen = set(record["seen"])
-    new = [i for i in items if i.id not in seen]
+    seen, posted = set(record["seen"]), Posted.of(state)
+    new = []
+    for item in (i for i in items if i.id not in seen):
+        status = STATUS.search(urlsplit(item.link).path)
+        ours = posted.source(status[1] if status else None, item.links)
+        (outcome.echoes if ours else new).append(item)
     outcome.left = max(len(new) - cap, 0)
     new = new[:cap]
     if not post:
@@ -134,6 +192,9 @@ def syndicate(
             f"{feed}: links such as {local[0]} are not public http(s) addresses; set SITEURL in"
             " pelican.conf.py to the site's public URL and rebuild before posting"
         )
+    if outcome.echoes:
+        record["seen"] = sorted({*record["seen"], *(i.id for i in outcome.echoes)})
+        save_state(state_path, state)
     client = client or user_client()
     for item in new:
         try:
@@ -142,6 +203,7 @@ def syndicate(
             if not (isinstance(e, tweepy.Forbidden) and "duplicate" in str(e).lower()):
                 raise CommuniqueError(stopped(item, e, len(outcome.posted))) from None
             outcome.duplicates.append(item)  # already out there: never try again
+            record["posted"][item.id] = None  # known, when it comes back, by its link alone
         else:
             post_id = str(made["data"]["id"])
             record["posted"][item.id] = post_id
@@ -149,9 +211,3 @@ def syndicate(
         record["seen"] = sorted({*record["seen"], item.id})
         save_state(state_path, state)
     return outcome
-
-
-def syndicated_ids(state_path: Path) -> dict[str, str]:
-    """Post id -> feed item id for every post the bridge made."""
-    state = load_state(state_path)
-    return {post: item for feed in state.values() for item, post in feed.get("posted", {}).items()}
