@@ -37,12 +37,16 @@ THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["communique"]
 
-# The plugin writes every archive page itself; Pelican only renders the staff's pages.
+# The plugin writes every archive page itself; Pelican only renders the staff's pages. The
+# site's own pages live under /-/, a folder no account can be named (handles are [A-Za-z0-9_]).
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = []
-PAGE_URL = "{slug}/"
-PAGE_SAVE_AS = "{slug}/index.html"
+PAGE_URL = "-/{slug}/"
+PAGE_SAVE_AS = "-/{slug}/index.html"
+DRAFT_PAGE_URL = "-/drafts/{slug}/"
+DRAFT_PAGE_SAVE_AS = "-/drafts/{slug}/index.html"
+THEME_STATIC_DIR = "-/theme"
 DIRECT_TEMPLATES = []
 TAGS_SAVE_AS = CATEGORIES_SAVE_AS = AUTHORS_SAVE_AS = ARCHIVES_SAVE_AS = ""
 TAG_SAVE_AS = CATEGORY_SAVE_AS = AUTHOR_SAVE_AS = ""

@@ -117,7 +117,7 @@ End: 2008-11-30
 Summary: {ALT}
 
 {SCRIPT} [x](javascript:alert(1)) [d](data:text/html;base64,PHNjcmlwdD4=)
-<img src=/theme/favicon.svg onerror=alert(1)>
+<img src=/-/theme/favicon.svg onerror=alert(1)>
 
 <div onclick="alert(1)" style="color:red">raw <a>anchor</a> <iframe src="https://evil.example/"></iframe>
 <img src="javascript:alert(1)"> <img src="https://tracker.example/p.gif" alt="t">

@@ -85,7 +85,7 @@ def exif_photo(site):
     [
         (
             "links",
-            lambda s: replace(s, "index.html", 'href="/tags/"', 'href="/nowhere/"'),
+            lambda s: replace(s, "index.html", 'href="/-/tags/"', 'href="/nowhere/"'),
             "broken link /nowhere/",
         ),
         (

@@ -94,12 +94,16 @@ def test_the_record_tells_when_output_is_not_what_the_build_made(tmp_path):
     (output / "a" / "index.html").write_text("<p>edited</p>")
     (output / "b" / "index.html").unlink()
     (output / "c.html").write_text("added")
+    (output / "-" / "pagefind").mkdir(parents=True)
+    (output / "-" / "pagefind" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    # An account may be named pagefind: its folder is not the search index's.
     (output / "pagefind").mkdir()
-    (output / "pagefind" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    (output / "pagefind" / "x.pf_fragment").write_bytes(b"not the indexer's")
     assert sorted(audit(output, cache)) == [
         "a/index.html: changed since the build",
         "b/index.html: made by the build, now missing",
         "c.html: not made by the build",
+        "pagefind/x.pf_fragment: not made by the build",
     ]
 
 

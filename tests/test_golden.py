@@ -23,11 +23,12 @@ PAGES = [
     "envoy/status/1001/index.html",
     "envoy/status/1003/index.html",
     "envoy/status/1005/index.html",
-    "threads/1001/index.html",
-    "tags/iceland/index.html",
-    "tags/index.html",
-    "trips/iceland/index.html",
-    "redactions/index.html",
+    "-/threads/1001/index.html",
+    "-/tags/iceland/index.html",
+    "-/tags/index.html",
+    "-/trips/iceland/index.html",
+    "-/redactions/index.html",
+    "redactions/index.html",  # where the log was before the site's own pages moved to /-/
     "atom.xml",
     "rss.xml",
 ]

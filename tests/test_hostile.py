@@ -51,8 +51,8 @@ def test_the_hostile_site_passes_every_check(site):
         ("envoy/status/11", '<a href="https://twitter.com/a%22%3E%3Cscript%3E" rel="nofollow">'),
         ("envoy/status/12", f'alt="{escape(visible(ALT))}"'),
         ("envoy", f"<h1>{escape(visible(NAME))} "),
-        ("trips/hostile", f"<h1>{escape(visible(NAME))}</h1>"),
-        ("trips/hostile", '<p>x d\n<img alt="" src="/theme/favicon.svg"></p>'),
+        ("-/trips/hostile", f"<h1>{escape(visible(NAME))}</h1>"),
+        ("-/trips/hostile", '<p>x d\n<img alt="" src="/-/theme/favicon.svg"></p>'),
     ],
 )
 def test_hostile_text_shows_as_text(site, path, shown):
@@ -69,13 +69,13 @@ def test_no_page_links_to_or_loads_anything_but_http(site):
 @pytest.mark.parametrize("tag", TAGS)
 def test_a_hashtag_in_any_script_has_its_page_and_its_link(site, tag):
     slug = tag.casefold()
-    assert f"<h1>#{tag}</h1>" in page(site, f"tags/{slug}")
-    link = f'<a href="/tags/{quote(slug)}/" class="hashtag">#{tag}</a>'
+    assert f"<h1>#{tag}</h1>" in page(site, f"-/tags/{slug}")
+    link = f'<a href="/-/tags/{quote(slug)}/" class="hashtag">#{tag}</a>'
     assert link in page(site, "envoy/status/9")
 
 
 def test_a_hashtag_that_cannot_name_a_folder_has_no_page_and_no_link(site):
-    pages = {p.name for p in (site / "tags").iterdir() if p.is_dir()}
+    pages = {p.name for p in (site / "-" / "tags").iterdir() if p.is_dir()}
     assert pages == {tag.casefold() for tag in TAGS} | {"日本", "end"}
     assert 'class="hashtag"' not in page(site, "envoy/status/10")
 

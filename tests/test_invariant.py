@@ -2,7 +2,7 @@
 
 After any ``invoke build`` (or ``invoke build --no-search``) that exits 0, ``output/`` holds
 exactly the files, byte for byte, that a build of the same inputs from an empty ``output/`` and
-``cache/`` makes. Search files (``pagefind*/``) may differ only in Pagefind's content-hashed file
+``cache/`` makes. Search files (``-/pagefind*/``) may differ only in Pagefind's content-hashed file
 names, and index exactly the post pages that carry text (a withheld post keeps a placeholder page
 at its address that is not indexed). No withheld or never-public post's text or media file name,
 and no never-public post's id, appears in any output file (Pagefind's gzip files unpacked).
@@ -260,7 +260,7 @@ def shown(done: subprocess.CompletedProcess) -> str:
 
 
 def is_search(rel: str) -> bool:
-    return rel.split("/", 1)[0].startswith("pagefind")
+    return rel.startswith("-/pagefind")
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -35,7 +35,7 @@ def test_urls_mentions_and_hashtags_become_links():
     )
     assert '<a href="https://example.org/a" rel="nofollow noopener">example.org/a</a>' in html
     assert '<a href="https://twitter.com/un" rel="nofollow">@un</a>' in html
-    assert '<a href="/archive/tags/iceland/" class="hashtag">#Iceland</a>' in html
+    assert '<a href="/archive/-/tags/iceland/" class="hashtag">#Iceland</a>' in html
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,6 @@ def test_each_shard_holds_at_most_shard_pages_of_evenly_spread_ids(pages, count)
     assert len({len(e) for e in endings}) == 1  # every id ends in exactly one of them
 
 
-def test_one_index_keeps_pagefinds_own_folder():
-    assert [bundle(e) for e in shards(10)] == ["pagefind"]
-    assert bundle("7") == "pagefind-7"
+def test_one_index_keeps_pagefinds_own_folder_under_the_sites_own():
+    assert [bundle(e) for e in shards(10)] == ["-/pagefind"]
+    assert bundle("7") == "-/pagefind-7"

@@ -104,10 +104,10 @@ def page(site, path):
 
 
 def test_staff_pages_show_the_archive_header_and_footer(site):
-    home, about = page(site, ""), page(site, "about")
+    home, about = page(site, ""), page(site, "-/about")
     for part in (r'<a class="skip".*?</header>', r'<footer class="site">.*?</footer>'):
         shared = re.search(part, home, re.S)[0]  # rendered once a build, for every page
-        assert 'href="/provenance/"' in shared and shared in about
+        assert 'href="/-/provenance/"' in shared and shared in about
 
 
 def test_every_post_has_its_page_at_a_twitter_shaped_url(site):
@@ -128,8 +128,8 @@ def test_timeline_is_paginated_newest_first(site):
 def test_month_pages_and_tag_pages(site):
     month = "".join(p.read_text() for p in site.glob("envoy/2008/11/**/index.html"))
     assert all(f"Post number {i} " in month for i in range(1, 8))
-    assert "#Iceland" in page(site, "tags/iceland")
-    assert 'href="/tags/iceland/"' in page(site, "tags")
+    assert "#Iceland" in page(site, "-/tags/iceland")
+    assert 'href="/-/tags/iceland/"' in page(site, "-/tags")
 
 
 def test_hostile_text_is_text(site):
@@ -157,8 +157,8 @@ def test_deleted_and_edited_posts_are_marked(site):
 
 
 def test_threads_link_from_posts(site):
-    assert 'href="/threads/24/"' in page(site, "envoy/status/25")
-    thread = page(site, "threads/24")
+    assert 'href="/-/threads/24/"' in page(site, "envoy/status/25")
+    thread = page(site, "-/threads/24")
     assert thread.index("Thread one") < thread.index("Thread two")
 
 
@@ -171,7 +171,7 @@ def test_provenance_on_post_pages_and_the_provenance_page(site):
     html = page(site, "envoy/status/1")
     assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', html)
     assert "export:data/tweets.js" in html
-    assert "<td>14</td>" in page(site, "provenance")
+    assert "<td>14</td>" in page(site, "-/provenance")
 
 
 def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
@@ -181,7 +181,7 @@ def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
     after = {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
     changed = [p for p in before if before[p] != after.get(p)]
     # Pelican rewrites its own pages (about); the archive's pages are untouched.
-    assert [p.relative_to(site).as_posix() for p in changed] in ([], ["about/index.html"])
+    assert [p.relative_to(site).as_posix() for p in changed] in ([], ["-/about/index.html"])
 
 
 def test_a_published_photo_is_kept_until_its_original_changes(site):
@@ -217,7 +217,7 @@ def test_new_posts_make_the_same_site_as_a_build_from_scratch(tmp_path):
     build_project(conf)
     import_archive(write_export(tmp_path / "later", later), Store(folder / "content" / "archive"))
     output = build_project(conf)
-    assert 'id="p21"' in page(output, "envoy") and 'id="p21"' in page(output, "tags/iceland")
+    assert 'id="p21"' in page(output, "envoy") and 'id="p21"' in page(output, "-/tags/iceland")
 
     scratch = tmp_path / "scratch"
     shutil.copytree(folder / "content", scratch / "content")
@@ -294,7 +294,7 @@ def test_data_downloads_verify_against_their_manifest(site):
     import hashlib
     import sqlite3
 
-    data = site / "data"
+    data = site / "-" / "data"
     sums = dict(line.split("  ")[::-1] for line in (data / "SHA256SUMS").read_text().splitlines())
     assert set(sums) == {"envoy-2008.jsonl", "posts.csv", "archive.db", "redactions.csv"}
     for name, digest in sums.items():
@@ -302,7 +302,7 @@ def test_data_downloads_verify_against_their_manifest(site):
     db = sqlite3.connect(data / "archive.db")
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (14,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (1,)
-    assert "archive.db" in page(site, "data")
+    assert "archive.db" in page(site, "-/data")
 
 
 def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path):
@@ -320,4 +320,4 @@ def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path)
     assert len(shown) == len([f for f in export.files if "media/" in f]) >= export.photos
     deleted = sum("mark-deleted" in p.read_text() for p in output.glob("envoy/status/*/index.html"))
     assert deleted == export.deleted
-    assert f"<td>{summary.posts}</td>" in (output / "provenance" / "index.html").read_text()
+    assert f"<td>{summary.posts}</td>" in (output / "-" / "provenance" / "index.html").read_text()

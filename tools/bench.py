@@ -138,6 +138,7 @@ def written(out: str) -> int | None:
 
 def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     sys.path.insert(0, str(ROOT / "plugins"))
+    from communique.site.layout import SEARCH_INDEX
     from tools.synth import write_export
 
     python = sys.executable
@@ -176,7 +177,7 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
             seconds,
             size,
             peak,
-            sum(folder_mb(f) for f in (site / "output").glob("pagefind*")),
+            sum(folder_mb(f) for f in (site / "output").glob(f"{SEARCH_INDEX}*")),
         )  # fmt: skip
     )
     new_posts(site / "content" / "archive", 20)

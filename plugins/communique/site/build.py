@@ -13,6 +13,7 @@ from communique.settings import Settings
 from communique.site import lists, media, overview
 from communique.site.feeds import SiteFeeds
 from communique.site.freshness import FeedTitles, Output
+from communique.site.layout import own
 from communique.site.model import Archive
 from communique.site.pages import BuildSummary, Pages
 from communique.site.parallel import Worker, slices
@@ -28,9 +29,11 @@ def build(
     stamp: str,
     now: datetime,
     downloads: Worker,
+    staff: tuple[str, ...] = (),
 ) -> tuple[BuildSummary, list[str]]:
     """The site of ``archive`` written through ``output``; returns its summary and the files
-    the downloads made (written by their own process, so not through ``output``)."""
+    the downloads made (written by their own process, so not through ``output``). ``staff``:
+    the folders of the pages Pelican makes, each given a page at its old address."""
     env = make_env(settings.theme, site_globals(settings, now), settings.cache_path / "templates")
     pages = Pages(archive, settings, env, output, stamp, now)
     pages.summary.posts = len(archive.posts)
@@ -54,6 +57,9 @@ def build(
         SiteFeeds(pages, titles).write_all(audiences)
         overview.search_page(pages)
         overview.home_page(pages)
+        for rel_dir in staff:
+            if (old := pages.old_address(rel_dir)) is not None:
+                pages.moved(old, rel_dir)
     for part in parts:
         output.merge(part)
     # Rendered: their contexts hold closures over the pages, a cycle that only the cycle
@@ -62,7 +68,7 @@ def build(
     made = downloads.result()
     overview.data_page(pages, made)
     titles.save(pages.keys.values())
-    files = [f"data/{d.name}" for d in made] + ["data/SHA256SUMS"]
+    files = [own(f"data/{d.name}") for d in made] + [own("data/SHA256SUMS")]
     return pages.summary, files
 
 
@@ -76,6 +82,6 @@ def downloads_input(pages: Pages) -> dict:
     shown = Archive(posts=[], accounts={}, withheld=pages.archive.withheld, altered=altered,
                     by_id={i: by_id[i] for i in altered})  # fmt: skip
     settings = pages.settings
-    return dict(store=Store(settings.archive_path), folder=pages.output.output / "data",
+    return dict(store=Store(settings.archive_path), folder=pages.output.output / own("data"),
                 siteurl=settings.siteurl.rstrip("/"), trips=trips,
                 stamp=settings.cache_path / "downloads.json", shown=shown)  # fmt: skip

@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from communique.site.feeds import LIMIT, weighted_length
 from communique.site.freshness import audit, read_manifest
+from communique.site.layout import SEARCH_INDEX
 from communique.site.media import gif_metadata
 
 SECRETS = (
@@ -376,7 +377,8 @@ def run_checks(
     """Every check on ``output``; ``base`` is the site's path prefix (from SITEURL), if any;
     ``cache``: the build's cache, to check ``output/`` against its record."""
     files = [p for p in output.rglob("*") if p.is_file()]
-    pages = [p for p in files if p.suffix == ".html" and "pagefind" not in p.parts]
+    index = output / SEARCH_INDEX  # Pagefind's own files: not the site's to check
+    pages = [p for p in files if p.suffix == ".html" and not str(p).startswith(str(index))]
     feeds = [p for p in files if p.name in ("atom.xml", "rss.xml")]
     images = [p for p in files if p.suffix.lower() in IMAGES]
     videos = [p for p in files if p.suffix.lower() in (*VIDEOS, ".gif")]

@@ -1,4 +1,4 @@
-"""The data downloads at /data/: the store as JSONL, CSV and SQLite, with a SHA256SUMS manifest.
+"""The data downloads at /-/data/: the store as JSONL, CSV and SQLite, with a SHA256SUMS manifest.
 
 A journalist should not have to scrape the site: the whole record is offered in the forms tools
 read, and the manifest lets anyone check that a copy is the one published.

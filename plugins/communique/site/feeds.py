@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from communique.files import digest
 from communique.site.freshness import FeedTitles
+from communique.site.layout import own
 from communique.site.pages import Pages
 from communique.site.render import post_html, visible
 
@@ -284,11 +285,11 @@ class SiteFeeds:
         for name, posts in archive.by_account.items():
             self.write(name, f"@{name}", posts)
         for slug, posts in archive.tags.items():
-            self.write(f"tags/{slug}", f"#{archive.tag_names[slug]}", posts)
+            self.write(own(f"tags/{slug}"), f"#{archive.tag_names[slug]}", posts)
         for name, rules in self.pages.settings.audiences.items():
-            self.write(f"audiences/{name}", rules.get("title", name), audiences[name])
+            self.write(own(f"audiences/{name}"), rules.get("title", name), audiences[name])
         for trip, posts in self.pages.trips:
-            self.write(f"trips/{trip.slug}", trip.title, posts)
+            self.write(own(f"trips/{trip.slug}"), trip.title, posts)
 
     def write(self, rel_dir: str, title: str, posts: list[dict]) -> None:
         pages, archive = self.pages, self.pages.archive
@@ -301,19 +302,25 @@ class SiteFeeds:
         )
         latest = archive.newest(fresh, pages.settings.feed_max_items)
         key = digest(pages.stamp, title, withheld, [pages.keys[p["id"]] for p in latest])
-        rels = [f"{rel_dir}/{kind}" if rel_dir else kind for kind in ("atom.xml", "rss.xml")]
-        pages.summary.feeds += 2
+        # A feed reader follows no redirect page: a feed that moved is also where it was.
+        old = pages.old_address(rel_dir)
+        folders = [rel_dir] if old is None else [rel_dir, old]
+        kinds = (("atom.xml", atom), ("rss.xml", rss))
+        rels = [f"{folder}/{kind}" if folder else kind for folder in folders for kind, _ in kinds]
+        pages.summary.feeds += len(rels)
         if all(pages.output.fresh(rel, key) for rel in rels):
             return
         items = [self.item(p, siteurl) for p in latest]
         updated = latest[0]["created_at"] if latest else pages.now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for rel, render in zip(rels, (atom, rss), strict=True):
+        for kind, render in kinds:
             feed = Feed(
                 id=page, title=f"{title} · {pages.settings.sitename}", link=page,
-                feed_url=f"{siteurl}/{rel}", updated=updated, items=items,
-                subtitle=withheld_note(withheld, f"{siteurl}/redactions/"),
+                feed_url=f"{page}{kind}", updated=updated, items=items,
+                subtitle=withheld_note(withheld, f"{siteurl}/{own('redactions')}/"),
             )  # fmt: skip
-            pages.output.write(rel, render(feed), key)
+            body = render(feed)
+            for folder in folders:
+                pages.output.write(f"{folder}/{kind}" if folder else kind, body, key)
 
     def item(self, post: dict, siteurl: str) -> FeedItem:
         if post["id"] not in self.items:

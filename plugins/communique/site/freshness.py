@@ -38,6 +38,7 @@ from jinja2.bccache import Bucket
 
 from communique.errors import CommuniqueError
 from communique.files import digest, write_atomic
+from communique.site.layout import SEARCH_INDEX
 
 T = TypeVar("T")
 FORMAT = 2  # of every cache file: a cache written by code that wrote another shape is not read

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from communique.files import digest
 from communique.site import activity
+from communique.site.layout import own
 from communique.site.model import audience_filter
 from communique.site.pages import Lazy, Pages
 from communique.site.render import tag_href
@@ -93,12 +94,12 @@ def tag_pages(pages: Pages) -> None:
     for slug, posts in archive.tags.items():
         paginate(
             pages,
-            f"tags/{slug}",
+            own(f"tags/{slug}"),
             archive.shown(posts),
             "list.html",
             title=f"#{archive.tag_names[slug]}",
             intro=None,
-            feeds=pages.feeds_for(f"tags/{slug}"),
+            feeds=pages.feeds_for(own(f"tags/{slug}")),
         )
     index = sorted(
         (
@@ -107,7 +108,7 @@ def tag_pages(pages: Pages) -> None:
         ),
         key=lambda t: (-t["count"], t["name"].casefold()),
     )
-    pages.page("tags", "tags.html", title="Hashtags", tags=index)
+    pages.page(own("tags"), "tags.html", title="Hashtags", tags=index)
 
 
 def thread_pages(pages: Pages) -> None:
@@ -117,7 +118,7 @@ def thread_pages(pages: Pages) -> None:
             continue
         support = cid in archive.support
         pages.page(
-            f"threads/{cid}",
+            own(f"threads/{cid}"),
             "thread.html",
             key=digest([pages.keys[p["id"]] for p in posts], support),
             anchor=posts[-1],
@@ -145,11 +146,11 @@ def audience_pages(pages: Pages) -> dict[str, list[dict]]:
         posts = audiences[name] = audience_filter(pages.archive, rules)
         paginate(
             pages,
-            f"audiences/{name}",
+            own(f"audiences/{name}"),
             pages.archive.shown(posts),
             "list.html",
             title=rules.get("title", name),
             intro=rules.get("description"),
-            feeds=pages.feeds_for(f"audiences/{name}"),
+            feeds=pages.feeds_for(own(f"audiences/{name}")),
         )
     return audiences

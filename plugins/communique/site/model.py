@@ -21,6 +21,7 @@ from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.records import is_public
 from communique.site.freshness import MonthCache, month_stamp
+from communique.site.layout import ACCOUNT
 from communique.site.parallel import forking
 from communique.site.render import tag_slug
 from communique.site.withheld import (
@@ -88,6 +89,11 @@ def load(
         name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
         for name in store.accounts()
     }
+    for name in accounts:  # an account's pages are /<account>/: none may be the site's own
+        if not ACCOUNT.fullmatch(name):
+            raise CommuniqueError(
+                f"{store.root / name}: not an account's name (letters, digits and _ only)"
+            )
     posts, private = [], Counter()
     unseen: set[str] = set()
     for name in accounts:
@@ -96,6 +102,8 @@ def load(
             warm(store, [p for p in files if not cache.fresh(p)], cache)
         for path in progress(files, f"reading {name}", total=len(files)):
             for record in month_records(store, path, cache):
+                if record.get("account") != name:
+                    raise CommuniqueError(f"{path}: post {record.get('id')} is not @{name}'s")
                 if not is_public(record):
                     private[name] += 1
                     unseen.add(record["id"])

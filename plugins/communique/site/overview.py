@@ -5,6 +5,7 @@ from __future__ import annotations
 from communique.files import digest
 from communique.site import geo, search, trips
 from communique.site.downloads import Download
+from communique.site.layout import own
 from communique.site.pages import Lazy, Pages
 from communique.site.withheld import REASONS
 
@@ -29,7 +30,7 @@ def trip_pages(pages: Pages) -> None:
         # and keys) and the places found for them: unchanged, the page is not rendered.
         key = digest(repr(trip), [pages.keys[p["id"]] for p in posts], repr(summary.places))
         pages.page(
-            f"trips/{trip.slug}",
+            own(f"trips/{trip.slug}"),
             "trip.html",
             key=key,
             title=trip.title,
@@ -47,7 +48,7 @@ def trip_pages(pages: Pages) -> None:
                     else None
                 )
             ),
-            feeds=pages.feeds_for(f"trips/{trip.slug}"),
+            feeds=pages.feeds_for(own(f"trips/{trip.slug}")),
         )
         cards.append({"trip": trip, "summary": summary})
         cover = summary.cover
@@ -59,7 +60,7 @@ def trip_pages(pages: Pages) -> None:
                 cover and [cover.get(k) for k in ("src", "alt", "width", "height")],
             )
         )
-    pages.page("trips", "trips.html", key=digest(index_key), title="Trips and events",
+    pages.page(own("trips"), "trips.html", key=digest(index_key), title="Trips and events",
                trips=cards)  # fmt: skip
 
 
@@ -110,7 +111,7 @@ def provenance_page(pages: Pages) -> None:
             }
         )
     pages.page(
-        "provenance", "provenance.html", title="Provenance", rows=rows,
+        own("provenance"), "provenance.html", title="Provenance", rows=rows,
         handles_hidden=len(pages.archive.handles_hidden),
         handle_label=pages.settings.other_handle_label,
     )  # fmt: skip
@@ -119,12 +120,12 @@ def provenance_page(pages: Pages) -> None:
 def redactions_page(pages: Pages) -> None:
     """The redaction log: every withheld post, so a reader sees what is missing and why."""
     withheld = sorted(pages.archive.withheld, key=lambda p: int(p["id"]))
-    pages.page("redactions", "redactions.html", title="Withheld posts", posts=withheld,
+    pages.page(own("redactions"), "redactions.html", title="Withheld posts", posts=withheld,
                reasons=REASONS)  # fmt: skip
 
 
 def data_page(pages: Pages, downloads: list[Download]) -> None:
-    pages.page("data", "data.html", title="Data downloads", downloads=downloads,
+    pages.page(own("data"), "data.html", title="Data downloads", downloads=downloads,
                withheld=len(pages.archive.withheld),
                altered=bool(pages.archive.altered))  # fmt: skip
 
@@ -137,5 +138,5 @@ def search_page(pages: Pages) -> None:
         if pages.settings.search
         else []
     )
-    pages.page("search", "search.html", title="Search", wasm=bool(bundles), bundles=bundles,
+    pages.page(own("search"), "search.html", title="Search", wasm=bool(bundles), bundles=bundles,
                withheld=len(pages.archive.withheld))  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from urllib.parse import quote
 
 from jinja2 import Environment
@@ -20,6 +21,7 @@ from markupsafe import Markup
 from communique.files import digest
 from communique.settings import Settings
 from communique.site.freshness import Output, Slice
+from communique.site.layout import moved_from
 from communique.site.model import Archive
 from communique.site.render import excerpt, post_html, signature
 from communique.site.trips import Trip
@@ -113,11 +115,36 @@ class Pages:
         """
         rel = f"{rel_dir}/index.html" if rel_dir else "index.html"
         self.summary.pages += 1
+        old = self.old_address(rel_dir)
+        if old is not None:
+            self.moved(old, rel_dir, anchor)
         if key is not None:
             key = digest(self.stamp, template, key)
             if self.output.fresh(rel, key):
                 return
         self.queue(rel, template, key, anchor, context)
+
+    @cached_property
+    def accounts(self) -> set[str]:
+        """The folders the accounts' pages take (casefolded: a site may be served from a disk
+        that does not tell cases apart)."""
+        return {name.casefold() for name in self.archive.by_account}
+
+    def old_address(self, rel_dir: str) -> str | None:
+        """Where a site page was before the site's own pages moved under ``/-/``, unless an
+        account's pages are there now: the account wins."""
+        old = moved_from(rel_dir)
+        if old is None or old.partition("/")[0].casefold() in self.accounts:
+            return None
+        return old
+
+    def moved(self, old: str, rel_dir: str, anchor: dict | None = None) -> None:
+        """A page at ``old`` that sends a reader on to ``rel_dir``: links made before the move
+        keep working."""
+        target = self.url(rel_dir)
+        canonical = f"{self.settings.siteurl.rstrip('/')}{target[len(self.base) :]}"
+        self.page(old, "moved.html", key=target, anchor=anchor, title="This page has moved",
+                  target=target, canonical=canonical)  # fmt: skip
 
     def queue(
         self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict

@@ -23,6 +23,7 @@ from communique.site import model
 from communique.site.build import build
 from communique.site.downloads import write_downloads
 from communique.site.freshness import Journal, MonthCache, Output, scan, stamp
+from communique.site.layout import OWN, an_account_could_hold
 from communique.site.pages import BuildSummary
 from communique.site.parallel import Worker
 from communique.site.templates import chrome, site_globals
@@ -84,8 +85,15 @@ class ArchiveGenerator(Generator):
                 stamp=stamp(settings.key(), settings.theme),
                 now=settings.now(),
                 downloads=downloads,
+                staff=self.staff_folders(),
             )
         run.summary.checked = found.read
+
+    def staff_folders(self) -> tuple[str, ...]:
+        """The folders of the staff's pages, which Pelican writes (PAGE_URL): its generators
+        have read them all before any writes."""
+        pages = [*self.context.get("pages", ()), *self.context.get("hidden_pages", ())]
+        return tuple(p.url.rstrip("/") for p in pages if p.url.endswith("/"))
 
 
 def current() -> Run:
@@ -158,6 +166,12 @@ def finish(pelican) -> None:
     root = os.path.abspath(pelican.settings["OUTPUT_PATH"])
     pelican_files = run.pelican | theme_files(pelican.settings)
     kept = {os.path.relpath(p, root).replace(os.sep, "/") for p in pelican_files}
+    for rel in sorted(kept):
+        if an_account_could_hold(rel):
+            raise SystemExit(
+                f"error: {root}/{rel}: Pelican wrote it where an account's pages may go; in"
+                f" pelican.conf.py, save it under {OWN}/ (PAGE_SAVE_AS, THEME_STATIC_DIR...)"
+            )
     try:
         run.summary.removed = run.output.sweep(kept | set(run.files), settings.search)
     except OSError as e:

@@ -11,6 +11,8 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from communique.site.layout import OWN
+
 SAFE_SCHEMES = ("http", "https")
 # Bidirectional overrides and isolates could make a post display as something it does not say;
 # controls and noncharacters are not allowed in HTML at all.
@@ -59,7 +61,7 @@ def tag_slug(tag: str) -> str | None:
 
 def tag_href(base: str, tag: str) -> str | None:
     slug = tag_slug(tag)
-    return f"{base}/tags/{quote(slug)}/" if slug else None
+    return f"{base}/{OWN}/tags/{quote(slug)}/" if slug else None
 
 
 def post_html(post: dict, base: str = "") -> Markup:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from communique.errors import CommuniqueError
+from communique.site.layout import SEARCH_INDEX
 
 SHARD_PAGES = 20_000  # pages one Pagefind process indexes at most: its memory grows with them
 
@@ -33,8 +34,8 @@ def shards(pages: int) -> list[str]:
 
 
 def bundle(ending: str) -> str:
-    """The folder of one shard's index in the site: ``pagefind`` when there is only one."""
-    return f"pagefind-{ending}" if ending else "pagefind"
+    """The folder of one shard's index in the site: ``-/pagefind`` when there is only one."""
+    return f"{SEARCH_INDEX}-{ending}" if ending else SEARCH_INDEX
 
 
 def index_site(output: Path) -> str:
@@ -48,7 +49,7 @@ def index_site(output: Path) -> str:
         raise CommuniqueError(f"{output}: no built site to index; run `invoke build` first")
     endings = shards(sum(1 for _ in output.glob("*/status/*/index.html")))
     # A fresh index each time: fragments of a page since withheld must not linger.
-    for old in output.glob("pagefind*"):
+    for old in output.glob(f"{SEARCH_INDEX}*"):
         shutil.rmtree(old, ignore_errors=True)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         done = list(pool.map(lambda ending: run_pagefind(output, ending), endings))
@@ -61,8 +62,9 @@ def index_site(output: Path) -> str:
 
 def run_pagefind(output: Path, ending: str) -> list[str]:
     pages = f"*/status/*{ending}/index.html"
+    # "=": the folder's name starts with a hyphen, which would read as an option of its own.
     command = [sys.executable, "-m", "pagefind", "--site", str(output), "--force-language", "en",
-               "--glob", pages, "--output-subdir", bundle(ending)]  # fmt: skip
+               "--glob", pages, f"--output-subdir={bundle(ending)}"]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as e:

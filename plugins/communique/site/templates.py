@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from communique.settings import Settings
 from communique.site.freshness import template_cache
+from communique.site.layout import OWN
 from communique.site.render import visible
 
 DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -67,6 +68,7 @@ def site_globals(settings: Settings, now: datetime) -> dict:
         "name": settings.sitename,
         "url": siteurl,
         "base": settings.site_base,
+        "own": f"{settings.site_base}/{OWN}",  # the site's own pages: see ``layout``
         "built": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "audiences": settings.audiences,
     }
