@@ -171,11 +171,14 @@ def test_the_search_index_is_the_indexers_to_replace(tmp_path, search):
 
     output, cache = tmp_path / "output", tmp_path / "cache"
     again = built(output, cache, {"index.html": "home"})
-    (output / "pagefind-0").mkdir()
-    (output / "pagefind-0" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    (output / "-" / "pagefind-0").mkdir(parents=True)
+    (output / "-" / "pagefind-0" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    (output / "pagefind").mkdir()  # an account may be named pagefind: not the index
+    (output / "pagefind" / "index.html").write_bytes(b"not made by this build")
     found = again()
-    assert found.index == ["pagefind-0"] and found.others == []
+    assert found.index == ["-/pagefind-0"] and found.others == ["pagefind/index.html"]
     written = Output(output, cache / "manifest.json", found)
     written.write("index.html", "home", key="k")
     written.sweep(also=(), search=search)
-    assert (output / "pagefind-0").exists() == search  # --no-search leaves no index behind
+    assert (output / "-" / "pagefind-0").exists() == search  # --no-search leaves no index behind
+    assert not (output / "pagefind").exists()

@@ -179,9 +179,6 @@ class Entry:
 DIGEST, KEY, SIZE, MTIME = range(4)  # places in a row, for the scan of every file
 
 
-SEARCH_INDEX = "pagefind"  # its folders are made after the build, by the search indexer
-
-
 @dataclass
 class Scan:
     """``output/`` as a build found it, before it wrote anything."""
@@ -277,9 +274,9 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
         except OSError:
             continue
         prefix = f"{rel_dir}/" if rel_dir else ""
-        index = [name for name in folders if not rel_dir and name.startswith(SEARCH_INDEX)]
+        index = [prefix + name for name in folders if (prefix + name).startswith(SEARCH_INDEX)]
         stack += [prefix + name for name in folders
-                  if prefix + name not in known and name not in index]  # fmt: skip
+                  if prefix + name not in known and prefix + name not in index]  # fmt: skip
         extra = [name for name in files if prefix + name not in entries]
         when = st.st_mtime_ns
         plain = files and not (extra or links or index)
