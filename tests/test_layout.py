@@ -128,7 +128,7 @@ def test_pelican_writing_where_an_account_may_be_stops_the_build(tmp_path):
 @pytest.mark.parametrize(
     "damage, message",
     [
-        ("folder", r"archive/-: not an account's name"),
+        ("folder", r"archive: '-' is not an account name"),  # the store's own refusal
         ("record", r"2008-11.jsonl: post 100 is not @envoy's"),
     ],
 )

@@ -394,8 +394,8 @@ class Output:
         """
         found = self.found
         changed = {rel.rpartition("/")[0] for rel in found.links}  # unlinked by ``__init__``
-        if found.index and not search:
-            changed.add("")
+        if not search:
+            changed |= {rel.rpartition("/")[0] for rel in found.index}
             for name in found.index:
                 shutil.rmtree(f"{self.root}/{name}", ignore_errors=True)
         for rel in set(also) - self.made.entries.keys():  # the inventory: Pelican's files too
@@ -426,8 +426,8 @@ class Output:
 
     def relist(self, changed: set[str], emptied: set[str], search: bool) -> None:
         """Keep the new time of each folder this build added to or took from, with what it
-        holds now (the manifest's files, its folders, and in ``output/`` itself the search
-        index), so the next build does not list them again: after a first build, none."""
+        holds now (the manifest's files, its folders, the search index's folders), so the
+        next build does not list them again: after a first build, none."""
         if not changed:
             return
         kept = read_json(self.listings)
@@ -449,7 +449,7 @@ class Output:
             except OSError:
                 kept.pop(rel, None)
                 continue
-            here = [] if rel else index
+            here = [name for name in index if name.rpartition("/")[0] == rel]
             plain = rel in holding and not here
             kept[rel] = when if plain else [when, [], [], here, rel not in holding]
         write_json(self.listings, kept)

@@ -21,7 +21,6 @@ from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.records import is_public
 from communique.site.freshness import MonthCache, month_stamp
-from communique.site.layout import ACCOUNT
 from communique.site.parallel import forking
 from communique.site.render import tag_slug
 from communique.site.withheld import (
@@ -89,11 +88,6 @@ def load(
         name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
         for name in store.accounts()
     }
-    for name in accounts:  # an account's pages are /<account>/: none may be the site's own
-        if not ACCOUNT.fullmatch(name):
-            raise CommuniqueError(
-                f"{store.root / name}: not an account's name (letters, digits and _ only)"
-            )
     posts, private = [], Counter()
     unseen: set[str] = set()
     for name in accounts:
