@@ -321,3 +321,38 @@ def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path)
     deleted = sum("mark-deleted" in p.read_text() for p in output.glob("envoy/status/*/index.html"))
     assert deleted == export.deleted
     assert f"<td>{summary.posts}</td>" in (output / "-" / "provenance" / "index.html").read_text()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real file system of 256 KB (tmpfs), for a disk that fills in the middle of a build."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_disk_full_in_the_middle_of_a_build_is_one_line_naming_the_file(tmp_path, small_disk):
+    posts = [tweet(str(n), f"post {n} " + "words " * 200) for n in range(1, 61)]
+    store = Store(tmp_path / "content" / "archive")
+    import_archive(write_export(tmp_path / "export", posts), store)
+    make_project(tmp_path)
+    pelican = [sys.executable, "-m", "pelican", "-s", "pelican.conf.py", "--fatal", "errors"]
+    full = subprocess.run([*pelican, "-o", str(small_disk / "output")], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    lines = (full.stdout + full.stderr).strip().splitlines()
+    assert full.returncode == 1
+    assert len(lines) == 1 and lines[0].startswith(f"error: {small_disk}/output/"), lines
+    assert lines[0].endswith(": No space left on device")
+    subprocess.run(["umount", str(small_disk)], check=True)  # room again: the next build is whole
+    small_disk.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(small_disk)], check=True)
+    again = subprocess.run([*pelican, "-o", str(small_disk / "output")], cwd=tmp_path,
+                           capture_output=True, text=True)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (small_disk / "output" / "envoy" / "status" / "5" / "index.html").exists()

@@ -59,7 +59,7 @@ class Staged:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
         self.files.append((Path(tmp), path))
-        with os.fdopen(fd, "wb") as f:
+        with naming(path), os.fdopen(fd, "wb") as f:
             os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
             f.write(data)
         return True
@@ -84,6 +84,18 @@ class Staged:
         finally:
             for tmp, _ in self.files[moved:]:  # what an error left unmoved
                 tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """An error of writing ``path`` names it: a full disk's does not, from ``write`` or
+    ``close``, and one line must say which file could not be written."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None:
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        raise
 
 
 def remove_temps(folder: Path) -> None:

@@ -37,7 +37,7 @@ from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from communique.errors import CommuniqueError
-from communique.files import digest, write_atomic
+from communique.files import digest, naming, write_atomic
 from communique.site.layout import SEARCH_INDEX
 
 T = TypeVar("T")
@@ -352,7 +352,7 @@ class Output:
         except OSError:
             clear_way(self.root, rel)
             f = open(path, "wb")  # noqa: SIM115
-        with f:
+        with naming(path), f:
             f.write(data)
             f.flush()  # its time is that of the last write: the manifest keeps it
             st = os.fstat(f.fileno())
