@@ -431,14 +431,14 @@ def hidden_site(tmp_path_factory):
 
 
 def test_a_hidden_person_leaves_no_handle_id_or_link_in_any_output(hidden_site):
-    assert list(hidden_site.glob("pagefind/fragment/*")), "the search index was built"
+    assert list(hidden_site.glob("-/pagefind/fragment/*")), "the search index was built"
     assert {"archive.db", "posts.csv", "envoy-2008.jsonl"} <= {
-        p.name for p in (hidden_site / "data").iterdir()
+        p.name for p in (hidden_site / "-" / "data").iterdir()
     }
     for name, text in output_texts(hidden_site):
         for trace in (PRIVATE, PRIVATE_ID, *THEIRS.values()):
             assert trace not in text, f"{trace} in {name}"
-    assert not (hidden_site / "threads" / THEIRS[1]).exists()
+    assert not (hidden_site / "-" / "threads" / THEIRS[1]).exists()
 
 
 def test_a_hidden_person_is_shown_as_the_label_and_the_rest_as_posted(hidden_site):
@@ -457,5 +457,5 @@ def test_a_hidden_person_is_shown_as_the_label_and_the_rest_as_posted(hidden_sit
     assert 'href="https://twitter.com/envoy"' in shown[8][0]
     assert 'href="https://x.com/hashtag/Iceland"' in shown[8][0]
     # The conversation the private person started is named by the archive's first post in it.
-    thread = (hidden_site / "threads" / OURS[1] / "index.html").read_text()
+    thread = (hidden_site / "-" / "threads" / OURS[1] / "index.html").read_text()
     assert f"/envoy/status/{OURS[2]}/" in thread
