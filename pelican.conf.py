@@ -63,6 +63,9 @@ SYNDICATE_STATE = "content/syndicate.json"
 # Publishing to GitHub Pages (`invoke publish`).
 GITHUB_REMOTE = "origin"
 GITHUB_BRANCH = "gh-pages"
+# False: the branch is one commit, force-pushed, so a post withheld since is in none of its
+# history. True: each publish is a commit on top of the last, and the history keeps them all.
+GITHUB_KEEP_HISTORY = False
 CNAME = ""  # e.g. "archive.example.org"; written to every publish when set
 CACHE_PATH = "cache"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}

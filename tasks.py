@@ -252,7 +252,8 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
     }
 )
 def publish(c, remote=None, branch=None, message=None, config=None):
-    """Publish output/ to the gh-pages branch (with .nojekyll and CNAME) and push it."""
+    """Publish output/ to the gh-pages branch (with .nojekyll and CNAME) and push it, as the
+    branch's one commit (GITHUB_KEEP_HISTORY = True publishes on top of its history)."""
     from communique.outbound.publish import publish as run
 
     settings = load_settings(config)
@@ -264,8 +265,17 @@ def publish(c, remote=None, branch=None, message=None, config=None):
             branch=branch or settings.github_branch,
             cname=settings.cname,
             message=message,
+            keep_history=settings.github_keep_history,
         )
-    print(f"published {done.pages:,} pages to {done.remote}/{done.branch} ({done.commit[:10]})")
+    history = (
+        "on top of its history, which keeps every earlier publish"
+        if settings.github_keep_history
+        else "as its only commit (earlier publishes: see README, what a remote keeps)"
+    )
+    print(
+        f"published {done.pages:,} pages to {done.remote}/{done.branch}"
+        f" ({done.commit[:10]}) {history}"
+    )
 
 
 @task(

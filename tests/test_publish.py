@@ -1,9 +1,11 @@
 import subprocess
+import sys
 
 import pytest
 
 from communique.errors import CommuniqueError
 from communique.outbound.publish import head_of, publish
+from conftest import ROOT, make_project
 
 
 def git(repo, *args):
@@ -46,13 +48,46 @@ def test_publishing_makes_a_gh_pages_branch_with_nojekyll_and_cname(project):
     assert not (output / "CNAME").exists() and not (output / ".nojekyll").exists()
 
 
-def test_a_second_publish_adds_a_commit_and_keeps_the_cname(project):
+def objects_reachable(remote, branch: str) -> bytes:
+    """The content of every commit, tree and file the remote's branch reaches: what anyone
+    who clones or fetches it gets."""
+    names = git(remote, "rev-list", "--objects", branch).split("\n")
+    ids = "".join(line.split()[0] + "\n" for line in names if line)
+    batch = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=remote, input=ids.encode(), capture_output=True
+    )
+    return batch.stdout
+
+
+@pytest.mark.parametrize("keep_history", [False, True])
+def test_a_second_publish_keeps_the_cname_and_history_only_when_asked(project, keep_history):
     repo, remote, output = project
     publish(output, repo, cname="archive.example.org")
     (output / "index.html").write_text("<!DOCTYPE html><title>home, again</title>")
-    publish(output, repo, cname="archive.example.org")
-    assert git(remote, "rev-list", "--count", "gh-pages").strip() == "2"
+    publish(output, repo, cname="archive.example.org", keep_history=keep_history)
+    assert git(remote, "rev-list", "--count", "gh-pages").strip() == str(1 + keep_history)
     assert "CNAME" in git(remote, "ls-tree", "--name-only", "gh-pages")
+    assert git(remote, "show", "gh-pages:index.html") == "<!DOCTYPE html><title>home, again</title>"
+
+
+@pytest.mark.parametrize("known_to_the_clone", [True, False])
+def test_a_post_withheld_since_the_last_publish_is_in_nothing_the_remote_branch_reaches(
+    project, known_to_the_clone
+):
+    """Publish, withhold a post, publish again: no commit, tree or file of the branch holds
+    it, whether or not this clone has fetched the remote's branch (a fresh clone has not)."""
+    repo, remote, output = project
+    page = output / "envoy" / "status" / "1" / "index.html"
+    page.write_text("<!DOCTYPE html><title>post</title><p>WITHHELD-TEXT on a private person")
+    publish(output, repo)
+    assert b"WITHHELD-TEXT" in objects_reachable(remote, "gh-pages")
+    if not known_to_the_clone:
+        git(repo, "update-ref", "-d", "refs/remotes/origin/gh-pages")
+    page.write_text("<!DOCTYPE html><title>Post withheld</title>")
+    done = publish(output, repo)
+    assert b"WITHHELD-TEXT" not in objects_reachable(remote, "gh-pages")
+    assert git(remote, "rev-parse", "gh-pages").strip() == done.commit
+    assert git(remote, "rev-list", "--count", "gh-pages").strip() == "1"
 
 
 def test_a_rejected_push_changes_nothing(project):
@@ -83,3 +118,21 @@ def test_a_first_publish_that_fails_leaves_no_branch(project):
 def test_nothing_built_is_a_clear_error(tmp_path):
     with pytest.raises(CommuniqueError, match="run `invoke build` first"):
         publish(tmp_path / "output", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("keep", "commits", "said"),
+    [(False, "1", "as its only commit"), (True, "2", "on top of its history")],
+)
+def test_the_task_says_what_the_branch_keeps(project, keep, commits, said):
+    repo, remote, output = project
+    conf = make_project(repo, GITHUB_KEEP_HISTORY=keep)
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "invoke", "-r", str(ROOT), "publish", "--config", str(conf)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    assert said in done.stdout and "origin/gh-pages" in done.stdout
+    assert git(remote, "rev-list", "--count", "gh-pages").strip() == commits

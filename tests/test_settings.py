@@ -62,6 +62,7 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"MEDIA_HOSTS": []}, "MEDIA_HOSTS"),
         ({"MEDIA_HOSTS": "pbs.twimg.com"}, "MEDIA_HOSTS"),
         ({"MEDIA_MAX_MB": 0}, "MEDIA_MAX_MB"),
+        ({"GITHUB_KEEP_HISTORY": "no"}, "GITHUB_KEEP_HISTORY"),
     ],
 )
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):

@@ -57,6 +57,7 @@ class Settings:
     media_max_mb: int = MEDIA_MAX_MB
     github_remote: str = "origin"
     github_branch: str = "gh-pages"
+    github_keep_history: bool = False
     cname: str = ""
     # Pins the build's clock (tests, reproducible builds): "YYYY-MM-DD[THH:MM:SS]", UTC.
     build_date: str = ""
@@ -143,6 +144,10 @@ def check(settings: Settings) -> None:
             raise CommuniqueError(
                 f"AUDIENCES[{name!r}]: unknown kinds {sorted(unknown)}; known: {AUDIENCE_KINDS}"
             )
+    if not isinstance(settings.github_keep_history, bool):
+        raise CommuniqueError(
+            f"GITHUB_KEEP_HISTORY: {settings.github_keep_history!r}; use True or False"
+        )
     if settings.build_date:
         try:
             settings.now()

@@ -2,6 +2,10 @@
 
 ghp-import commits to the local branch before it pushes; when the push fails, the local branch
 is put back where it was, so a failed publish leaves both branches and ``output/`` untouched.
+
+By default the branch is one commit, force-pushed: a post withheld since the last publish is
+then in no commit the branch reaches. On top of the branch's history (``keep_history``), every
+earlier publish keeps every post it held, for anyone who clones the branch.
 """
 
 from __future__ import annotations
@@ -57,8 +61,10 @@ def publish(
     cname: str = "",
     message: str | None = None,
     now: datetime | None = None,
+    keep_history: bool = False,
 ) -> Published:
-    """Commit ``output`` as the whole of ``branch`` (with .nojekyll and CNAME) and push it."""
+    """Commit ``output`` as the whole of ``branch`` (with .nojekyll and CNAME) and push it,
+    as the branch's only commit unless ``keep_history``."""
     if not (output / "index.html").is_file():
         raise CommuniqueError(f"{output}: no built site to publish; run `invoke build` first")
     if git(repo, "rev-parse", "--git-dir").returncode != 0:
@@ -70,10 +76,14 @@ def publish(
     message = message or f"Publish the archive, built {when}: {pages:,} pages, {posts:,} posts"
     before = head_of(repo, branch)
     try:
+        if before and not keep_history:
+            # ghp-import starts afresh only from a branch it knows the remote has: without the
+            # remote's ref (a fresh clone, a new remote), it would commit on top of this one.
+            git(repo, "update-ref", "-d", f"refs/heads/{branch}")
         with contextlib.chdir(repo):
             ghp_import(
                 str(output.resolve()), mesg=message, branch=branch, remote=remote,
-                push=True, nojekyll=True, cname=cname or None,
+                push=True, nojekyll=True, cname=cname or None, no_history=not keep_history,
             )  # fmt: skip
     except (GhpError, subprocess.CalledProcessError, OSError) as e:
         if before is None:
