@@ -14,6 +14,7 @@ from communique import settings as site_settings  # noqa: E402
 from communique.console import fail_on  # noqa: E402
 from communique.errors import CommuniqueError  # noqa: E402
 from communique.settings import Settings  # noqa: E402
+from communique.store import Store  # noqa: E402
 
 CONF = ROOT / "pelican.conf.py"
 
@@ -21,6 +22,34 @@ CONF = ROOT / "pelican.conf.py"
 def load_settings(config: str | None = None) -> Settings:
     with fail_on():
         return site_settings.load(Path(config) if config else CONF)
+
+
+def open_store(settings: Settings) -> Store:
+    """The store, with the key that seals its never-public posts (the environment or .env)."""
+    from communique.outbound.client import load_dotenv
+    from communique.vault import key_from
+
+    load_dotenv(settings.base / ".env")
+    return Store(settings.archive_path, key=key_from())
+
+
+def seal(store: Store) -> None:
+    """After a write: never-public posts moved where they belong, and a warning while they are
+    kept without a key."""
+    from communique.vault import KEY_VARIABLE, OPEN
+
+    moved = store.seal()
+    if moved:
+        where = "sealed files" if store.vault.box else f"the git-ignored {OPEN}/ folders"
+        print(f"{moved:,} never-public posts moved out of the committed month files to {where}")
+    left = store.unsealed()
+    if left:
+        print(
+            f"warning: {left:,} never-public posts are kept unencrypted, out of git, in"
+            f" {store.root}/*/{OPEN}/: a fresh clone will not have them; set {KEY_VARIABLE}"
+            " to seal them (README: Never-public posts)",
+            file=sys.stderr,
+        )
 
 
 @task(
@@ -35,16 +64,16 @@ def import_archive(c, path, account=None, config=None):
     from communique.errors import StoreError
     from communique.ingest.export import import_archive as run
     from communique.outbound.syndicate import Posted
-    from communique.store import Store
 
     settings = load_settings(config)
     with fail_on(StoreError, OSError):
         name = None if account is None else site_settings.account_name(account, "--account")
         bridged = Posted.load(settings.syndicate_state).source_of
-        store = Store(settings.archive_path)
+        store = open_store(settings)
         with store.writing():
             summary = run(path, store, account=name, syndicated=bridged)
-    print(summary.line())
+            print(summary.line())
+            seal(store)
 
 
 @task(
@@ -55,9 +84,11 @@ def import_archive(c, path, account=None, config=None):
 )
 def build(c, config=None, search=True):
     """Build the site into output/ from the store, trips and pages, then its search index."""
+    from communique.outbound.client import load_dotenv
     from communique.site.search import index_site
 
     settings = load_settings(config)
+    load_dotenv(settings.base / ".env")  # the store's key, for Pelican to read it
     # The search page says whether an index is built: Pelican is told with the setting.
     extra = "" if search else " -e SEARCH=false"
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors{extra}', pty=False)
@@ -120,13 +151,11 @@ def trips(c, suggest=False, config=None):
     from communique.errors import StoreError
     from communique.records import is_public
     from communique.site import trips as trip_rules
-    from communique.store import Store
 
     settings = load_settings(config)
     folder = settings.trips_path
     with fail_on(StoreError):
-        store = Store(settings.archive_path)
-        posts = [p for p in store.posts() if is_public(p)]
+        posts = [p for p in open_store(settings).posts() if is_public(p)]
         known = trip_rules.load_trips(folder)
         if suggest:
             drafts = trip_rules.suggest(
@@ -172,16 +201,14 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
     from communique.ingest import fetch
     from communique.outbound import client
     from communique.outbound.syndicate import Posted
-    from communique.store import Store
 
     settings = load_settings(config)
-    client.load_dotenv(settings.base / ".env")
     with fail_on(StoreError, OSError):
+        store = open_store(settings)
         names = [site_settings.account_name(a, "--account") for a in account or ()]
         names = names or settings.accounts
         if not names:
             raise CommuniqueError("no accounts: set ACCOUNTS in pelican.conf.py or pass --account")
-        store = Store(settings.archive_path)
         fetcher = fetch.Fetcher(
             client.make_client(client.bearer_token()),
             store,
@@ -204,6 +231,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
                         result.deleted, result.unverifiable = fetcher.verify(name)
                 print(result.line())
                 refused += result.refused
+            seal(store)
         if refused:
             more = f" (and {len(refused) - 1:,} more media)" if len(refused) > 1 else ""
             raise CommuniqueError(f"{refused[0]}; its post is stored without it{more}")

@@ -48,6 +48,7 @@ class Staged:
     def __init__(self, sync: bool = True):
         self.sync = sync
         self.files: list[tuple[Path, Path]] = []  # (temporary file, its target)
+        self.removals: list[Path] = []
 
     def write(self, path: Path, data: bytes) -> bool:
         """Stage ``data`` for ``path``; False when ``path`` holds these bytes already."""
@@ -63,6 +64,11 @@ class Staged:
             os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
             f.write(data)
         return True
+
+    def remove(self, path: Path) -> None:
+        """Remove ``path`` once every staged file is in place: what moved into a new file
+        leaves the old one only after it is there."""
+        self.removals.append(path)
 
     @property
     def written(self) -> list[Path]:
@@ -81,6 +87,8 @@ class Staged:
                 for tmp, path in self.files:
                     os.replace(tmp, path)
                     moved += 1
+                for path in self.removals:
+                    path.unlink(missing_ok=True)
         finally:
             for tmp, _ in self.files[moved:]:  # what an error left unmoved
                 tmp.unlink(missing_ok=True)

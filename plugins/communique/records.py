@@ -53,7 +53,7 @@ class Media(TypedDict, total=False):
     type: str  # photo, video or animated_gif
     url: str
     alt: str | None
-    file: str | None  # a path under <account>/media/, or None while it is missing
+    file: str | None  # "media/<name>" under <account>/ (never-public/ for a never-public post)
     width: int | None
     height: int | None
     variants: list[dict[str, Any]]

@@ -6,7 +6,9 @@ file or the new one, and serialisation is canonical so re-importing the same dat
 Only JSON that the reader (orjson) reads back as written goes in, and one writer at a time: the
 lock file beside the store (``content/.archive.lock``) says which process holds it.
 
-A post record is a ``communique.records.Record``.
+A post record is a ``communique.records.Record``. Posts the account never made public are not
+in the month files, which are committed: ``communique.vault`` keeps them, and the store's
+readers put them back in their months.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import reprlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import orjson
 
 from communique.errors import StoreError
 from communique.files import Staged, remove_temps
-from communique.records import handle
+from communique.records import handle, is_public
+from communique.vault import Vault
 
 # Fields that a later copy of the same post must not take away: what we learned about a post
 # (its deletion, that it was never public, that the feed bridge made it) outlives the payload
@@ -150,9 +153,22 @@ def merge_record(old: dict, new: dict) -> dict:
     return kept
 
 
+def lines_of(path: Path, lines: Iterable[bytes]) -> Iterator[tuple[bytes, dict]]:
+    """Each record with its line as stored; a line that is not one is named with its file."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield line, orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            raise StoreError(f"{path}:{n}: not a JSON record ({e})") from None
+
+
 class Store:
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, key: bytes | None = None):
+        """``key`` seals the never-public posts (``communique.vault.key_from``)."""
         self.root = Path(root)
+        self.vault = Vault(key)
         self._lock: int | None = None  # the lock file, open while this store is writing
 
     @property
@@ -177,17 +193,30 @@ class Store:
         if not self.root.is_dir():
             return []
         names = sorted(
-            p.name for p in self.root.iterdir() if p.is_dir() and any(p.glob("*/*.jsonl"))
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and (any(p.glob("*/*.jsonl")) or self.vault.months(p))
         )
         for name in names:
             self.folder(name)  # an older version's mixed-case folder, made beside its twin
         return names
+
+    def months(self, account: str) -> list[str]:
+        """Every month that holds a post, public or not: "YYYY-MM"."""
+        plain = {p.stem for p in self.month_files(account)}
+        return sorted(plain | set(self.vault.months(self.folder(account))))
 
     def month_path(self, account: str, month: str) -> Path:
         return self.folder(account) / month[:4] / f"{month}.jsonl"
 
     def media_dir(self, account: str) -> Path:
         return self.folder(account) / "media"
+
+    def media_path(self, account: str, name: str, public: bool = True) -> Path:
+        """Where a record's media file (``media/<file>``) is kept: a never-public post's out
+        of git, key or not (the site never publishes them; the export still has them)."""
+        folder = self.folder(account)
+        return (folder if public else self.vault.open_folder(folder)) / name
 
     def month_files(self, account: str) -> list[Path]:
         return sorted(self.folder(account).glob("[0-9][0-9][0-9][0-9]/*.jsonl"))
@@ -198,19 +227,51 @@ class Store:
     def read_lines(self, path: Path) -> Iterator[tuple[bytes, dict]]:
         """Each record of a month file with its line as stored, for those who publish bytes."""
         with path.open("rb") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield line, orjson.loads(line)
-                except orjson.JSONDecodeError as e:
-                    raise StoreError(f"{path}:{n}: not a JSON record ({e})") from None
+            yield from lines_of(path, f)
+
+    def read_month(self, account: str, month: str) -> dict[str, dict]:
+        """A month's posts, public or not, by id. A post in both places is the vault's: it is
+        in the month file too only until that file's next write (a store written before the
+        vault, or a run killed between the two files)."""
+        path = self.month_path(account, month)
+        records = {r["id"]: r for r in self.read_file(path)} if path.exists() else {}
+        records.update((r["id"], r) for r in self.kept(account, month))
+        return records
+
+    def kept(self, account: str, month: str) -> list[dict]:
+        """A month's posts in the vault."""
+        found = self.vault.read(self.folder(account), month)
+        if found is None:
+            return []
+        path, data = found
+        return [record for _, record in lines_of(path, data.splitlines(keepends=True))]
+
+    def stage_month(self, staged: Staged, account: str, month: str, records: dict) -> None:
+        """Stage a month: its public posts for the month file, the others for the vault,
+        staged first so that a run killed between the two has lost none."""
+        ordered = [records[k] for k in sorted(records, key=int)]
+        folder = self.folder(account)
+        target = self.vault.target(folder, month)
+        private = b"".join(encode(r, target) for r in ordered if not is_public(r))
+        self.vault.stage(staged, folder, month, private)
+        path = self.month_path(account, month)
+        public = b"".join(encode(r, path) for r in ordered if is_public(r))
+        if public:
+            staged.write(path, public)
+        elif path.exists():
+            staged.remove(path)  # every post it held was never public
 
     def posts(self, account: str | None = None) -> Iterator[dict]:
-        """Every post of one account (or all), oldest first."""
+        """Every post of one account (or all), public or not, oldest first."""
         for name in [account] if account else self.accounts():
-            for path in self.month_files(name):
-                yield from self.read_file(path)
+            for month in self.months(name):
+                records = self.read_month(name, month)
+                yield from (records[k] for k in sorted(records, key=int))
+
+    def never_public(self, account: str) -> Iterator[dict]:
+        """The posts the vault keeps: what the site must know exists, to leave it out."""
+        for month in self.vault.months(self.folder(account)):
+            yield from self.kept(account, month)
 
     def latest_id(self, account: str) -> str | None:
         """The newest stored id of an account: the ``since_id`` of the next fetch."""
@@ -280,20 +341,21 @@ class Store:
                         f"{self.folder(account)}: post {post['id']}: created_at"
                         f" {post['created_at']!r} is not a UTC ISO 8601 time"
                     )
-                path = self.month_path(account, month)
-                data, counts = self._merged(path, incoming)
+                records, counts = self._merged(account, month, incoming)
                 result += counts
-                staged.write(path, data)
+                self.stage_month(staged, account, month, records)
             for account, info in (accounts or {}).items():
                 path = self.folder(account) / "account.json"
                 staged.write(path, encode(info, path, "the account"))
             yield result
         result.files_written = staged.written
 
-    def _merged(self, path: Path, incoming: list[dict]) -> tuple[bytes, MergeResult]:
-        """The month file ``path`` with ``incoming`` merged in, and what changed."""
+    def _merged(
+        self, account: str, month: str, incoming: list[dict]
+    ) -> tuple[dict[str, dict], MergeResult]:
+        """The month's posts by id with ``incoming`` merged in, and what changed."""
         result = MergeResult()
-        existing = {r["id"]: r for r in self.read_file(path)} if path.exists() else {}
+        existing = self.read_month(account, month)
         for record in incoming:
             old = existing.get(record["id"])
             if old is None:
@@ -308,23 +370,73 @@ class Store:
                 result.updated += 1
                 result.deleted += bool(kept.get("deleted_at")) and not old.get("deleted_at")
             existing[record["id"]] = kept
-        return b"".join(encode(existing[k], path) for k in sorted(existing, key=int)), result
+        return existing, result
 
     def mark_deleted(self, account: str, deletions: dict[str, tuple[str, str]]) -> int:
         """Mark posts deleted: ``{id: (deleted_at, how)}``. Returns how many were newly marked."""
         marked = 0
         with self.writing(), Staged() as staged:
-            for path in self.month_files(account):
-                records = self.read_file(path)
+            for month in self.months(account):
+                records = self.read_month(account, month)
                 changed = False
-                for r in records:
+                for r in records.values():
                     if r["id"] in deletions and not r.get("deleted_at"):
                         r["deleted_at"], r["deleted_how"] = deletions[r["id"]]
                         changed = True
                         marked += 1
                 if changed:
-                    staged.write(path, b"".join(encode(r, path) for r in records))
+                    self.stage_month(staged, account, month, records)
         return marked
+
+    def seal(self) -> int:
+        """Move the never-public posts still kept where they should not be: in month files (a
+        store written before the vault) with their media in ``media/``, or in plain text once
+        there is a key. Returns how many posts moved; run before a write task ends."""
+        moved = 0
+        with self.writing():
+            with Staged() as staged:
+                for account in self.accounts():
+                    moved += self._stage_sealing(staged, account)
+            for account in self.accounts():
+                self._hide_media(account, list(self.never_public(account)))
+        return moved
+
+    def _stage_sealing(self, staged: Staged, account: str) -> int:
+        unsealed = self.vault.unsealed(self.folder(account)) if self.vault.box else []
+        sealing = {p.stem for p in unsealed}
+        plain = {p.stem: p for p in self.month_files(account)}
+        moved = 0
+        for month in self.months(account):
+            hidden = 0
+            # A month file is parsed only when a record in it may be marked: most are not.
+            if month in plain and b'"visibility":' in plain[month].read_bytes():
+                hidden = sum(not is_public(r) for r in self.read_file(plain[month]))
+            if hidden or month in sealing:
+                records = self.read_month(account, month)
+                self.stage_month(staged, account, month, records)
+                kept = sum(not is_public(r) for r in records.values())
+                moved += kept if month in sealing else hidden
+        return moved
+
+    def unsealed(self) -> int:
+        """How many never-public posts are kept in plain text, out of git, for want of a key:
+        no other clone has them."""
+        return sum(
+            len(self.kept(account, path.stem))
+            for account in self.accounts()
+            for path in self.vault.unsealed(self.folder(account))
+        )
+
+    def _hide_media(self, account: str, records: list[dict]) -> None:
+        """Move never-public posts' media out of ``media/``, which is committed."""
+        public = self.folder(account)
+        for name in (m["file"] for r in records for m in r.get("media", []) if m.get("file")):
+            parts = PurePosixPath(name).parts  # only a file of media/, whatever a record says
+            confined = len(parts) == 2 and parts[0] == "media" and parts[1] not in (".", "..")
+            if confined and (public / name).is_file():
+                target = self.media_path(account, name, public=False)
+                target.parent.mkdir(exist_ok=True)
+                os.replace(public / name, target)
 
     def read_account(self, account: str) -> dict:
         path = self.folder(account) / "account.json"

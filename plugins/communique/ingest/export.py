@@ -27,7 +27,7 @@ from communique.ingest.normalize import (
     iso_utc,
     mark_syndicated,
 )
-from communique.records import handle
+from communique.records import handle, is_public
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -362,10 +362,15 @@ def import_archive(
         wanted = attach_media(source, posts)
         summary.media_missing = sum(1 for p in posts for m in p["media"] if not m["file"])
         known = {**store.read_account(name), **{k: v for k, v in info.items() if v}}
+        # A never-public post's media (as this export or the store knows it) stay out of git.
+        hidden = {r["id"] for r in store.never_public(name)}
+        private = {m["file"] for p in posts if p["id"] in hidden or not is_public(p)
+                   for m in p["media"] if m["file"]}  # fmt: skip
         # The posts and the account are checked, then the media copied, then the posts written.
         with store.changes(posts, {name: {**known, "username": name}}) as result:
-            folder = store.folder(name)
-            summary.media_copied = source.copy_all({folder / k: v for k, v in wanted.items()})
+            summary.media_copied = source.copy_all(
+                {store.media_path(name, k, public=k not in private): v for k, v in wanted.items()}
+            )
     finally:
         source.close()
     summary.new, summary.unchanged, summary.updated = result.new, result.unchanged, result.updated

@@ -26,6 +26,7 @@ from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, index
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
+from communique.records import is_public
 from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
 
@@ -170,6 +171,9 @@ class Fetcher:
         result.resumed = state is not None
         if state is None:
             state = {"since_id": self.store.latest_id(account), "until_id": None}
+        # A post the account never made public (one of a protected period, shown since) gets
+        # none of its media downloaded: they would sit in media/, which is committed.
+        hidden = {r["id"] for r in self.store.never_public(account)}
         while True:
             params = {"max_results": self.page_size, "tweet_fields": TWEET_FIELDS,
                       "expansions": EXPANSIONS, "media_fields": MEDIA_FIELDS,
@@ -188,7 +192,8 @@ class Fetcher:
             stamp = self.stamp()
             records = [record_of(p, found, account, stamp) for p in posts]
             mark_syndicated(records, self.syndicated)
-            ok, failed, _ = self.download_media(records)  # the retry below says what was refused
+            # The retry below says what was refused.
+            ok, failed, _ = self.download_media([r for r in records if r["id"] not in hidden])
             merged = self.store.merge(records)
             result.pages += 1
             result.new += merged.new
@@ -283,7 +288,7 @@ class Fetcher:
         pending = [
             r
             for r in self.store.posts(account)
-            if any(m.get("url") and not m.get("file") for m in r.get("media", []))
+            if is_public(r) and any(m.get("url") and not m.get("file") for m in r.get("media", []))
         ]
         if not pending:
             return 0, 0, []

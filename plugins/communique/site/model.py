@@ -91,6 +91,8 @@ def load(
     posts, private = [], Counter()
     unseen: set[str] = set()
     for name in accounts:
+        # The vault's posts, and any a month file still holds from before it was written.
+        hidden = {record["id"] for record in store.never_public(name)}
         files = store.month_files(name)
         if cache is not None:
             warm(store, [p for p in files if not cache.fresh(p)], cache)
@@ -98,11 +100,13 @@ def load(
             for record in month_records(store, path, cache):
                 if record.get("account") != name:
                     raise CommuniqueError(f"{path}: post {record.get('id')} is not @{name}'s")
-                if not is_public(record):
-                    private[name] += 1
-                    unseen.add(record["id"])
+                if not is_public(record) or record["id"] in hidden:
+                    hidden.add(record["id"])
                     continue
                 posts.append(record)
+        if hidden:
+            private[name] = len(hidden)
+            unseen |= hidden
     if unseen:
         posts = [cut_references(p, unseen) for p in posts]
     if redactions:

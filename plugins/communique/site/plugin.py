@@ -29,6 +29,7 @@ from communique.site.parallel import Worker
 from communique.site.templates import chrome, site_globals
 from communique.site.withheld import load_redactions
 from communique.store import Store, paused_gc
+from communique.vault import key_from
 
 
 @dataclass
@@ -66,7 +67,7 @@ class ArchiveGenerator(Generator):
         # Forked before the archive is loaded: it shares none of its posts.
         with Worker(write_downloads) as downloads, run.walk:
             archive = model.load(
-                Store(settings.archive_path),
+                Store(settings.archive_path, key=key_from()),
                 cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
                 support_hashtags=list(settings.support_hashtags),
                 redactions=load_redactions(settings),
