@@ -9,8 +9,11 @@ import pytest
 import yaml
 from test_store import record
 
+from apiserver import TOKEN, APIServer
 from communique.errors import CommuniqueError, StoreError
+from communique.ingest import fetch
 from communique.ingest.export import import_archive
+from communique.outbound.client import make_client
 from communique.site import model
 from communique.store import Store, dumps
 from communique.vault import KEY_VARIABLE, key_from
@@ -237,3 +240,28 @@ def test_the_workflow_seals_the_store_before_committing_it():
         ["bash", "-c", check["run"]], env={"PATH": os.environ["PATH"], KEY_VARIABLE: key}
     )
     assert done.returncode == 0
+
+
+def test_the_fetcher_downloads_no_media_of_a_never_public_post(tmp_path):
+    """A protected period's post that the API shows since: its photo would land in media/."""
+    with APIServer() as server:
+        server.api.add_account("envoy", "42")
+        server.api.post("envoy", 1_000_001, "A public post")
+        server.api.post(
+            "envoy", 1_000_007, "Posted while protected", attachments={"media_keys": ["3_7"]}
+        )
+        retry = fetch.Retry(max_wait=60, sleep=lambda s: None, jitter=lambda: 0.0)
+        client = make_client(TOKEN, server.base)
+        first = fetch.Fetcher(client, Store(tmp_path / "first"), retry=retry)
+        first.archive("envoy")  # its photo cannot be downloaded yet (404)
+        (locked,) = [p for p in first.store.posts("envoy") if p["id"] == "1000007"]
+        store = Store(tmp_path / "archive", key=KEY)
+        store.merge([{**locked, "visibility": "protected"}])  # as the export said
+        server.api.media["3_7.jpg"] = b"\xff\xd8locked-photo"
+        server.api.requests.clear()
+        result = fetch.Fetcher(client, store, retry=retry).archive("envoy")
+    assert result.new == 1 and result.media == 0
+    assert "/media/3_7.jpg" not in server.api.requests
+    assert not store.media_dir("envoy").exists() or not any(store.media_dir("envoy").iterdir())
+    (kept,) = [p for p in store.posts("envoy") if p["id"] == "1000007"]
+    assert kept["visibility"] == "protected" and kept["media"][0]["file"] is None
