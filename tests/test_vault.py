@@ -15,6 +15,7 @@ from communique.ingest import fetch
 from communique.ingest.export import import_archive
 from communique.outbound.client import make_client
 from communique.site import model
+from communique.site.check import run_checks
 from communique.store import Store, dumps
 from communique.vault import KEY_VARIABLE, key_from
 from conftest import ROOT, js, make_project, tweet, write_export
@@ -265,3 +266,11 @@ def test_the_fetcher_downloads_no_media_of_a_never_public_post(tmp_path):
     assert not store.media_dir("envoy").exists() or not any(store.media_dir("envoy").iterdir())
     (kept,) = [p for p in store.posts("envoy") if p["id"] == "1000007"]
     assert kept["visibility"] == "protected" and kept["media"][0]["file"] is None
+
+
+def test_invoke_check_finds_the_store_key_in_the_site(tmp_path, monkeypatch):
+    key = base64.b64encode(KEY).decode()
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    (tmp_path / "index.html").write_text(f"<!DOCTYPE html><title>x</title><p>{key}</p>")
+    results = {r.name: r for r in run_checks(tmp_path, skip=("html",))}
+    assert results["secrets"].failures == ["index.html: contains a credential"]

@@ -27,10 +27,11 @@ from communique.site.feeds import LIMIT, weighted_length
 from communique.site.freshness import audit, read_manifest
 from communique.site.layout import SEARCH_INDEX
 from communique.site.media import gif_metadata
+from communique.vault import KEY_VARIABLE
 
 SECRETS = (
     "TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN",
-    "TWITTER_ACCESS_SECRET",
+    "TWITTER_ACCESS_SECRET", KEY_VARIABLE,
 )  # fmt: skip
 # Elements whose URL the browser loads by itself (a plain <a href> is only a link).
 LOADS = {
