@@ -274,3 +274,29 @@ def test_invoke_check_finds_the_store_key_in_the_site(tmp_path, monkeypatch):
     (tmp_path / "index.html").write_text(f"<!DOCTYPE html><title>x</title><p>{key}</p>")
     results = {r.name: r for r in run_checks(tmp_path, skip=("html",))}
     assert results["secrets"].failures == ["index.html: contains a credential"]
+
+
+def run_build(conf, **env):
+    environ = {k: v for k, v in os.environ.items() if k != KEY_VARIABLE} | env
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(ROOT), "build", "--no-search",
+         "--config", str(conf)],
+        capture_output=True, text=True, env=environ,
+    )  # fmt: skip
+
+
+def test_a_build_reads_sealed_posts_with_the_key_in_dot_env_and_refuses_without_it(tmp_path):
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    store = Store(tmp_path / "p" / "content" / "archive", key=KEY)
+    import_archive(circle_export(tmp_path / "export"), store)
+    done = run_build(conf)
+    assert done.returncode == 1
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert "sealed/2008-11.jsonl.enc" in line and f"{KEY_VARIABLE}, which is not set" in line
+    (tmp_path / "p" / ".env").write_text(f"{KEY_VARIABLE}={base64.b64encode(KEY).decode()}\n")
+    done = run_build(conf)
+    assert done.returncode == 0, done.stderr
+    provenance = (tmp_path / "p" / "output" / "-" / "provenance" / "index.html").read_text()
+    assert "<td>0</td><td>1</td>" in provenance  # withheld, never public
+    reply = tmp_path / "p" / "output" / "envoy" / "status" / "1500000000000000102" / "index.html"
+    assert CIRCLE_ID not in reply.read_text()
