@@ -235,10 +235,10 @@ class Store:
         vault, or a run killed between the two files)."""
         path = self.month_path(account, month)
         records = {r["id"]: r for r in self.read_file(path)} if path.exists() else {}
-        records.update((r["id"], r) for r in self.kept(account, month))
+        records.update((r["id"], r) for r in self._kept(account, month))
         return records
 
-    def kept(self, account: str, month: str) -> list[dict]:
+    def _kept(self, account: str, month: str) -> list[dict]:
         """A month's posts in the vault."""
         found = self.vault.read(self.folder(account), month)
         if found is None:
@@ -246,7 +246,7 @@ class Store:
         path, data = found
         return [record for _, record in lines_of(path, data.splitlines(keepends=True))]
 
-    def stage_month(self, staged: Staged, account: str, month: str, records: dict) -> None:
+    def _stage_month(self, staged: Staged, account: str, month: str, records: dict) -> None:
         """Stage a month: its public posts for the month file, the others for the vault,
         staged first so that a run killed between the two has lost none."""
         ordered = [records[k] for k in sorted(records, key=int)]
@@ -271,7 +271,7 @@ class Store:
     def never_public(self, account: str) -> Iterator[dict]:
         """The posts the vault keeps: what the site must know exists, to leave it out."""
         for month in self.vault.months(self.folder(account)):
-            yield from self.kept(account, month)
+            yield from self._kept(account, month)
 
     def latest_id(self, account: str) -> str | None:
         """The newest stored id of an account: the ``since_id`` of the next fetch."""
@@ -343,7 +343,7 @@ class Store:
                     )
                 records, counts = self._merged(account, month, incoming)
                 result += counts
-                self.stage_month(staged, account, month, records)
+                self._stage_month(staged, account, month, records)
             for account, info in (accounts or {}).items():
                 path = self.folder(account) / "account.json"
                 staged.write(path, encode(info, path, "the account"))
@@ -385,7 +385,7 @@ class Store:
                         changed = True
                         marked += 1
                 if changed:
-                    self.stage_month(staged, account, month, records)
+                    self._stage_month(staged, account, month, records)
         return marked
 
     def seal(self) -> int:
@@ -413,7 +413,7 @@ class Store:
                 hidden = sum(not is_public(r) for r in self.read_file(plain[month]))
             if hidden or month in sealing:
                 records = self.read_month(account, month)
-                self.stage_month(staged, account, month, records)
+                self._stage_month(staged, account, month, records)
                 kept = sum(not is_public(r) for r in records.values())
                 moved += kept if month in sealing else hidden
         return moved
@@ -422,7 +422,7 @@ class Store:
         """How many never-public posts are kept in plain text, out of git, for want of a key:
         no other clone has them."""
         return sum(
-            len(self.kept(account, path.stem))
+            len(self._kept(account, path.stem))
             for account in self.accounts()
             for path in self.vault.unsealed(self.folder(account))
         )
