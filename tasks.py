@@ -159,7 +159,10 @@ def trips(c, suggest=False, config=None):
         known = trip_rules.load_trips(folder)
         if suggest:
             drafts = trip_rules.suggest(
-                posts, home_places=list(settings.home_places), existing=known
+                posts,
+                home_places=list(settings.home_places),
+                existing=known,
+                zone=settings.timezone,
             )
             written = trip_rules.write_drafts(drafts, folder)
             for draft, path in zip(drafts, written, strict=True):
@@ -168,7 +171,7 @@ def trips(c, suggest=False, config=None):
                 print(f"  {'; '.join(draft.evidence)}")
             print(f"{len(written)} drafts written; edit them, then delete their Status line")
             return
-        counts = trip_rules.assign(known, posts)
+        counts = trip_rules.assign(known, posts, settings.timezone)
     for trip in known:
         status = "draft" if trip.draft else "published"
         n = len(counts[trip.slug])

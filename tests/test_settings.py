@@ -1,6 +1,7 @@
 """Settings are read once, from Pelican or from pelican.conf.py, into one typed object."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -63,6 +64,10 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"MEDIA_HOSTS": "pbs.twimg.com"}, "MEDIA_HOSTS"),
         ({"MEDIA_MAX_MB": 0}, "MEDIA_MAX_MB"),
         ({"GITHUB_KEEP_HISTORY": "no"}, "GITHUB_KEEP_HISTORY"),
+        ({"TIMEZONE": "Asia/Tokio"}, "TIMEZONE: 'Asia/Tokio' is not a time zone"),
+        ({"TIMEZONE": "../../etc/passwd"}, "TIMEZONE"),
+        ({"TIMEZONE": "Europe"}, "TIMEZONE"),  # a folder of zones
+        ({"TIMEZONE": 9}, "TIMEZONE"),
     ],
 )
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):
@@ -84,3 +89,8 @@ def test_the_build_clock_is_pinned_by_build_date(tmp_path):
 def test_an_account_has_one_spelling_its_handle_in_lower_case(tmp_path):
     settings = from_mapping({"ACCOUNTS": ["Envoy_Vale", "envoy_vale", "PressOffice"]}, tmp_path)
     assert settings.accounts == ("envoy_vale", "pressoffice")
+
+
+@pytest.mark.parametrize("name", ["UTC", "Asia/Tokyo", "Europe/Zagreb"])
+def test_timezone_is_read_once_as_a_zone(tmp_path, name):
+    assert from_mapping({"TIMEZONE": name}, tmp_path).timezone == ZoneInfo(name)

@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -356,3 +357,87 @@ def test_a_disk_full_in_the_middle_of_a_build_is_one_line_naming_the_file(tmp_pa
                            capture_output=True, text=True)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert (small_disk / "output" / "envoy" / "status" / "5" / "index.html").exists()
+
+
+# -- times as the account lives them -------------------------------------------------------
+
+EVENING = """Title: Tokyo, 1 March
+Start: 2010-03-01
+End: 2010-03-01
+
+One day, as the embassy lived it.
+"""
+ZONED = [  # id, as the export writes it, and as each zone shows it
+    ("1", "Sun Feb 28 20:00:00 +0000 2010",
+     {"UTC": "2010-02-28 20:00 UTC", "Asia/Tokyo": "2010-03-01 05:00 JST",
+      "Europe/Zagreb": "2010-02-28 21:00 CET"}),
+    ("2", "Sun Feb 28 23:30:00 +0000 2010",
+     {"UTC": "2010-02-28 23:30 UTC", "Asia/Tokyo": "2010-03-01 08:30 JST",
+      "Europe/Zagreb": "2010-03-01 00:30 CET"}),
+    ("3", "Mon Mar 01 14:30:00 +0000 2010",
+     {"UTC": "2010-03-01 14:30 UTC", "Asia/Tokyo": "2010-03-01 23:30 JST",
+      "Europe/Zagreb": "2010-03-01 15:30 CET"}),
+    ("4", "Mon Mar 01 16:00:00 +0000 2010",
+     {"UTC": "2010-03-01 16:00 UTC", "Asia/Tokyo": "2010-03-02 01:00 JST",
+      "Europe/Zagreb": "2010-03-01 17:00 CET"}),
+    ("5", "Thu Jul 01 22:30:00 +0000 2010",
+     {"UTC": "2010-07-01 22:30 UTC", "Asia/Tokyo": "2010-07-02 07:30 JST",
+      "Europe/Zagreb": "2010-07-02 00:30 CEST"}),
+]  # fmt: skip
+
+
+def zoned_project(folder, zone: str):
+    conf = make_project(folder, TIMEZONE=zone)
+    (folder / "content" / "trips" / "evening.md").write_text(EVENING)
+    posts = [tweet(i, f"Post {i}", created_at=at) for i, at, _ in ZONED]
+    import_archive(write_export(folder / "export", posts), Store(folder / "content" / "archive"))
+    return conf
+
+
+@pytest.fixture(scope="module", params=["UTC", "Asia/Tokyo", "Europe/Zagreb"])
+def zoned(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("zoned")
+    return request.param, build_project(zoned_project(folder, request.param))
+
+
+def stored(at: str) -> str:
+    return datetime.strptime(at, "%a %b %d %H:%M:%S %z %Y").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_post_shows_its_time_in_the_zone_and_keeps_utc_for_machines(zoned):
+    zone, site = zoned
+    for i, at, shown in ZONED:
+        time = f'<time datetime="{stored(at)}">{shown[zone]}</time>'
+        assert time in page(site, f"envoy/status/{i}")
+        assert f"Post by @envoy on {shown[zone][:10]}" in page(site, f"envoy/status/{i}")
+    assert "<published>2010-03-01T14:30:00Z</published>" in (site / "atom.xml").read_text()
+
+
+def test_a_trip_s_date_is_the_day_where_the_account_lives(zoned):
+    zone, site = zoned
+    trip = page(site, "-/trips/evening")
+    on_the_day = [i for i, _, shown in ZONED if shown[zone][:10] == "2010-03-01"]
+    assert re.findall(r'<article[^>]* id="p(\d+)"', trip) == on_the_day
+    assert re.findall(r'<h2 id="day-([0-9-]+)">', trip) == ["2010-03-01"]
+
+
+def test_month_pages_are_utc_months_and_say_so(zoned):
+    zone, site = zoned
+    february = page(site, "envoy/2010/02")
+    assert re.findall(r'id="p(\d+)"', february) == ["2", "1"]  # a UTC month, newest first
+    note = "February 2010 in UTC: posts made from 2010-02-01 00:00 UTC to before 2010-03-01"
+    assert (note in february) is (zone != "UTC")  # in UTC, every time shown says so itself
+    assert f"Times are shown in {zone}." in february or zone == "UTC"
+
+
+def test_changing_timezone_makes_the_site_a_fresh_build_in_that_zone_makes(tmp_path):
+    conf = zoned_project(tmp_path / "site", "UTC")
+    output = build_project(conf)
+    conf.write_text(conf.read_text() + "TIMEZONE = 'Asia/Tokyo'\n")
+    build_project(conf)
+    shutil.copytree(tmp_path / "site" / "content", tmp_path / "fresh" / "content")
+    fresh = build_project(make_project(tmp_path / "fresh", TIMEZONE="Asia/Tokyo"))
+    files = {p.relative_to(output) for p in output.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    assert {f for f in files if (output / f).read_bytes() != (fresh / f).read_bytes()} == set()
+    assert "2010-03-01 23:30 JST" in page(output, "envoy/status/3")

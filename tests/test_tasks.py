@@ -57,6 +57,13 @@ def one_error(process: subprocess.Popen) -> str:
     return output
 
 
+def test_a_build_in_an_unknown_time_zone_is_refused_in_one_line(tmp_path):
+    conf = make_project(tmp_path, TIMEZONE="Asia/Tokio")
+    output = one_error(invoke("build", "--config", str(conf)))
+    assert output.startswith("error: TIMEZONE: 'Asia/Tokio' is not a time zone")
+    assert not (tmp_path / "output").exists()
+
+
 @pytest.mark.parametrize("task", ["import-archive", "archive"])
 @pytest.mark.parametrize("name", ["{outside}", "envoy/../../outside"])
 def test_every_task_refuses_an_account_that_is_no_handle(tmp_path, task, name):

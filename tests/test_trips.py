@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -240,6 +241,51 @@ def test_a_post_can_belong_to_several_trips(trip):
     }
 
 
+ZONES = ["UTC", "Asia/Tokyo", "Europe/Zagreb", "America/New_York"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored", "day", "expected"),
+    [
+        ("Asia/Tokyo", "2010-02-28T23:30:00", "2010-03-01", True),  # 08:30 in Tokyo
+        ("Asia/Tokyo", "2010-03-01T14:30:00", "2010-03-01", True),  # 23:30 in Tokyo
+        ("Asia/Tokyo", "2010-03-01T15:00:00", "2010-03-01", False),  # the next day there
+        ("America/New_York", "2010-03-02T01:00:00", "2010-03-01", True),  # 20:00 the day before
+        ("Europe/Zagreb", "2010-07-01T22:30:00", "2010-07-02", True),  # 00:30 summer time
+        ("Europe/Zagreb", "2010-07-01T22:30:00", "2010-07-01", False),
+        ("Europe/Zagreb", "2010-01-01T22:30:00", "2010-01-01", True),  # 23:30 winter time
+        ("UTC", "2010-03-01T23:59:59", "2010-03-01", True),
+        ("UTC", "2010-02-28T23:30:00", "2010-03-01", False),
+    ],
+)
+def test_a_trip_s_days_are_days_where_the_account_lives(zone, stored, day, expected):
+    one_day = Trip(slug="t", title="T", start=date.fromisoformat(day), end=date.fromisoformat(day))
+    candidate = post(1, stored[:10], time=stored[11:])
+    assert matches(one_day, candidate, ZoneInfo(zone)) is expected
+    assert ids(assign([one_day], [candidate], ZoneInfo(zone))["t"]) == (["1"] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("zone", "days"),
+    [
+        ("UTC", [("2010-02-28", ["1", "2"]), ("2010-03-01", ["3", "4"])]),
+        ("Asia/Tokyo", [("2010-03-01", ["1", "2", "3"])]),  # "4" is 2 March there: not the trip's
+        ("Europe/Zagreb", [("2010-02-28", ["1"]), ("2010-03-01", ["2", "3", "4"])]),
+    ],
+)
+def test_a_trip_page_s_days_are_days_where_the_account_lives(zone, days):
+    both = Trip(slug="t", title="T", start=date(2010, 2, 28), end=date(2010, 3, 1))
+    posts = [
+        post(1, "2010-02-28", time="20:00:00"),
+        post(2, "2010-02-28", time="23:30:00"),
+        post(3, "2010-03-01", time="14:30:00"),
+        post(4, "2010-03-01", time="16:00:00"),
+    ]
+    picked = assign([both], posts, ZoneInfo(zone))["t"]
+    found = summarize(both, picked, ZoneInfo(zone)).days
+    assert [(d.isoformat(), ids(day_posts)) for d, day_posts in found] == days
+
+
 DAYS = [date(2008, 10, 28) + timedelta(days=n) for n in range(30)]
 posts_strategy = st.lists(
     st.builds(
@@ -256,8 +302,13 @@ posts_strategy = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(posts=posts_strategy, first=st.sampled_from(DAYS), length=st.integers(0, 10))
-def test_assign_gives_what_matching_every_post_would(posts, first, length):
+@given(
+    posts=posts_strategy,
+    first=st.sampled_from(DAYS),
+    length=st.integers(0, 10),
+    zone=st.sampled_from(ZONES).map(ZoneInfo),
+)
+def test_assign_gives_what_matching_every_post_would(posts, first, length, zone):
     trip = Trip(
         slug="iceland",
         title="Iceland",
@@ -275,10 +326,10 @@ def test_assign_gives_what_matching_every_post_would(posts, first, length):
         places=["Zagreb"],
         accounts=["press"],
     )
-    found = assign([trip, other], posts)
+    found = assign([trip, other], posts, zone)
     ordered = sorted(posts, key=lambda p: p["created_at"])
     for t in (trip, other):
-        assert ids(found[t.slug]) == ids(p for p in ordered if matches(t, p))
+        assert ids(found[t.slug]) == ids(p for p in ordered if matches(t, p, zone))
 
 
 # -- the trip page's numbers -------------------------------------------------------------------
@@ -429,6 +480,20 @@ def test_drafts_round_trip_into_trips_that_pick_their_posts(tmp_path):
         assert set(draft.post_ids) <= set(ids(by_slug[draft.slug]))
     # Run again: the drafts now exist as trips, so nothing new is proposed.
     assert suggest(posts, home_places=["Washington"], existing=trips) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [("UTC", "2010-03-02"), ("America/New_York", "2010-03-01"), ("Asia/Tokyo", "2010-03-02")],
+)
+def test_a_suggested_trip_is_dated_where_the_account_lives_and_picks_its_posts(tmp_path, zone, day):
+    usual = [post(n, f"2010-01-{n:02}", time="12:00:00") for n in range(1, 11)]
+    evening = [post(20 + n, "2010-03-02", time=f"0{n // 3}:{n % 3 * 20:02}:00") for n in range(6)]
+    (draft,) = suggest(usual + evening, home_places=[], existing=[], zone=ZoneInfo(zone))
+    assert (str(draft.start), str(draft.end), draft.post_ids) == (day, day, ids(evening))
+    write_drafts([draft], tmp_path)
+    picked = assign(load_trips(tmp_path), usual + evening, ZoneInfo(zone))[draft.slug]
+    assert ids(picked) == ids(evening)
 
 
 def test_a_file_a_person_wrote_is_never_overwritten(tmp_path):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from communique.errors import CommuniqueError
 from communique.records import handle
@@ -34,7 +35,7 @@ class Settings:
     accounts: tuple[str, ...] = ()
     sitename: str = "Communique"
     siteurl: str = ""
-    timezone: str = "UTC"
+    timezone: ZoneInfo = ZoneInfo("UTC")  # Pelican's TIMEZONE: the zone pages show times in
     archive_path: Path = Path("content/archive")
     trips_path: Path = Path("content/trips")
     redactions_path: Path = Path("content/redactions.md")
@@ -102,6 +103,8 @@ def from_mapping(values: Mapping[str, Any], base: Path) -> Settings:
             value = tuple(str(v) for v in value)
         if name == "accounts":
             value = tuple(dict.fromkeys(account_name(v, key) for v in value))
+        elif name == "timezone":
+            value = zone(value)
         given[name] = value
     for name in PATHS - given.keys():
         given[name] = base / FIELDS[name].default
@@ -117,6 +120,16 @@ def account_name(value: object, where: str) -> str:
     if name is None:
         raise CommuniqueError(f"{where}: {value!r} is not a handle (1 to 15 of A-Z, a-z, 0-9, _)")
     return name
+
+
+def zone(value: object) -> ZoneInfo:
+    """TIMEZONE as a zone: a misspelt one would show every time at the wrong hour."""
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise CommuniqueError(
+            f"TIMEZONE: {value!r} is not a time zone; use a name such as 'Asia/Tokyo' or 'UTC'"
+        ) from None
 
 
 def check(settings: Settings) -> None:

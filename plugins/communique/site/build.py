@@ -34,7 +34,12 @@ def build(
     """The site of ``archive`` written through ``output``; returns its summary and the files
     the downloads made (written by their own process, so not through ``output``). ``staff``:
     the folders of the pages Pelican makes, each given a page at its old address."""
-    env = make_env(settings.theme, site_globals(settings, now), settings.cache_path / "templates")
+    env = make_env(
+        settings.theme,
+        site_globals(settings, now),
+        settings.timezone,
+        settings.cache_path / "templates",
+    )
     pages = Pages(archive, settings, env, output, stamp, now)
     pages.summary.posts = len(archive.posts)
     titles = FeedTitles(settings.cache_path / "feed-titles.json")

@@ -6,10 +6,10 @@ newest page: every other page keeps its URL and its bytes (permanent links, chea
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from communique.files import digest
-from communique.site import activity
+from communique.site import activity, times
 from communique.site.layout import own
 from communique.site.model import audience_filter
 from communique.site.pages import Lazy, Pages
@@ -54,11 +54,13 @@ def paginate(
 
 def account_pages(pages: Pages) -> None:
     archive, base = pages.archive, pages.base
+    zone = pages.settings.timezone
+    today = pages.now.astimezone(zone).date()
     for name, posts in archive.by_account.items():
         info = archive.accounts.get(name, {})
         counts = {m: len(ps) for (a, m), ps in archive.months.items() if a == name}
         last = posts[-1]["created_at"] if posts else None
-        quiet = (pages.now.date() - datetime.fromisoformat(last[:10]).date()).days if last else None
+        quiet = (today - times.local(last, zone).date()).days if last else None
         paginate(
             pages,
             name,
@@ -77,16 +79,32 @@ def account_pages(pages: Pages) -> None:
 
 
 def month_pages(pages: Pages) -> None:
+    """A page a month, a UTC month as the store files them, whatever TIMEZONE is: a post
+    does not move to another page when the setting changes."""
+    zone = pages.settings.timezone
     for (account, month), posts in pages.archive.months.items():
         year, mm = month.split("-")
+        first = datetime(int(year), int(mm), 1)
         paginate(
             pages,
             f"{account}/{year}/{mm}",
             pages.archive.shown(posts),
             "list.html",
-            title=f"@{account}, {datetime(int(year), int(mm), 1):%B %Y}",
-            intro=None,
+            title=f"@{account}, {first:%B %Y}",
+            intro=month_note(first, zone),
         )
+
+
+def month_note(first: datetime, zone: tzinfo) -> str | None:
+    """What a month page says of its month where its times are shown in another zone than
+    UTC: the first and last posts of a UTC month may show another month's date."""
+    if times.is_utc(zone):
+        return None  # every time shown says UTC itself
+    after = datetime(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (
+        f"{first:%B %Y} in UTC: posts made from {first:%Y-%m-%d} 00:00 UTC to before"
+        f" {after:%Y-%m-%d} 00:00 UTC. Times are shown in {zone}."
+    )
 
 
 def tag_pages(pages: Pages) -> None:

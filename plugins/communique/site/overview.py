@@ -15,7 +15,7 @@ def load_trips(pages: Pages) -> None:
     folder = pages.settings.trips_path
     published = [t for t in trips.load_trips(folder) if not t.draft] if folder.is_dir() else []
     shown = [p for p in pages.archive.posts if not p.get("withheld")]
-    assigned = trips.assign(published, shown)
+    assigned = trips.assign(published, shown, pages.settings.timezone)
     pages.trips = [(t, assigned.get(t.slug, [])) for t in published]
     for trip, posts in pages.trips:
         for post in posts:
@@ -25,7 +25,7 @@ def load_trips(pages: Pages) -> None:
 def trip_pages(pages: Pages) -> None:
     cards, index_key = [], []
     for trip, posts in pages.trips:
-        summary = trips.summarize(trip, posts)
+        summary = trips.summarize(trip, posts, pages.settings.timezone)
         # Everything the page shows comes from the trip as written, its posts (their cards
         # and keys) and the places found for them: unchanged, the page is not rendered.
         key = digest(repr(trip), [pages.keys[p["id"]] for p in posts], repr(summary.places))

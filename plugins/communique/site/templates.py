@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from urllib.parse import quote
 
@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from communique.settings import Settings
+from communique.site import times
 from communique.site.freshness import template_cache
 from communique.site.layout import OWN
 from communique.site.render import visible
@@ -31,9 +32,10 @@ class DictEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
-def make_env(theme: Path, site: dict, cache: Path | None = None) -> Environment:
-    """The templates' environment. With ``cache``, compiled templates are kept there between
-    builds: compiling them again is a tenth of a second of every build."""
+def make_env(theme: Path, site: dict, zone: tzinfo, cache: Path | None = None) -> Environment:
+    """The templates' environment, showing times in ``zone``. With ``cache``, compiled
+    templates are kept there between builds: compiling them again is a tenth of a second of
+    every build."""
     env = DictEnvironment(
         loader=FileSystemLoader(str(theme / "templates")),
         bytecode_cache=template_cache(cache) if cache is not None else None,
@@ -48,8 +50,8 @@ def make_env(theme: Path, site: dict, cache: Path | None = None) -> Environment:
     )
     env.globals["site"] = site
     env.globals["chrome"] = chrome(env)
-    env.filters["day"] = lambda iso: iso[:10]
-    env.filters["when"] = lambda iso: f"{iso[:10]} {iso[11:16]} UTC" if iso else ""
+    env.filters["day"] = lambda iso: times.day(iso, zone)
+    env.filters["when"] = lambda iso: times.when(iso, zone)
     env.filters["urlpart"] = lambda s: quote(str(s))
     return env
 

@@ -1,9 +1,10 @@
 """Trips and events: staff write the rules and the story, the archive supplies the posts.
 
 A trip is ``content/trips/<slug>.md``: ``Key: value`` metadata lines, a blank line, then a
-Markdown narrative. A post belongs to a trip when it falls in the trip's dates (whole days,
-UTC), comes from one of its accounts and, where the trip names hashtags or places, carries one
-of its hashtags or is tagged with one of its places. A post may belong to several trips.
+Markdown narrative. A post belongs to a trip when it falls in the trip's dates (whole days in
+the site's TIMEZONE, as the staff lived them), comes from one of its accounts and, where the
+trip names hashtags or places, carries one of its hashtags or is tagged with one of its places.
+A post may belong to several trips.
 
 ``suggest`` looks through the store for what staff may want to write up, and ``write_drafts``
 turns that into ``Status: draft`` files that a person edits and publishes.
@@ -18,7 +19,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ import nh3
 from markupsafe import Markup
 
 from communique.errors import CommuniqueError
+from communique.site import times
 from communique.site.geo import MapPoint, fold, locate
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -64,7 +66,7 @@ class TripSummary:
     first: dict | None
     last: dict | None
     places: list[MapPoint]  # in the order first visited
-    days: list[tuple[date, list[dict]]]  # UTC days in order, each day's posts in time order
+    days: list[tuple[date, list[dict]]]  # days in TIMEZONE in order, each day's posts in time order
     cover: dict | None  # the first photo, for the trips index
 
 
@@ -201,26 +203,27 @@ def place_parts(name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Rules:
-    """A trip's rules, folded once rather than for every post."""
+    """A trip's rules, folded once rather than for every post. Its days are the UTC times
+    they begin and end at, from ``first`` up to but not including ``after``."""
 
     first: str
-    last: str
+    after: str
     accounts: frozenset[str]
     hashtags: frozenset[str]
     places: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def of(cls, trip: Trip) -> Rules:
+    def of(cls, trip: Trip, zone: tzinfo) -> Rules:
         return cls(
-            first=trip.start.isoformat(),
-            last=trip.end.isoformat(),
+            first=times.day_start(trip.start, zone),
+            after=times.day_start(trip.end + timedelta(days=1), zone),
             accounts=frozenset(trip.accounts),
             hashtags=frozenset(h.casefold() for h in trip.hashtags),
             places=tuple(parts for parts in map(place_parts, trip.places) if parts),
         )
 
     def admit(self, post: dict) -> bool:
-        if not self.first <= post["created_at"][:10] <= self.last:
+        if not self.first <= post["created_at"] < self.after:
             return False
         if self.accounts and post["account"].lower() not in self.accounts:
             return False
@@ -235,21 +238,21 @@ class Rules:
         return False
 
 
-def matches(trip: Trip, post: dict) -> bool:
-    """Whether ``post`` belongs to ``trip`` by the trip's rules."""
-    return Rules.of(trip).admit(post)
+def matches(trip: Trip, post: dict, zone: tzinfo = UTC) -> bool:
+    """Whether ``post`` belongs to ``trip`` by the trip's rules, its days in ``zone``."""
+    return Rules.of(trip, zone).admit(post)
 
 
-def assign(trips: list[Trip], posts: Iterable[dict]) -> dict[str, list[dict]]:
+def assign(trips: list[Trip], posts: Iterable[dict], zone: tzinfo = UTC) -> dict[str, list[dict]]:
     """Each trip's posts in time order. Posts are sorted once; each trip then reads only the
-    slice of days it covers, so a dozen trips over 100,000 posts cost one sort."""
+    slice of time it covers, so a dozen trips over 100,000 posts cost one sort."""
     ordered = sorted(posts, key=lambda p: p["created_at"])
-    days = [p["created_at"][:10] for p in ordered]
+    stamps = [p["created_at"] for p in ordered]
     result = {}
     for trip in trips:
-        rules = Rules.of(trip)
-        lo = bisect.bisect_left(days, rules.first)
-        hi = bisect.bisect_right(days, rules.last)
+        rules = Rules.of(trip, zone)
+        lo = bisect.bisect_left(stamps, rules.first)
+        hi = bisect.bisect_left(stamps, rules.after)
         result[trip.slug] = [p for p in ordered[lo:hi] if rules.admit(p)]
     return result
 
@@ -274,8 +277,9 @@ def point_of(place: dict) -> MapPoint | None:
     return MapPoint(name.split(",")[0].strip() or name, lat, lon)
 
 
-def summarize(trip: Trip, posts: list[dict]) -> TripSummary:
-    """Counts, first and last post, places in visit order and posts by day, for the page."""
+def summarize(trip: Trip, posts: list[dict], zone: tzinfo = UTC) -> TripSummary:
+    """Counts, first and last post, places in visit order and posts by day in ``zone``, for
+    the page."""
     posts = sorted(posts, key=lambda p: p["created_at"])
     places: list[MapPoint] = []
     visited: list[set[str]] = []
@@ -292,7 +296,7 @@ def summarize(trip: Trip, posts: list[dict]) -> TripSummary:
             places.append(MapPoint(name.split(",")[0].strip(), *found))
     by_day: dict[str, list[dict]] = defaultdict(list)
     for post in posts:
-        by_day[post["created_at"][:10]].append(post)
+        by_day[times.day(post["created_at"], zone)].append(post)
     photos = [m for p in posts for m in p.get("media") or [] if m.get("type") == "photo"]
     return TripSummary(
         posts=len(posts),
@@ -341,8 +345,11 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def draft_from(run: list[dict], why: str, tag_uses: Counter, lead: str = "") -> TripDraft:
-    """A draft covering ``run``: its places in visit order and the hashtags mostly used there."""
+def draft_from(
+    run: list[dict], why: str, tag_uses: Counter, zone: tzinfo, lead: str = ""
+) -> TripDraft:
+    """A draft covering ``run``, its dates in ``zone`` (as the trip's rules will read them):
+    its places in visit order and the hashtags mostly used there."""
     places: list[str] = []
     for post in run:
         name = one_line(((post.get("place") or {}).get("name") or "").split(",")[0])
@@ -358,7 +365,7 @@ def draft_from(run: list[dict], why: str, tag_uses: Counter, lead: str = "") -> 
         mostly_here = folded[key] >= 2 and 2 * folded[key] >= tag_uses[key]
         if mostly_here and key not in {h.casefold() for h in hashtags}:
             hashtags.append(one_line(tag).replace(",", ""))
-    start, end = when(run[0]).date(), when(run[-1]).date()
+    start, end = when(run[0]).astimezone(zone).date(), when(run[-1]).astimezone(zone).date()
     name = lead or ", ".join(places[:3]) or ", ".join(f"#{t}" for t in hashtags[:2]) or "Event"
     span = f"on {start}" if start == end else f"from {start} to {end}"
     return TripDraft(
@@ -390,11 +397,12 @@ def away_runs(posts: list[dict], home: list[tuple[str, ...]], gap: timedelta) ->
 
 
 def tag_clusters(
-    posts: list[dict], gap: timedelta, window: timedelta
+    posts: list[dict], gap: timedelta, window: timedelta, zone: tzinfo
 ) -> list[tuple[list[dict], list[str]]]:
     """Hashtags that come in a burst (five uses or more, all within ``window``), each with the
     tags that burst. A tag in use all year round (a support tag, a theme) never fits the window,
-    so only events and places stand out. Bursts on overlapping days merge into one event.
+    so only events and places stand out. Bursts on overlapping days (in ``zone``) merge into
+    one event.
     """
     uses: dict[str, list[dict]] = defaultdict(list)
     spelling: dict[str, str] = {}
@@ -412,8 +420,12 @@ def tag_clusters(
     ]
     clusters.sort(key=lambda c: (c[0][0]["created_at"], c[0][-1]["created_at"], c[1]))
     merged: list[tuple[list[dict], list[str]]] = []
+
+    def day(post: dict) -> str:
+        return times.day(post["created_at"], zone)
+
     for run, tags in clusters:
-        if merged and run[0]["created_at"][:10] <= merged[-1][0][-1]["created_at"][:10]:
+        if merged and day(run[0]) <= day(merged[-1][0][-1]):
             both = {p["id"]: p for p in merged[-1][0] + run}
             merged[-1] = (
                 sorted(both.values(), key=lambda p: p["created_at"]),
@@ -425,14 +437,14 @@ def tag_clusters(
 
 
 def busy_days(
-    posts: list[dict], factor: float = 3.0, least: int = 5
+    posts: list[dict], zone: tzinfo, factor: float = 3.0, least: int = 5
 ) -> list[tuple[list[dict], float]]:
-    """Days when an account posted well above its usual rate (the median of its posting days),
-    consecutive busy days taken together, each with that usual rate."""
+    """Days (in ``zone``) when an account posted well above its usual rate (the median of its
+    posting days), consecutive busy days taken together, each with that usual rate."""
     by_account: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for post in posts:
         if own(post):
-            by_account[post["account"].lower()][post["created_at"][:10]].append(post)
+            by_account[post["account"].lower()][times.day(post["created_at"], zone)].append(post)
     found = []
     for account in sorted(by_account):
         days = by_account[account]
@@ -454,6 +466,7 @@ def suggest(
     *,
     home_places: list[str],
     existing: list[Trip],
+    zone: tzinfo = UTC,
     gap_days: int = 4,
 ) -> list[TripDraft]:
     """Likely trips and events that no trip covers yet, in date order.
@@ -461,8 +474,8 @@ def suggest(
     Three kinds of evidence, in this order of trust: runs of posts tagged with places away from
     home (a run ends when ``gap_days`` pass without one; a run longer than LONGEST_TRIP is not
     a trip), hashtags that come in a burst within two weeks, and days of posting far above the
-    account's usual rate. A suggestion that overlaps a trip already written (drafts included)
-    or a more trusted suggestion is dropped.
+    account's usual rate, days in ``zone``. A suggestion that overlaps a trip already written
+    (drafts included) or a more trusted suggestion is dropped.
     """
     ordered = sorted(posts, key=lambda p: p["created_at"])
     gap = timedelta(days=gap_days)
@@ -473,17 +486,18 @@ def suggest(
         for tag in {e["tag"].casefold() for e in (p.get("entities") or {}).get("hashtags", [])}
     )
     candidates = [
-        draft_from(run, "posts tagged with places away from home", tag_uses)
+        draft_from(run, "posts tagged with places away from home", tag_uses, zone)
         for run in away_runs(ordered, home, gap)
         if len(run) >= 3 and when(run[-1]) - when(run[0]) <= LONGEST_TRIP
     ]
-    for run, tags in tag_clusters(ordered, gap, timedelta(days=14)):
+    for run, tags in tag_clusters(ordered, gap, timedelta(days=14), zone):
         lead = ", ".join(f"#{t}" for t in tags[:2])
-        candidates.append(draft_from(run, f"posts tagged {lead} close together", tag_uses, lead))
-    for run, usual in busy_days(ordered):
+        why = f"posts tagged {lead} close together"
+        candidates.append(draft_from(run, why, tag_uses, zone, lead))
+    for run, usual in busy_days(ordered, zone):
         why = f"posts on days far busier than usual ({usual:g} a day on days with posts)"
-        lead = "Busy day" if run[0]["created_at"][:10] == run[-1]["created_at"][:10] else ""
-        candidates.append(draft_from(run, why, tag_uses, lead or "Busy days"))
+        one = times.day(run[0]["created_at"], zone) == times.day(run[-1]["created_at"], zone)
+        candidates.append(draft_from(run, why, tag_uses, zone, "Busy day" if one else "Busy days"))
     kept: list[TripDraft] = []
     for draft in candidates:
         if not any(overlaps(draft, other) for other in [*existing, *kept]):
