@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from PIL import Image
@@ -411,6 +411,9 @@ def test_a_post_shows_its_time_in_the_zone_and_keeps_utc_for_machines(zoned):
         assert time in page(site, f"envoy/status/{i}")
         assert f"Post by @envoy on {shown[zone][:10]}" in page(site, f"envoy/status/{i}")
     assert "<published>2010-03-01T14:30:00Z</published>" in (site / "atom.xml").read_text()
+    last = ZONED[-1][2][zone][:10]  # BUILD_DATE 2012-01-01 is that day in each of these zones
+    quiet = (date(2012, 1, 1) - date.fromisoformat(last)).days
+    assert f"the last on {last}, <strong>{quiet} days ago" in page(site, "envoy")
 
 
 def test_a_trip_s_date_is_the_day_where_the_account_lives(zoned):
