@@ -86,6 +86,7 @@ def build(c, config=None, search=True):
     """Build the site into output/ from the store, trips and pages, then its search index."""
     from communique.outbound.client import load_dotenv
     from communique.site.search import index_site
+    from communique.store import Store
 
     settings = load_settings(config)
     load_dotenv(settings.base / ".env")  # the store's key, for Pelican to read it
@@ -95,6 +96,10 @@ def build(c, config=None, search=True):
     if search:
         with fail_on():
             print(f"search: {index_site(settings.output_path)}")
+    stored = set(Store(settings.archive_path).accounts())
+    for name in settings.accounts:
+        if name not in stored:
+            print(f"@{name}: no posts yet; import its export with `invoke import-archive PATH`")
 
 
 @task(help={"port": "port to serve on (default 8000)", "config": "settings file"})
@@ -118,8 +123,11 @@ def test(c, quick=False):
     c.run(f"{python} -m ruff check . && {python} -m ruff format --check .", pty=False)
     c.run(f"{python} -m pytest", pty=False)
     if not quick:
-        build(c)
-        check(c)
+        from tools.project import demo_root
+
+        demo_conf = str(demo_root(ROOT) / "pelican.conf.py")
+        build(c, config=demo_conf)
+        check(c, config=demo_conf)
 
 
 @task(
@@ -179,13 +187,31 @@ def trips(c, suggest=False, config=None):
     print(f"{len(known)} trips in {folder}")
 
 
-@task
-def demo(c):
-    """Regenerate the demo archive in content/archive from the generator (deterministic)."""
+@task(help={"handle": "the account the site is for", "force": "set up again for another handle"})
+def init(c, handle, force=False):
+    """Make this clone the site of HANDLE: the demo moved to demo/, the settings and About
+    page written for the account."""
+    from tools.project import init as run
+
+    with fail_on(OSError):
+        done = run(ROOT, handle, force=force)
+    print("\n".join(done.lines()))
+
+
+@task(help={"only_archive": "regenerate the demo archive without building the demo site"})
+def demo(c, only_archive=False):
+    """Regenerate the demo archive from the generator (deterministic) and build the demo site,
+    in content/ until `invoke init` moved it to demo/."""
+    from tools.project import demo_root
     from tools.synth import make_demo
 
+    root = demo_root(ROOT)
     with fail_on():
-        print(make_demo(ROOT))
+        print(make_demo(root))
+    if not only_archive:
+        build(c, config=str(root / "pelican.conf.py"))
+        conf = "" if root == ROOT else f" --config {root.relative_to(ROOT)}/pelican.conf.py"
+        print(f"demo: built in {root / 'output'}; `invoke serve{conf}` shows it")
 
 
 @task(

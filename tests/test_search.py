@@ -2,7 +2,7 @@
 
 import pytest
 
-from communique.site.search import SHARD_PAGES, bundle, shards
+from communique.site.search import SHARD_PAGES, bundle, index_site, shards
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,11 @@ def test_each_shard_holds_at_most_shard_pages_of_evenly_spread_ids(pages, count)
 def test_one_index_keeps_pagefinds_own_folder_under_the_sites_own():
     assert [bundle(e) for e in shards(10)] == ["-/pagefind"]
     assert bundle("7") == "-/pagefind-7"
+
+
+def test_a_site_with_no_posts_yet_is_indexed_as_empty_and_loses_its_old_index(tmp_path):
+    (tmp_path / "index.html").write_text("<!doctype html><title>x</title>")
+    (tmp_path / "-" / "pagefind").mkdir(parents=True)
+    (tmp_path / "-" / "pagefind" / "pagefind.js").write_text("old")
+    assert index_site(tmp_path) == "no posts to index"
+    assert not (tmp_path / "-" / "pagefind").exists()

@@ -47,10 +47,13 @@ def index_site(output: Path) -> str:
     """
     if not (output / "index.html").exists():
         raise CommuniqueError(f"{output}: no built site to index; run `invoke build` first")
-    endings = shards(sum(1 for _ in output.glob("*/status/*/index.html")))
+    posts = sum(1 for _ in output.glob("*/status/*/index.html"))
+    endings = shards(posts)
     # A fresh index each time: fragments of a page since withheld must not linger.
     for old in output.glob(f"{SEARCH_INDEX}*"):
         shutil.rmtree(old, ignore_errors=True)
+    if not posts:  # a site not yet imported into: Pagefind refuses a site with no pages
+        return "no posts to index"
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         done = list(pool.map(lambda ending: run_pagefind(output, ending), endings))
     if len(done) == 1:
