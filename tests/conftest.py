@@ -98,6 +98,7 @@ def make_project(folder: Path, **overrides) -> Path:
     )
     conf = (ROOT / "pelican.conf.py").read_text()
     settings = {
+        "ACCOUNTS": ["envoy"],  # write_export's account
         "THEME": str(ROOT / "theme"),
         "PLUGIN_PATHS": [str(ROOT / "plugins")],
         "SITEURL": "https://archive.example.org",

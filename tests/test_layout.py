@@ -47,7 +47,7 @@ def posts(n: int, name: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("layout")
-    conf = make_project(folder)
+    conf = make_project(folder, ACCOUNTS=ACCOUNTS)
     (folder / "content" / "trips" / "iceland.md").write_text(TRIP)
     store = Store(folder / "content" / "archive")
     for n, name in enumerate(ACCOUNTS):

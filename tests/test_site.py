@@ -444,3 +444,21 @@ def test_changing_timezone_makes_the_site_a_fresh_build_in_that_zone_makes(tmp_p
     assert files == {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
     assert {f for f in files if (output / f).read_bytes() != (fresh / f).read_bytes()} == set()
     assert "2010-03-01 23:30 JST" in page(output, "envoy/status/3")
+
+
+def test_a_stored_account_not_in_accounts_is_reported_and_left_out_of_the_site(tmp_path):
+    store = Store(tmp_path / "content" / "archive")
+    import_archive(write_export(tmp_path / "mine", [tweet("1", "mine")]), store)
+    import_archive(write_export(tmp_path / "demo", [tweet("2", "demo")], username="demo"), store)
+    make_project(tmp_path, ACCOUNTS=["envoy"])
+    pelican = [sys.executable, "-m", "pelican", "-s", "pelican.conf.py", "--fatal", "errors"]
+    wide = {**os.environ, "COLUMNS": "1000"}  # the console's lines unwrapped
+    done = subprocess.run(pelican, cwd=tmp_path, capture_output=True, text=True, env=wide)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = f"communique: {tmp_path}/content/archive/demo: @demo is not in ACCOUNTS; left out"
+    assert said in done.stdout + done.stderr
+    output = tmp_path / "output"
+    assert (output / "envoy" / "status" / "1" / "index.html").exists()
+    assert not (output / "demo").exists()
+    published = b"".join(p.read_bytes() for p in output.rglob("*") if p.is_file())
+    assert b"envoy" in published and b"demo" not in published.replace(b"demo.", b"")

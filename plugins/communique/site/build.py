@@ -84,8 +84,8 @@ def downloads_input(pages: Pages) -> dict:
                "summary": t.summary}, [p["id"] for p in posts])
              for t, posts in pages.trips]  # fmt: skip
     altered, by_id = pages.archive.altered, pages.archive.by_id
-    shown = Archive(posts=[], accounts={}, withheld=pages.archive.withheld, altered=altered,
-                    by_id={i: by_id[i] for i in altered})  # fmt: skip
+    shown = Archive(posts=[], accounts=pages.archive.accounts, withheld=pages.archive.withheld,
+                    altered=altered, by_id={i: by_id[i] for i in altered})  # fmt: skip
     settings = pages.settings
     return dict(store=Store(settings.archive_path), folder=pages.output.output / own("data"),
                 siteurl=settings.siteurl.rstrip("/"), trips=trips,

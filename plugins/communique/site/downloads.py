@@ -161,13 +161,14 @@ def published_lines(
             yield line if line.endswith(b"\n") else line + b"\n", record
 
 
-def pieces(store: Store) -> dict[str, list[Path]]:
-    """Each account's month files by year, named as the year's JSONL file, in store order.
+def pieces(store: Store, accounts: Iterable[str]) -> dict[str, list[Path]]:
+    """Each published account's month files by year, named as the year's JSONL file, in store
+    order.
 
     A file per account and year: each stays well under GitHub's 100 MB.
     """
     found: dict[str, list[Path]] = defaultdict(list)
-    for account in store.accounts():
+    for account in sorted(accounts):
         for path in store.month_files(account):
             found[f"{account}-{path.parent.name}.jsonl"].append(path)
     return found
@@ -446,7 +447,7 @@ def write_downloads(
     ``stamp`` is the bookkeeping file in the cache; the database is kept beside it.
     """
     db_path = stamp.with_suffix(".db")
-    files = pieces(store)
+    files = pieces(store, shown.accounts)
     keys = piece_keys(files, shown, siteurl)
     redactions = redactions_csv(shown, siteurl)
     shared = digest(trips, redactions.decode())

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -52,6 +52,7 @@ class Archive:
     withheld: list[dict] = field(default_factory=list)  # placeholders of redacted posts
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
     altered: set[str] = field(default_factory=set)  # ids of posts shown otherwise than stored
+    left_out: list[str] = field(default_factory=list)  # stored accounts the site does not publish
 
     def shown(self, posts: list[dict]) -> list[dict]:
         """Oldest first, an edited post once (its newest version): a list as paginated."""
@@ -71,6 +72,7 @@ class Archive:
 def load(
     store: Store,
     *,
+    accounts: Collection[str] | None = None,
     cache: MonthCache | None = None,
     support_hashtags: list[str] = (),
     redactions: dict[str, Redaction] | None = None,
@@ -82,11 +84,16 @@ def load(
     Posts never made public are left out entirely, and references to them cut; redacted posts
     become placeholders; with ``hide_handles`` ("support", "replies" or "all"), other people's
     handles in those posts are replaced by ``handle_label``. ``cache`` is a folder where the
-    posts are kept without their payloads between builds.
+    posts are kept without their payloads between builds. Of the stored accounts, only
+    ``accounts`` (ACCOUNTS; every one when None) are published: a store may hold an account
+    the site is not for, and its posts must not appear as the site's.
     """
+    stored = store.accounts()
+    left_out = [name for name in stored if accounts is not None and name not in accounts]
     accounts = {
         name: {"username": name, "display_name": None, "id": None} | store.read_account(name)
-        for name in store.accounts()
+        for name in stored
+        if name not in left_out
     }
     posts, private = [], Counter()
     unseen: set[str] = set()
@@ -117,7 +124,7 @@ def load(
                     f"{redaction.where}: post {redaction.id} is not in the archive; check the id"
                 )
         posts = [withhold(p, redactions) for p in posts]
-    archive = Archive(posts=posts, accounts=accounts, private=private)
+    archive = Archive(posts=posts, accounts=accounts, private=private, left_out=left_out)
     archive.altered = {p["id"] for p in posts if p.get("references_cut")}
     archive.withheld = [p for p in posts if p.get("withheld")]
     group(archive, {t.casefold() for t in support_hashtags})

@@ -68,12 +68,18 @@ class ArchiveGenerator(Generator):
         with Worker(write_downloads) as downloads, run.walk:
             archive = model.load(
                 Store(settings.archive_path, key=key_from()),
+                accounts=settings.accounts,
                 cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
                 support_hashtags=list(settings.support_hashtags),
                 redactions=load_redactions(settings),
                 hide_handles=settings.hide_other_handles,
                 handle_label=settings.other_handle_label,
             )
+            for name in archive.left_out:
+                console.print(
+                    f"communique: {settings.archive_path / name}: @{name} is not in ACCOUNTS;"
+                    " left out of the site (add it to ACCOUNTS to publish it)"
+                )
             found = run.walk.result()
             cache = settings.cache_path
             run.output = Output(
