@@ -71,7 +71,7 @@ def import_archive(c, path, account=None, config=None):
         bridged = Posted.load(settings.syndicate_state).source_of
         store = open_store(settings)
         with store.writing():
-            summary = run(path, store, account=name, syndicated=bridged)
+            summary = run(path, store, account=name, accounts=settings.accounts, syndicated=bridged)
             print(summary.line())
             seal(store)
 

@@ -77,6 +77,30 @@ def test_every_task_refuses_an_account_that_is_no_handle(tmp_path, task, name):
     assert not (tmp_path / "p" / "content" / "archive").exists()
 
 
+@pytest.mark.parametrize(
+    "accounts, args, said",
+    [
+        (["envoy"], ["--account", "someone_else"],
+         "the export is @envoy's, not @someone_else's; leave out --account"
+         " (or pass --account envoy)"),
+        (["twitter_2024"], [],
+         'the export is @envoy\'s, not in ACCOUNTS ("twitter_2024"); write "envoy" in ACCOUNTS'
+         " in the settings (in a fresh clone: `invoke init envoy`)"),
+        (["envoy_vale"], ["--account", "Envoy"],
+         'the export is @envoy\'s, not in ACCOUNTS ("envoy_vale"); write "envoy" in ACCOUNTS'
+         " in the settings (in a fresh clone: `invoke init envoy`)"),
+    ],
+)  # fmt: skip
+def test_an_import_of_another_account_than_named_stops_with_what_to_write(
+    tmp_path, accounts, args, said
+):
+    conf = make_project(tmp_path / "p", ACCOUNTS=accounts)
+    export = write_export(tmp_path / "export", [tweet("1", "one")], username="Envoy")
+    output = one_error(invoke("import-archive", str(export), *args, "--config", str(conf)))
+    assert output == f"error: {export}: {said}\n"
+    assert not (tmp_path / "p" / "content" / "archive").exists()
+
+
 def api_env(server: APIServer) -> dict:
     return {
         **os.environ,

@@ -11,7 +11,7 @@ import html
 import json
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -338,13 +338,17 @@ def import_archive(
     store: Store,
     *,
     account: str | None = None,
+    accounts: Collection[str] | None = None,
     now: datetime | None = None,
     syndicated: Callable[[dict], str | None] | None = None,
 ) -> ImportSummary:
     """Import an export into the store: new posts added, changed ones updated, none removed.
 
-    ``syndicated`` gives the feed item a post was made from when the feed bridge made it
-    (``syndicate.Posted``): such a post is marked, as `invoke archive` marks it.
+    ``accounts`` are the site's (ACCOUNTS): an export of another account is refused, as is an
+    ``account`` other than the one the export names, since its posts would be published under
+    the wrong account's addresses. ``syndicated`` gives the feed item a post was made from when
+    the feed bridge made it (``syndicate.Posted``): such a post is marked, as `invoke archive`
+    marks it.
     """
     retrieved_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     source = ExportSource(Path(path))
@@ -355,6 +359,7 @@ def import_archive(
         if name is None:
             why = f"{given!r} is not a handle" if given else "no account name (no data/account.js)"
             raise CommuniqueError(f"{source.path}: {why}; pass --account")
+        check_account(source.path, name, handle(info.get("username")), account, accounts)
         posts, notes = read_posts(source, name, retrieved_at)
         mark_syndicated(posts, syndicated)
         summary = ImportSummary(account=name, posts=len(posts), notes=notes)
@@ -377,6 +382,28 @@ def import_archive(
     summary.deleted = result.deleted
     summary.files_written = result.files_written
     return summary
+
+
+def check_account(
+    path: Path,
+    name: str,
+    exported: str | None,
+    given: str | None,
+    accounts: Collection[str] | None,
+) -> None:
+    """Stop an import that would store posts under an account they are not of, or one the
+    site does not publish, saying what to write instead."""
+    if given is not None and exported is not None and name != exported:
+        raise CommuniqueError(
+            f"{path}: the export is @{exported}'s, not @{name}'s; leave out --account"
+            f" (or pass --account {exported})"
+        )
+    if accounts is not None and name not in accounts:
+        listed = ", ".join(f'"{a}"' for a in accounts) or "none"
+        raise CommuniqueError(
+            f'{path}: the export is @{name}\'s, not in ACCOUNTS ({listed}); write "{name}" in'
+            f" ACCOUNTS in the settings (in a fresh clone: `invoke init {name}`)"
+        )
 
 
 def protected_periods(events: list[dict]) -> list[tuple[str | None, str | None]]:
