@@ -133,3 +133,15 @@ def test_the_settings_are_rewritten_in_place_with_their_comments():
     exec(text, namespace)
     assert text.startswith('# who\nAUTHOR = "@jane"\nAUDIENCES = {}\nPATH = "content"\n')
     assert namespace["ACCOUNTS"] == ["jane"] and namespace["SIGNATURES"] == {}
+
+
+def test_an_init_stopped_midway_is_finished_by_the_next(tmp_path):
+    clone = fresh_clone(tmp_path / "clone")
+    shipped = snapshot(clone / "content")
+    stopped = clone / "demo" / "content" / "trips"  # as a run killed after its first move
+    stopped.mkdir(parents=True)
+    (clone / "content" / "trips" / "west-africa-2010.md").rename(stopped / "west-africa-2010.md")
+    done = invoke(clone, "init", "jane_doe")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert snapshot(clone / "demo" / "content") == shipped
+    assert (clone / "demo" / "pelican.conf.py").exists()

@@ -113,54 +113,54 @@ def rewrite_settings(source: str, values: dict[str, str], where: Path) -> str:
     return text
 
 
-def configured_accounts(source: str) -> list[str] | None:
-    """The ACCOUNTS a settings file names, when it names them as a plain list."""
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+def configured_accounts(conf: Path) -> list[str] | None:
+    """The ACCOUNTS a settings file names (its last assignment, which Python keeps), when it
+    names them as a plain list."""
+    try:
+        tree = ast.parse(conf.read_text())
+    except SyntaxError as error:
+        raise CommuniqueError(f"{conf}:{error.lineno}: {error.msg}") from None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [
             "ACCOUNTS"
         ]:
             try:
-                return [str(a).lower() for a in ast.literal_eval(node.value)]
-            except ValueError:
-                return None
-    return None
-
-
-def is_demo(root: Path, conf: Path) -> bool:
-    """Whether ``root`` is still the demo the clone shipped: its settings name the demo's
-    account and the demo has not been moved out yet."""
-    shipped = configured_accounts(conf.read_text()) == [DEMO_ACCOUNT]
-    return shipped and not (root / DEMO_FOLDER).exists()
+                found = [str(a).lower() for a in ast.literal_eval(node.value)]
+            except (ValueError, TypeError):
+                found = None
+    return found
 
 
 def init(root: Path, name: str, *, force: bool = False) -> Init:
-    """Make the project in ``root`` the site of @name."""
+    """Make the project in ``root`` the site of @name. A run stopped midway is finished by the
+    next: the demo's files are moved one by one, the settings rewritten last."""
     account = handle(name)
     if account is None:
         raise CommuniqueError(f"{name!r} is not a handle (1 to 15 of A-Z, a-z, 0-9, _)")
     conf = root / "pelican.conf.py"
     if not conf.exists():
         raise CommuniqueError(f"{conf}: settings file not found")
-    if not is_demo(root, conf) and not force:
+    old = configured_accounts(conf) or []
+    if old != [DEMO_ACCOUNT] and not force:
         raise CommuniqueError(
-            f"{conf}: this site is already set up (ACCOUNTS, or {DEMO_FOLDER}/ exists); "
-            f"`invoke init {account} --force` rewrites ACCOUNTS, SITENAME and an About page "
-            "init wrote, and keeps every other file"
+            f"{conf}: this site is already set up (ACCOUNTS = {old}); `invoke init {account}"
+            " --force` rewrites ACCOUNTS, SITENAME and an About page init wrote, and keeps every"
+            " other file"
         )
     done = Init(account)
-    old = configured_accounts(conf.read_text()) or []
     demo = root / DEMO_FOLDER
-    shipped = [p for p in DEMO_FILES if (root / p).exists()]
-    if not demo.exists() and shipped:
-        demo.mkdir()
+    shipped = [p for p in DEMO_FILES if (root / p).exists() and not (demo / p).exists()]
+    if shipped and not (demo / "pelican.conf.py").exists():
+        demo.mkdir(exist_ok=True)
         (demo / "pelican.conf.py").write_text(
             conf.read_text() + "\n# The demo, moved here by `invoke init`: `invoke demo` builds"
             " it.\n" + DEMO_FOLDER_SETTINGS
         )
-        for path in shipped:
-            (demo / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(root / path, demo / path)
-        done.moved = shipped
+    for path in shipped:
+        (demo / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(root / path, demo / path)
+    done.moved = shipped
     conf.write_text(rewrite_settings(conf.read_text(), account_settings(account), conf))
     done.written.append("pelican.conf.py")
     (root / "content" / "archive").mkdir(parents=True, exist_ok=True)
