@@ -4,7 +4,7 @@ It speaks the shapes tweepy reads (user lookup, user timeline with since_id/unti
 next_token, post lookup with errors for deleted and hidden posts, media files, post creation)
 and, when told, answers the next requests with 400, 429, 500, 503, a dropped connection, a
 truncated body or an empty page, or makes a post and drops the connection before answering
-("lost-reply").
+("lost-reply"); ``reshape`` turns every timeline page into any other body.
 Every fault served is recorded with the path it answered, so a test can check it really fired.
 
 Media keys follow Twitter's prefixes: ``3_`` is a photo, ``7_`` a video (its MP4 served as
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +51,8 @@ class FakeAPI:
     hidden: set[str] = field(default_factory=set)  # lookup: "Authorization Error" (protected)
     omitted: set[str] = field(default_factory=set)  # lookup: left out without any error
     malformed: dict[str, list[str]] = field(default_factory=dict)  # post id -> fields not sent
+    # Applied to each timeline page's body before it is sent; bytes are sent as they are.
+    reshape: Callable[[dict], object] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_account(self, username: str, user_id: str) -> Account:
@@ -109,7 +112,7 @@ def make_handler(api: FakeAPI, base: str):
             pass
 
         def send_json(self, status: int, body: object, headers: dict | None = None) -> None:
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -260,7 +263,7 @@ def make_handler(api: FakeAPI, base: str):
                 }
                 if media:
                     body["includes"]["media"] = media
-            self.send_json(200, body)
+            self.send_json(200, api.reshape(body) if api.reshape else body)
 
         def lookup(self, ids: list[str]) -> None:
             posts = {p["id"]: p for a in api.accounts.values() for p in a.posts}

@@ -1,3 +1,4 @@
+import json
 import logging
 import os
 import signal
@@ -339,6 +340,59 @@ def test_a_malformed_post_stops_the_run_clearly_with_the_store_unchanged(
     with pytest.raises(CommuniqueError) as error:
         f.archive("envoy")
     assert str(error.value) == f"the API returned a {message}; nothing of that page was stored"
+    assert snapshot(f.store.root) == before
+
+
+@pytest.mark.parametrize(
+    ("reshape", "message"),
+    [
+        (lambda body: [body], "a timeline page that is a list, not an object"),
+        (lambda body: {**body, "includes": [body["includes"]]}, "has includes that are a list"),
+        (
+            lambda body: {**body, "includes": {"users": ["envoy"]}},
+            "has includes.users that are not",
+        ),
+        (lambda body: {**body, "meta": "next"}, "has a meta that is text, not an object"),
+        (lambda body: {**body, "meta": {"next_token": 7}}, "has a next_token that is not text"),
+        (lambda body: {**body, "data": [*body["data"], "x"]}, "a malformed post in @envoy's"),
+        (lambda body: b"[" * 100_000 + b"]" * 100_000, "JSON nested too deep to read"),
+    ],
+)
+def test_a_page_of_the_wrong_shape_is_refused_before_any_of_it_is_stored(
+    server, tmp_path, reshape, message
+):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    before = snapshot(f.store.root)
+    server.api.post("envoy", 2_000_000, "A new post")
+    server.api.reshape = reshape
+    with pytest.raises(CommuniqueError, match=message) as refused:
+        f.archive("envoy")
+    assert "\n" not in str(refused.value)
+    assert snapshot(f.store.root) == before
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        ("NaN", "like_count is nan, not a finite number"),
+        ("Infinity", "like_count is inf, not a finite number"),
+        ("1e999", "like_count is inf, not a finite number"),  # was an OverflowError
+        ("-1e999", "like_count is -inf, not a finite number"),
+        ("1" + "0" * 30, "like_count is a number too large to keep exactly"),
+        ('"\\ud800"', "like_count holds a lone surrogate"),
+    ],
+)
+def test_what_the_store_cannot_keep_stops_the_run_with_the_post_named(
+    server, tmp_path, sent, message
+):
+    f = fetcher(server, tmp_path)
+    f.archive("envoy")
+    before = snapshot(f.store.root)
+    server.api.post("envoy", 2_000_000, "A new post", public_metrics={"like_count": 12345})
+    server.api.reshape = lambda body: json.dumps(body).replace("12345", sent).encode()
+    with pytest.raises(CommuniqueError, match=f"malformed post 2000000 .*{message}"):
+        f.archive("envoy")
     assert snapshot(f.store.root) == before
 
 

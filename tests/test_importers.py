@@ -1,6 +1,14 @@
 import contextlib
 import io
+import json
+import math
+import resource
+import struct
+import subprocess
+import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,9 +16,9 @@ from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError
 from communique.ingest import export as importers
-from communique.ingest.export import import_archive
+from communique.ingest.export import POST_ID, import_archive
 from communique.store import Store
-from conftest import js, snapshot, tweet, write_export
+from conftest import ROOT, js, make_project, snapshot, tweet, write_export
 
 
 def zip_of(folder, target):
@@ -159,12 +167,64 @@ def not_a_zip(target):
     return target
 
 
-def bad_zip(tmp_path, members):
+def bad_zip(tmp_path, members, compression=zipfile.ZIP_STORED):
+    """A zip of ``members`` (a dict, or (name, data) pairs when a name comes twice)."""
     target = tmp_path / "bad.zip"
-    with zipfile.ZipFile(target, "w") as z:
-        for name, data in members.items():
+    with zipfile.ZipFile(target, "w", compression) as z:
+        for name, data in members.items() if isinstance(members, dict) else members:
             z.writestr(name, data)
     return target
+
+
+ACCOUNT = js("YTD.account.part0", [{"account": {"username": "envoy", "accountId": "42"}}])
+NOTE = {"noteTweetId": "5", "createdAt": "2008-11-03T09:15:00.000Z", "core": {"text": "one"}}
+
+
+def export_of(tmp_path, tweets_js: str, **files) -> Path:
+    """An export whose tweets.js is ``tweets_js`` as written (JSON json.dumps would not write)."""
+    folder = write_export(tmp_path / "bad", [], **files)
+    (folder / "data" / "tweets.js").write_text(tweets_js)
+    return folder
+
+
+def one_post(replace: str = "", by: str = "", **fields) -> str:
+    """tweets.js holding post 1, with ``replace`` in its JSON text replaced by ``by``."""
+    text = json.dumps([{"tweet": {**tweet("1", "one"), **fields}}])
+    assert replace in text
+    return "window.YTD.tweets.part0 = " + text.replace(replace, by)
+
+
+def deflated_bomb(tmp_path, size=2 * 1024**2):
+    """A zip whose tweets.js is ``size`` bytes of spaces: they deflate a thousand times."""
+    body = "window.YTD.tweets.part0 = [" + " " * size + "]"
+    return bad_zip(tmp_path, {"data/account.js": ACCOUNT, "data/tweets.js": body}, DEFLATED)
+
+
+def restated(target, name, size):
+    """The zip with the uncompressed size its directory states for ``name`` changed to ``size``:
+    the directory is the attacker's to write."""
+    data = bytearray(target.read_bytes())
+    entry = data.find(b"PK\x01\x02")
+    while data[entry + 46 : entry + 46 + len(name)] != name.encode():
+        entry = data.find(b"PK\x01\x02", entry + 1)
+    struct.pack_into("<I", data, entry + 24, size)
+    target.write_bytes(data)
+    return target
+
+
+def broken_stream(tmp_path):
+    """A zip whose tweets.js is deflated, its first block's type the reserved one: zlib.error."""
+    target = bad_zip(tmp_path, {"data/account.js": ACCOUNT, "data/tweets.js": one_post()}, DEFLATED)
+    data = bytearray(target.read_bytes())
+    info = zipfile.ZipFile(target).getinfo("data/tweets.js")
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    data[info.header_offset + 30 + name_length + extra_length] = 0x07
+    target.write_bytes(data)
+    return target
+
+
+DEFLATED = zipfile.ZIP_DEFLATED
+NESTED = "[" * 100_000 + "]" * 100_000
 
 
 @pytest.mark.parametrize(
@@ -187,12 +247,144 @@ def bad_zip(tmp_path, members):
         (lambda p: p / "missing.zip", "no such file"),
     ],
 )
-def test_bad_input_is_one_clear_error_and_the_store_is_unchanged(tmp_path, store, make, message):
+def test_bad_input_is_one_clear_error_and_the_store_is_unchanged(tmp_path, refuses, make, message):
+    refuses(make(tmp_path), message)
+
+
+@pytest.fixture
+def refuses(tmp_path, store):
+    """``refuses(source, message)``: importing ``source`` into a store holding one post fails
+    with one line matching ``message``, and every file of the store is as it was."""
     import_archive(write_export(tmp_path / "good", [tweet("1", "one")]), store)
     before = snapshot(store.root)
-    with pytest.raises(CommuniqueError, match=message):
-        import_archive(make(tmp_path), store, account="envoy")
-    assert snapshot(store.root) == before
+
+    def check(source, message):
+        with pytest.raises(CommuniqueError, match=message) as refused:
+            import_archive(source, store, account="envoy")
+        assert "\n" not in str(refused.value)
+        assert snapshot(store.root) == before
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf"), ("1e999", "inf")],
+)
+def test_a_number_json_cannot_keep_is_refused_with_its_file_and_post(
+    tmp_path, refuses, number, shown
+):
+    source = export_of(tmp_path, one_post('"favorite_count": "3"', f'"favorite_count": {number}'))
+    refuses(source, f"data/tweets.js: post '1': favorite_count is {shown}, not a finite number")
+
+
+def test_a_number_deep_in_a_post_is_found_where_it_is(tmp_path, refuses):
+    entities = {"hashtags": [{"text": "x", "indices": ["3", "5"]}], "user_mentions": [], "urls": []}
+    source = export_of(tmp_path, one_post('"3"', "1e999", entities=entities))
+    refuses(source, r"post '1': entities\.hashtags\[0\]\.indices\[0\] is inf")
+
+
+def test_a_lone_surrogate_is_refused_with_its_file_and_post(tmp_path, refuses):
+    refuses(export_of(tmp_path, one_post("one", "\\ud800")), "post '1': full_text holds a lone")
+    notes = json.dumps([{"noteTweet": {**NOTE, "core": {"text": "\ud800"}}}])  # escaped
+    source = export_of(tmp_path / "n", one_post(), **{"data/note-tweet.js": f"x = {notes}"})
+    refuses(source, "data/note-tweet.js: note '5': core.text holds a lone surrogate")
+    account = json.dumps([{"account": {"accountId": "42", "accountDisplayName": "\udc00"}}])
+    source = export_of(tmp_path / "a", one_post(), **{"data/account.js": f"x = {account}"})
+    refuses(source, "data/account.js: account '42': accountDisplayName holds a lone surrogate")
+
+
+@pytest.mark.parametrize(
+    ("created_at", "message"),
+    [
+        ("Mon Jan 01 00:00:00 +0000 0999", "before Twitter began"),  # was stored as 999-01-.jsonl
+        ("Mon Mar 20 23:59:59 +0000 2006", "before Twitter began"),
+        ("Mon Jan 01 00:00:00 +0100 0001", "out of range"),  # was an OverflowError
+    ],
+)
+def test_a_date_before_twitter_is_refused_with_its_file_and_post(
+    tmp_path, refuses, created_at, message
+):
+    source = export_of(tmp_path, one_post(created_at=created_at))
+    refuses(source, f"data/tweets.js: post '1' is malformed .*{message}")
+
+
+def note_file(**note) -> dict[str, str]:
+    return {"data/note-tweet.js": js("YTD.note_tweet.part0", [{"noteTweet": {**NOTE, **note}}])}
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: export_of(p, "x = " + NESTED), "data/tweets.js is not valid JSON .*depth"),
+        (
+            lambda p: export_of(p, one_post('"3"', NESTED)),
+            "data/tweets.js is not valid JSON .*depth",
+        ),
+        (broken_stream, "data/tweets.js cannot be read .*invalid block type"),  # zlib.error
+        (
+            lambda p: export_of(
+                p,
+                one_post(),
+                **{
+                    "data/account.js": js(
+                        "YTD.account.part0", [{"account": {"username": ["envoy"]}}]
+                    )
+                },
+            ),
+            r"data/account.js: the account's username \['envoy'\] is not text",
+        ),
+        (lambda p: export_of(p, one_post(), **note_file(core="one")), "note '5' has no text"),
+        (
+            lambda p: export_of(p, one_post(), **note_file(core={"text": "one", "urls": "x"})),
+            "data/note-tweet.js: note '5' is malformed",
+        ),
+    ],
+)
+def test_what_gave_a_traceback_is_one_line_naming_the_file(tmp_path, refuses, make, message):
+    refuses(make(tmp_path), message)
+
+
+def small_zip(tmp_path):
+    return bad_zip(tmp_path, {"data/account.js": ACCOUNT, "data/tweets.js": one_post()}, DEFLATED)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (deflated_bomb, "tweets.js would inflate from .* to 2,097,180 bytes, over 50 times"),
+        (
+            lambda p: restated(small_zip(p), "data/tweets.js", 400 * 1024**2),
+            "tweets.js would inflate from .* to 419,430,400 bytes",
+        ),
+        (
+            lambda p: restated(small_zip(p), "data/tweets.js", len(one_post()) + 10),
+            "data/tweets.js does not hold the .* bytes stated",
+        ),
+        (
+            lambda p: bad_zip(
+                p,
+                [
+                    ("data/account.js", ACCOUNT),
+                    ("data/tweets.js", one_post()),
+                    ("data/tweets.js", "window.x = []"),
+                ],
+            ),  # fmt: skip
+            "the zip holds 'data/tweets.js' more than once",
+        ),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_a_zip_bomb_or_a_lying_directory_is_refused_before_it_is_read(
+    tmp_path, refuses, make, message
+):
+    refuses(make(tmp_path), message)
+
+
+def test_a_manifest_whose_user_is_not_an_object_is_passed_over(tmp_path, store):
+    manifest = js("__THAR_CONFIG", {"userInfo": ["envoy"]})
+    target = bad_zip(tmp_path, {"data/manifest.js": manifest, "data/tweets.js": one_post()})
+    assert import_archive(target, store, account="envoy").new == 1
 
 
 def test_an_oversized_member_is_refused(tmp_path, store, monkeypatch):
@@ -289,7 +481,7 @@ def test_a_note_without_a_date_is_one_clear_error(tmp_path, store):
         [tweet("1", "one")],
         **{"data/note-tweet.js": js("YTD.note_tweet.part0", [{"noteTweet": note}])},
     )
-    with pytest.raises(CommuniqueError, match="note-tweet.js: unrecognised date '12'"):
+    with pytest.raises(CommuniqueError, match="note-tweet.js: note '5': unrecognised date '12'"):
         import_archive(folder, store)
 
 
@@ -337,3 +529,89 @@ def test_a_video_is_its_best_mp4_with_its_still_as_preview(tmp_path, store):
     (media,) = next(store.posts())["media"]
     assert media["url"].split("?")[0].endswith("/high.mp4")
     assert media["preview"].endswith("/still.jpg") and media["file"] == "media/1-high.mp4"
+
+
+# A post's fields, and names inside them; the last three are kept in raw, read by nothing.
+FIELDS = ["created_at", "full_text", "id_str", "entities", "extended_entities", "favorite_count",
+          "retweet_count", "place", "coordinates", "in_reply_to_status_id_str", "source",
+          "in_reply_to_screen_name", "retweeted_status", "edit_info", "deleted_at", "lang",
+          "hashtags", "user_mentions", "urls", "media", "indices", "text", "expanded_url",
+          "screen_name", "bounding_box", "full_name", "type", "media_url_https", "video_info",
+          "variants", "bitrate", "url", "user", "edit", "editControlInitial", "editTweetIds",
+          "sizes", "large", "w", "ext_alt_text", "quoted_status_id_str", "display_text_range",
+          "truncated", "possibly_sensitive"]  # fmt: skip
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.sampled_from([math.nan, math.inf, -math.inf, 2**64])  # what the store cannot keep
+    | st.text(st.characters(exclude_categories=[]), max_size=8)  # lone surrogates too
+    | st.sampled_from(["Mon Nov 03 09:15:00 +0000 2008", "2", "-1", "1e999", "nan"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4))
+def test_any_json_in_a_posts_fields_gives_a_readable_record_or_one_clear_error(tmp_path, fields):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    post = {**tweet("1", "one"), **fields}
+    source = export_of(folder, "window.YTD.tweets.part0 = " + json.dumps([{"tweet": post}]))
+    store = Store(folder / "store")
+    try:
+        import_archive(source, store)
+    except CommuniqueError as e:  # refused as it is read, not by the store's last guard
+        assert "data/tweets.js: post " in str(e) and "\n" not in str(e)
+        assert not store.root.exists()
+        return
+    (record,) = store.posts("envoy")  # read back by the store's own reader
+    assert POST_ID.match(record["id"]) and record["created_at"] >= "2006-03-21T"
+    assert store.month_path("envoy", record["created_at"][:7]).exists()
+
+
+def run_import(conf, export, file_limit=None):
+    """`invoke import-archive` as a user runs it, writing no file past ``file_limit`` bytes: the
+    kernel then refuses the write, as it does on a full disk (EFBIG there, ENOSPC here)."""
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
+    command = [sys.executable, "-m", "invoke", "-r", str(ROOT), "import-archive", str(export),
+               "--config", str(conf)]  # fmt: skip
+    return subprocess.run(
+        command, capture_output=True, text=True, preexec_fn=limit if file_limit else None
+    )
+
+
+@pytest.mark.parametrize(
+    ("more", "media", "named"),
+    [
+        (30, b"", "envoy/2008/2008-11.jsonl"),  # the month file grows past the limit
+        (0, b"\xff\xd8" + b"J" * 50_000, "envoy/media/2-Pic.jpg"),
+    ],
+)
+def test_a_full_disk_is_one_line_naming_the_file_and_a_rerun_finishes(tmp_path, more, media, named):
+    conf = make_project(tmp_path / "p")
+    archive = tmp_path / "p" / "content" / "archive"
+    assert run_import(conf, write_export(tmp_path / "first", [tweet("1", "one")])).returncode == 0
+    before = snapshot(archive)
+    photo = [{"id_str": "9", "type": "photo", "url": "https://t.co/p", "indices": ["4", "17"],
+              "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}]  # fmt: skip
+    posts = [tweet(str(n), "word " * 100) for n in range(3, 3 + more)]
+    posts.append(tweet("2", "pic https://t.co/p", extended_entities={"media": photo}))
+    files = {"data/tweets_media/2-Pic.jpg": media} if media else {}
+    export = write_export(tmp_path / "second", posts, **files)
+    full = run_import(conf, export, file_limit=16 * 1024)
+    assert full.returncode == 1
+    assert full.stdout == "" and full.stderr.count("\n") == 1, full.stderr
+    assert full.stderr.startswith("error: ") and f"{archive / named}'" in full.stderr
+    assert snapshot(archive) == before
+    assert run_import(conf, export).returncode == 0
+    assert len(list(Store(archive).posts("envoy"))) == 2 + more

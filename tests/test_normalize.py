@@ -1,10 +1,21 @@
+import functools
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from communique.ingest.normalize import Span, assign_conversations, expand, from_v11, iso_utc
+from communique.ingest.normalize import (
+    Span,
+    assign_conversations,
+    expand,
+    from_v11,
+    iso_utc,
+    to_int,
+    unstorable,
+)
+from communique.store import dumps
 from conftest import tweet
 
 
@@ -29,6 +40,8 @@ def strptime_iso(value: str) -> str | None:
         parsed = datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
     except ValueError:
         return None
+    if parsed < datetime(2006, 3, 21, tzinfo=UTC):  # before Twitter: a damaged date
+        return None
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -46,6 +59,92 @@ def test_the_exports_dates_read_as_strptime_reads_them(value):
     except ValueError:
         ours = None
     assert ours == strptime_iso(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Mon Jan 01 00:00:00 +0000 0999", "before Twitter began"),  # was stored as "999-01-"
+        ("Mon Mar 20 23:59:59 +0000 2006", "before Twitter began"),
+        ("2006-03-21 00:30:00 +0100", "before Twitter began"),
+        ("Mon Jan 01 00:00:00 +0100 0001", "out of range"),  # OverflowError in astimezone
+        ("Fri Dec 31 23:59:59 -0100 9999", "out of range"),
+        ("2012-02-30T10:00:00Z", "unrecognised date"),
+    ],
+)
+def test_dates_before_twitter_or_out_of_range_are_refused(value, message):
+    with pytest.raises(ValueError, match=message):
+        iso_utc(value)
+
+
+def test_twitters_first_day_is_a_date():
+    assert iso_utc("Tue Mar 21 20:50:14 +0000 2006") == "2006-03-21T20:50:14Z"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("12", 12), (7, 7), ("", 0), (None, 0), ("many", 0), ("1e999", 0), (2**63 - 1, 2**63 - 1)],
+)
+def test_counts_become_integers_and_junk_zero(value, expected):
+    assert to_int(value) == expected
+
+
+@pytest.mark.parametrize("value", [float("inf"), -float("inf"), 2**64, -(2**63) - 1, "9" * 30])
+def test_a_count_no_json_reader_keeps_is_refused(value):
+    with pytest.raises(ValueError):
+        to_int(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ({"a": {"b": [1, float("nan")]}}, "a.b[1] is nan, not a finite number"),
+        ({"likes": float("inf")}, "likes is inf"),
+        ({"id": 10**30}, "id is a number too large to keep exactly"),
+        ({"text": "a\ud800b"}, "text holds a lone surrogate ('\\ud800')"),
+        ({"x\udc00": 1}, "has a key with a lone surrogate"),
+        ({"odd key!": [float("-inf")]}, "'odd key!'[0] is -inf"),
+        (functools.reduce(lambda inner, _: [inner], range(100), 0), "nested over 64 deep"),
+    ],
+)
+def test_what_the_store_cannot_keep_is_found_with_where_it_is(value, found):
+    assert found in unstorable(value)
+
+
+STORABLE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(STORABLE)
+def test_what_the_store_reads_back_is_storable(value):
+    assert unstorable(value) is None
+    assert orjson.loads(dumps(value)) == value
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        {"coordinates": {"coordinates": ["nan", "64.1"]}},
+        {"coordinates": {"coordinates": [-21.9, "Infinity"]}},
+        {"coordinates": {"coordinates": [-21.9, 91]}},
+        {
+            "place": {
+                "full_name": "Far",
+                "bounding_box": {"coordinates": [[[1e308, 1], [1e308, 1]]]},
+            }
+        },
+    ],
+)
+def test_a_place_off_the_earth_is_refused(place):
+    with pytest.raises(ValueError, match="not on Earth"):
+        normalized(tweet("1", "here", **place))
 
 
 def test_entities_are_sliced_on_escaped_text_then_decoded_once():

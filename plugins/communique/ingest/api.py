@@ -7,14 +7,17 @@ the raw payload is self-contained and its hash does not depend on the rest of th
 
 from __future__ import annotations
 
+from communique.errors import CommuniqueError
 from communique.ingest.normalize import (
     Span,
     best_variant,
+    degrees,
     expand,
     iso_utc,
     plain_source,
     quote_of,
     to_int,
+    unstorable,
 )
 from communique.store import sha256_of
 
@@ -35,13 +38,55 @@ def spans(entities: dict) -> list[Span]:
     return out
 
 
+INCLUDES = {"media": "media_key", "places": "id", "users": "id", "tweets": "id"}  # kind: its key
+
+
 def index(includes: dict) -> dict[str, dict[str, dict]]:
     return {
-        "media": {m["media_key"]: m for m in includes.get("media", []) if "media_key" in m},
-        "places": {p["id"]: p for p in includes.get("places", []) if "id" in p},
-        "users": {u["id"]: u for u in includes.get("users", []) if "id" in u},
-        "tweets": {t["id"]: t for t in includes.get("tweets", []) if "id" in t},
+        kind: {i[key]: i for i in includes.get(kind) or [] if isinstance(i.get(key), str)}
+        for kind, key in INCLUDES.items()
     }
+
+
+def read_page(page: object) -> tuple[list, dict[str, dict[str, dict]], str | None]:
+    """A timeline page's posts, its includes as ``index`` gives them, and the next page's token.
+
+    The page's whole shape is checked before any of it is used: a page is stored in one go, and
+    a fault found after that would stop the run with the page stored and its checkpoint not.
+    """
+    problem = page_problem(page) if isinstance(page, dict) else f"is {shape(page)}, not an object"
+    if problem:
+        raise CommuniqueError(
+            f"the API returned a timeline page that {problem}; nothing of that page was stored"
+        )
+    meta = page.get("meta") or {}
+    return page.get("data") or [], index(page.get("includes") or {}), meta.get("next_token")
+
+
+def page_problem(page: dict) -> str | None:
+    posts, includes = page.get("data") or [], page.get("includes") or {}
+    meta = page.get("meta") or {}
+    if not isinstance(posts, list):
+        return f"has data that is {shape(posts)}, not a list"
+    if not isinstance(includes, dict):
+        return f"has includes that are {shape(includes)}, not an object"
+    for kind in INCLUDES:
+        if not list_of_objects(includes.get(kind) or []):
+            return f"has includes.{kind} that are not a list of objects"
+    if not isinstance(meta, dict):
+        return f"has a meta that is {shape(meta)}, not an object"
+    if not isinstance(meta.get("next_token"), str | None):
+        return "has a next_token that is not text"
+    return None
+
+
+def list_of_objects(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def shape(value: object) -> str:
+    kinds = {dict: "an object", list: "a list", str: "text", bool: "true or false"}
+    return kinds.get(type(value), "null" if value is None else "a number")
 
 
 def own_includes(tweet: dict, found: dict[str, dict[str, dict]]) -> dict:
@@ -89,8 +134,11 @@ def place_of(tweet: dict, includes: dict) -> dict | None:
     lat = lon = None
     if coords:
         lon, lat = coords
+        lon, lat = degrees(lon, 180), degrees(lat, 90)
     elif bbox := (place.get("geo") or {}).get("bbox"):
-        lon, lat = round((bbox[0] + bbox[2]) / 2, 4), round((bbox[1] + bbox[3]) / 2, 4)
+        west, south, east, north = bbox
+        lon = round((degrees(west, 180) + degrees(east, 180)) / 2, 4)
+        lat = round((degrees(south, 90) + degrees(north, 90)) / 2, 4)
     return {
         "name": place.get("full_name") or place.get("name"),
         "country": place.get("country"),
@@ -131,6 +179,8 @@ def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved
     """A store record from one v2 post and the page's includes (as ``index`` gives them)."""
     mine = own_includes(tweet, includes)
     raw = {"data": tweet, "includes": mine} if mine else {"data": tweet}
+    if problem := unstorable(raw):
+        raise ValueError(problem)
     note = tweet.get("note_tweet") or {}
     text = note.get("text") or tweet.get("text", "")
     plain, entities = expand(text, spans(note.get("entities") or tweet.get("entities") or {}))

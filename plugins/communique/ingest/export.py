@@ -7,15 +7,21 @@ first byte is written, so a bad export leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import lzma
 import re
 import zipfile
-from collections.abc import Callable, Collection
+import zlib
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import urlsplit
+
+import orjson
 
 from communique.console import progress
 from communique.errors import CommuniqueError
@@ -26,12 +32,25 @@ from communique.ingest.normalize import (
     from_v11,
     iso_utc,
     mark_syndicated,
+    unstorable,
 )
 from communique.records import handle, is_public
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
 MAX_MEDIA = 512 * 1024**2
+# Memory is bounded by the zip's size. Real exports' data files deflate 7 to 9 times (indented
+# JSON), a zip bomb's a thousand: a member stated to inflate more than MAX_RATIO times is refused
+# before it is read (those under SMALL inflate as they like), and none is read past its stated
+# size, so an import reads at most MAX_RATIO times the zip. Python's zipfile refuses members
+# whose data overlap, the way one small stream would be read as many members.
+MAX_RATIO = 50
+SMALL = 1024**2
+CHUNK = 1024**2
+UNREADABLE = (
+    zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError,
+    zlib.error, lzma.LZMAError,
+)  # fmt: skip
 TWEET_FILES = re.compile(r"^data/(?:tweets?|tweets-part\d+|tweet-part\d+)\.js$")
 GRAILBIRD_FILES = re.compile(r"^data/js/tweets/\d{4}_\d{2}\.js$")
 CIRCLE_FILES = re.compile(r"^data/twitter-circle-tweet(?:-part\d+)?\.js$")
@@ -70,6 +89,7 @@ class ExportSource:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.zip: zipfile.ZipFile | None = None
+        self.packed: dict[str, int] = {}  # a zip member's compressed size
         if self.path.is_dir():
             self.members = {
                 p.relative_to(self.path).as_posix(): p.stat().st_size
@@ -91,13 +111,20 @@ class ExportSource:
         except (zipfile.BadZipFile, OSError, ValueError) as e:
             raise CommuniqueError(f"{self.path}: not a readable zip file ({e})") from None
         members = {}
+        seen: set[str] = set()
+        twice: set[str] = set()
         for info in infos:
             name = info.filename
             parts = PurePosixPath(name).parts
             if name.startswith(("/", "\\")) or ".." in parts or "\\" in name or ":" in name:
                 raise CommuniqueError(f"{self.path}: unsafe member name {name!r}; refusing the zip")
+            (twice if name in seen else seen).add(name)
             if not info.is_dir():
                 members[name] = info.file_size
+                self.packed[name] = info.compress_size
+        if twice:  # zipfile reads the last of them, and the others would be passed over unread
+            names = ", ".join(repr(name) for name in sorted(twice))
+            raise CommuniqueError(f"{self.path}: the zip holds {names} more than once; refusing it")
         return members
 
     def _strip_root_folder(self) -> None:
@@ -122,37 +149,98 @@ class ExportSource:
                     staged.write(target, self.read(name, MAX_MEDIA))
         return len(staged.files)
 
-    def read(self, name: str, limit: int | None = None) -> bytes:
+    def read(self, name: str, limit: int | None = None) -> bytearray:
+        """A member whole, checked against its stated size before and while it is read."""
         limit = limit or MAX_MEMBER
         size = self.members[name]
         if size > limit:
             raise CommuniqueError(
                 f"{self.path}: {name} is {size:,} bytes, over the {limit:,} limit"
             )
+        packed = self.packed.get(name, size)
+        if size > max(MAX_RATIO * packed, SMALL):
+            raise CommuniqueError(
+                f"{self.path}: {name} would inflate from {packed:,} to {size:,} bytes, over"
+                f" {MAX_RATIO} times: not a Twitter export (a zip bomb?); refusing the zip"
+            )
         try:
             if self.zip is None:
-                return (self.path / name).read_bytes()
-            with self.zip.open(self.prefix + name) as f:
-                data = f.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+                with (self.path / name).open("rb") as f:
+                    data = read_whole(f, size)
+            else:
+                with self.zip.open(self.prefix + name) as f:
+                    data = read_whole(f, size)
+        except UNREADABLE as e:
             raise CommuniqueError(f"{self.path}: {name} cannot be read ({e})") from None
-        if len(data) > limit:  # the header lied about the size
-            raise CommuniqueError(f"{self.path}: {name} inflates past the {limit:,} limit")
+        if data is None:  # the zip's directory lied, or the file changed since it was listed
+            raise CommuniqueError(f"{self.path}: {name} does not hold the {size:,} bytes stated")
         return data
 
     def read_js(self, name: str) -> object:
-        """The JSON value assigned in a ``window.YTD.x.part0 = [...]`` style file."""
+        """The JSON value assigned in a ``window.YTD.x.part0 = [...]`` style file.
+
+        Parsed by orjson, the store's own reader, straight from the bytes read: what it takes
+        the store can keep, and a data file is never held twice (decoded, then sliced). What it
+        refuses is read again by Python's reader, only to name the post at fault.
+        """
         data = self.read(name)
+        end = len(data)
+        while end and data[end - 1] in b" \t\r\n;":
+            end -= 1
+        body = memoryview(data)[data.find(b"=") + 1 : end]
         try:
-            text = data.decode("utf-8-sig")
-            _, _, body = text.partition("=")
-            return json.loads(body.strip().rstrip(";"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise CommuniqueError(f"{self.path}: {name} is not valid JSON ({e})") from None
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as e:
+            broken = f"{self.path}: {name} is not valid JSON ({e})"
+        problem = at_fault(body)
+        raise CommuniqueError(f"{self.path}: {name}: {problem}" if problem else broken)
 
     def close(self) -> None:
         if self.zip is not None:
             self.zip.close()
+
+
+def read_whole(f: BinaryIO, size: int) -> bytearray | None:
+    """``size`` bytes of ``f`` in one buffer made once, or None when it holds more or fewer."""
+    data = bytearray(size)
+    view = memoryview(data)
+    done = 0
+    while done < size and (n := f.readinto(view[done : done + CHUNK])):
+        done += n
+    view.release()
+    return data if done == size and not f.read(1) else None
+
+
+def at_fault(body: memoryview) -> str | None:
+    """Which item of a data file orjson refused holds what the store cannot keep, and what."""
+    try:
+        value = json.loads(str(body, "utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None  # not JSON to Python either: orjson's own words say where it is broken
+    if not isinstance(value, list):
+        return unstorable(value)
+    for n, item in enumerate(value, 1):
+        who, obj = named(item, n)
+        if problem := unstorable(obj):
+            return f"{who}: {problem}"
+    return None
+
+
+WORDS = {"tweet": "post", "noteTweet": "note"}  # the export's names for its items, and ours
+
+
+def named(item: object, n: int) -> tuple[str, object]:
+    """An item of a data file as a message names it ("post '123'", "note '5'", "item 7"), and
+    the object it wraps (``{"tweet": {...}}``) or is (older exports)."""
+    kind, obj = "tweet", item
+    if isinstance(item, dict) and len(item) == 1:
+        ((kind, obj),) = item.items()
+    ident = None
+    if isinstance(obj, dict):
+        ident = next(
+            (obj[k] for k in ("id_str", "id", "noteTweetId", "accountId") if obj.get(k)), None
+        )
+    return (f"{WORDS.get(kind, kind)} {ident!r:.40}" if ident else f"item {n}"), obj
 
 
 def unwrap(items: object, key: str, name: str) -> list[dict]:
@@ -171,31 +259,51 @@ def unwrap(items: object, key: str, name: str) -> list[dict]:
 def account_info(source: ExportSource) -> dict:
     """Username, id and display name; never the email or phone the same file holds."""
     if "data/account.js" in source.members:
-        accounts = unwrap(source.read_js("data/account.js"), "account", "data/account.js")
+        name = "data/account.js"
+        accounts = unwrap(source.read_js(name), "account", name)
         if accounts:
             a = accounts[0]
-            return {
-                "username": a.get("username"),
-                "id": a.get("accountId"),
-                "display_name": a.get("accountDisplayName"),
-            }
+            return as_text(
+                name,
+                username=a.get("username"),
+                id=a.get("accountId"),
+                display_name=a.get("accountDisplayName"),
+            )
     if "data/manifest.js" in source.members:
-        manifest = source.read_js("data/manifest.js")
-        user = manifest.get("userInfo", {}) if isinstance(manifest, dict) else {}
-        return {
-            "username": user.get("userName"),
-            "id": user.get("accountId"),
-            "display_name": user.get("displayName"),
-        }
+        name = "data/manifest.js"
+        manifest = source.read_js(name)
+        user = manifest.get("userInfo") if isinstance(manifest, dict) else None
+        user = user if isinstance(user, dict) else {}
+        return as_text(
+            name,
+            username=user.get("userName"),
+            id=user.get("accountId"),
+            display_name=user.get("displayName"),
+        )
     if "data/js/user_details.js" in source.members:
-        user = source.read_js("data/js/user_details.js")
+        name = "data/js/user_details.js"
+        user = source.read_js(name)
         if isinstance(user, dict):
-            return {
-                "username": user.get("screen_name"),
-                "id": str(user.get("id", "")) or None,
-                "display_name": user.get("full_name"),
-            }
+            return as_text(
+                name,
+                username=user.get("screen_name"),
+                id=user.get("id"),
+                display_name=user.get("full_name"),
+            )
     return {}
+
+
+def as_text(name: str, **fields: object) -> dict[str, str | None]:
+    """The account's fields as text (an id may come as a number): anything else is refused
+    here, not stored in account.json for the site to trip over."""
+    out: dict[str, str | None] = {}
+    for key, value in fields.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        elif value is not None and not isinstance(value, str):
+            raise CommuniqueError(f"{name}: the account's {key} {value!r:.40} is not text")
+        out[key] = value or None
+    return out
 
 
 def tweet_files(source: ExportSource) -> list[str]:
@@ -242,15 +350,18 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
         for r in records.values():
             by_second.setdefault(r["created_at"], []).append(r)
         for note in unwrap(source.read_js(name), "noteTweet", name):
-            created = make_time(str(note.get("createdAt", "")), name)
-            text = (note.get("core") or {}).get("text")
+            which = f"{name}: note {note.get('noteTweetId')!r:.40}"
+            created = make_time(str(note.get("createdAt", "")), which)
+            core = note.get("core")
+            text = core.get("text") if isinstance(core, dict) else None
             if not isinstance(text, str):
-                raise CommuniqueError(f"{name}: note {note.get('noteTweetId')!r} has no text")
+                raise CommuniqueError(f"{which} has no text")
             record = by_key.get(note_key(created, text))
             if record is None and len(by_second.get(created, ())) == 1:
                 record = by_second[created][0]  # the only post of that second
             if record is not None:
-                records[record["id"]] = apply_note(record, note)
+                with malformed(which):
+                    records[record["id"]] = apply_note(record, note)
                 notes += 1
     mark_private(source, records, account, label, retrieved_at)
     posts = sorted(records.values(), key=lambda r: int(r["id"]))
@@ -288,11 +399,20 @@ def raw_text(record: dict) -> str:
     return raw.get("full_text") or raw.get("text") or record["text"]
 
 
-def make_time(value: str, name: str) -> str:
+def make_time(value: str, where: str) -> str:
     try:
         return iso_utc(value)
-    except ValueError:
-        raise CommuniqueError(f"{name}: unrecognised date {value!r}") from None
+    except ValueError as e:
+        raise CommuniqueError(f"{where}: {e}") from None
+
+
+@contextlib.contextmanager
+def malformed(which: str) -> Iterator[None]:
+    """What a payload of the wrong shape raises, as one line naming the file and the item."""
+    try:
+        yield
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError) as e:
+        raise CommuniqueError(f"{which} is malformed ({type(e).__name__}: {e})") from None
 
 
 POST_ID = re.compile(r"^[0-9]{1,25}$")
@@ -300,12 +420,8 @@ POST_ID = re.compile(r"^[0-9]{1,25}$")
 
 def make_record(tweet: dict, account: str, source: str, retrieved_at: str, name: str) -> dict:
     ident = tweet.get("id_str") or tweet.get("id") or "?"
-    try:
+    with malformed(f"{name}: post {ident!r:.40}"):
         record = from_v11(tweet, account=account, source=source, retrieved_at=retrieved_at)
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as e:
-        raise CommuniqueError(
-            f"{name}: post {ident!r} is malformed ({type(e).__name__}: {e})"
-        ) from None
     if not POST_ID.match(record["id"]):  # ids name files and URLs: digits only
         raise CommuniqueError(f"{name}: post id {ident!r} is not a number")
     return record

@@ -23,7 +23,7 @@ import tweepy
 
 from communique.errors import CommuniqueError
 from communique.files import replacing, write_atomic
-from communique.ingest.api import from_v2, index
+from communique.ingest.api import from_v2, read_page
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
 from communique.records import is_public
@@ -70,6 +70,8 @@ class Retry:
                 return fn(*args, **kwargs)
             except tweepy.Unauthorized:
                 raise CommuniqueError(f"the API rejected {TOKEN_VAR} (401 Unauthorized)") from None
+            except RecursionError:  # the same answer again would be as deep: not worth a retry
+                raise CommuniqueError("the API sent JSON nested too deep to read") from None
             except tweepy.TooManyRequests as e:
                 reset = e.reset_time or (self.clock() + 60)
                 delay = max(reset - self.clock(), 0) + 1
@@ -183,12 +185,9 @@ class Fetcher:
             if state["until_id"]:
                 params["until_id"] = state["until_id"]
             page = self.retry(self.client.get_users_tweets, user, **params) or {}
-            posts = page.get("data") or []
-            if not isinstance(posts, list):
-                raise CommuniqueError("the API returned a timeline page that is not a list")
+            posts, found, next_token = read_page(page)
             if not posts:
                 break
-            found = index(page.get("includes") or {})
             stamp = self.stamp()
             records = [record_of(p, found, account, stamp) for p in posts]
             mark_syndicated(records, self.syndicated)
@@ -203,7 +202,7 @@ class Fetcher:
             state["until_id"] = min((p["id"] for p in posts), key=int)
             write_atomic(path, json.dumps(state).encode())
             on_page(result.pages)
-            if not (page.get("meta") or {}).get("next_token"):
+            if not next_token:
                 break
         path.unlink(missing_ok=True)
         retried, still, result.refused = self.retry_media(account)
@@ -364,9 +363,10 @@ def record_of(post: dict, found: dict, account: str, stamp: str) -> dict:
         return from_v2(
             post, found, account=account, source="api:GET /2/users/:id/tweets", retrieved_at=stamp
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         what = f"no {e} field" if isinstance(e, KeyError) else str(e)
-        which = f" {post['id']}" if isinstance(post, dict) and "id" in post else ""
+        ident = post.get("id") if isinstance(post, dict) else None
+        which = f" {ident}" if isinstance(ident, str) and ident.isdigit() else ""
         raise CommuniqueError(
             f"the API returned a malformed post{which} in @{account}'s timeline ({what});"
             " nothing of that page was stored"

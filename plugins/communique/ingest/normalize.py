@@ -8,6 +8,7 @@ after an ``&amp;``, and decoding twice would turn a literal ``&amp;lt;`` into ``
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +32,64 @@ class Span:
     value: dict
 
 
+# What JSON readers keep exactly, the store's among them (orjson): 64-bit integers.
+SMALLEST_INT, LARGEST_INT = -(2**63), 2**64 - 1
+MAX_DEPTH = 64  # Twitter's payloads nest about 8 deep; the store's reader stops at 1024
+SURROGATE = re.compile("[\ud800-\udfff]")
+KEY = re.compile(r"\w{1,40}", re.ASCII)
+
+
 def to_int(value: object) -> int:
-    """The export gives numbers as strings; the API as numbers."""
+    """The export gives numbers as strings; the API as numbers. Junk counts as 0, not worth
+    refusing a post for; a number beyond 64 bits is refused: no JSON reader keeps it exactly."""
     try:
-        return int(value)  # type: ignore[arg-type]
+        number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0
+    except OverflowError:  # an infinite float
+        raise ValueError(f"{value!r} is not a finite number") from None
+    if not SMALLEST_INT <= number <= LARGEST_INT:
+        raise ValueError(f"{value!r:.40} is out of range")
+    return number
+
+
+def degrees(value: object, limit: float) -> float:
+    """A latitude (``limit`` 90) or longitude (180): a number on Earth, never NaN or infinite,
+    which no JSON reader takes back (and whose sums overflow)."""
+    number = float(value)  # type: ignore[arg-type]
+    if not -limit <= number <= limit:
+        raise ValueError(f"coordinate {value!r:.40} is not on Earth")
+    return number
+
+
+def unstorable(value: object, where: str = "", depth: int = 0) -> str | None:
+    """What in a payload the store cannot keep, and where, or None when it can keep it all.
+
+    Python's own JSON reader, which tweepy uses, takes ``NaN``, ``Infinity``, ``1e999``,
+    numbers of any size, lone surrogates and deep nesting; the store's reader takes none of them,
+    so a post that carried one would leave its month file unreadable.
+    """
+    name = where or "the payload"
+    if depth > MAX_DEPTH:
+        return f"{name} is nested over {MAX_DEPTH} deep"
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if SURROGATE.search(key):
+                return f"{name} has a key with a lone surrogate ({key!r:.40})"
+            label = key if KEY.fullmatch(key) else repr(key)[:40]
+            if found := unstorable(inner, f"{where}.{label}" if where else label, depth + 1):
+                return found
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            if found := unstorable(inner, f"{where}[{n}]", depth + 1):
+                return found
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{name} is {value!r}, not a finite number"
+    elif isinstance(value, int) and not SMALLEST_INT <= value <= LARGEST_INT:
+        return f"{name} is a number too large to keep exactly"
+    elif isinstance(value, str) and (surrogate := SURROGATE.search(value)):
+        return f"{name} holds a lone surrogate ({surrogate[0]!r}), not text"
+    return None
 
 
 # The export's own form, read once a post: a hundred thousand times an import, where strptime
@@ -53,16 +106,22 @@ MONTHS = {
 }
 
 
+# No post is older than Twitter: an earlier date is a damaged one, and would name a month file
+# ("999-01-.jsonl" for the year 999) the site never reads.
+TWITTER_BEGAN = datetime(2006, 3, 21, tzinfo=UTC)
+
+
 def iso_utc(value: str) -> str:
-    """UTC ISO 8601 from any of Twitter's date formats."""
+    """UTC ISO 8601 from any of Twitter's date formats, for a date since Twitter began."""
     if match := EXPORT_DATE.fullmatch(value):
         month, day, hour, minute, second, year = match.groups()
         try:
             parsed = datetime(int(year), MONTHS[month], int(day), int(hour), int(minute),
-                              int(second))  # fmt: skip
-            return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+                              int(second), tzinfo=UTC)  # fmt: skip
         except ValueError:
-            pass
+            pass  # a day that does not exist: strptime says so below
+        else:
+            return since_twitter(parsed, value)
     for fmt in (
         "%a %b %d %H:%M:%S %z %Y",
         "%Y-%m-%d %H:%M:%S %z",
@@ -73,8 +132,17 @@ def iso_utc(value: str) -> str:
             parsed = datetime.strptime(value.replace("Z", "+0000"), fmt)
         except ValueError:
             continue
-        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    raise ValueError(f"unrecognised date {value!r}")
+        try:
+            return since_twitter(parsed.astimezone(UTC), value)
+        except OverflowError:  # the year 1 east of Greenwich, or 9999 west of it
+            raise ValueError(f"date {value!r:.40} is out of range") from None
+    raise ValueError(f"unrecognised date {value!r:.40}")
+
+
+def since_twitter(parsed: datetime, value: str) -> str:
+    if parsed < TWITTER_BEGAN:
+        raise ValueError(f"date {value!r:.40} is before Twitter began (2006-03-21)")
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plain_source(source: str | None) -> str | None:
@@ -162,12 +230,12 @@ def v11_place(tweet: dict) -> dict | None:
     lat = lon = None
     coords = (tweet.get("coordinates") or {}).get("coordinates")
     if coords and len(coords) == 2:
-        lon, lat = float(coords[0]), float(coords[1])
+        lon, lat = degrees(coords[0], 180), degrees(coords[1], 90)
     else:
         ring = ((place.get("bounding_box") or {}).get("coordinates") or [[]])[0]
         if ring:
-            lon = round(sum(float(p[0]) for p in ring) / len(ring), 4)
-            lat = round(sum(float(p[1]) for p in ring) / len(ring), 4)
+            lon = round(sum(degrees(p[0], 180) for p in ring) / len(ring), 4)
+            lat = round(sum(degrees(p[1], 90) for p in ring) / len(ring), 4)
     if not place and lat is None:
         return None
     return {
