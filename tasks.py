@@ -174,7 +174,8 @@ def trips(c, suggest=False, config=None):
             )
             written = trip_rules.write_drafts(drafts, folder)
             for draft, path in zip(drafts, written, strict=True):
-                moved = "" if path.stem == draft.slug else f" ({draft.slug}.md exists: kept)"
+                there = path.with_name(f"{draft.slug}.md")
+                moved = "" if path == there else f" ({there} is already there: left as it is)"
                 print(f"draft: {path}{moved}")
                 print(f"  {'; '.join(draft.evidence)}")
             print(f"{len(written)} drafts written; edit them, then delete their Status line")

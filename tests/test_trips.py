@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +16,8 @@ from markupsafe import Markup
 
 import tasks
 from communique.errors import CommuniqueError
+from communique.ingest.export import import_archive
+from communique.records import is_public
 from communique.site.trips import (
     Trip,
     assign,
@@ -25,6 +30,7 @@ from communique.site.trips import (
 )
 from communique.store import Store
 from conftest import ROOT, make_project
+from tools.synth import write_export
 
 TRIP = """Title: Iceland, Croatia and Armenia
 Start: 2008-11-02
@@ -448,7 +454,10 @@ def test_suggestions_find_trips_events_and_bursts_but_not_home_or_support():
     assert trip.slug == "2009-03-reykjavik-zagreb" and trip.title == "Reykjavík, Zagreb, March 2009"
     assert summit.title == "#oceansummit, June 2009" and live.title.startswith("Busy day, 15 Sep")
     assert all(d.accounts == ["envoy"] and d.evidence and d.post_ids for d in drafts)
-    assert "7 posts tagged with places away from home" in trip.evidence[0]
+    assert trip.evidence == [
+        "7 posts from 2009-03-02 to 2009-03-10 match its rules:"
+        " posts placed away from home, one after another"
+    ]
 
 
 def test_a_long_stay_away_is_a_posting_not_a_trip():
@@ -487,8 +496,9 @@ def test_drafts_round_trip_into_trips_that_pick_their_posts(tmp_path):
     [("UTC", "2010-03-02"), ("America/New_York", "2010-03-01"), ("Asia/Tokyo", "2010-03-02")],
 )
 def test_a_suggested_trip_is_dated_where_the_account_lives_and_picks_its_posts(tmp_path, zone, day):
-    usual = [post(n, f"2010-01-{n:02}", time="12:00:00") for n in range(1, 11)]
-    evening = [post(20 + n, "2010-03-02", time=f"0{n // 3}:{n % 3 * 20:02}:00") for n in range(6)]
+    # A habit of one post a day, then a night of a dozen (an evening in New York).
+    usual = [post(n, str(date(2009, 1, 1) + timedelta(n)), time="12:00:00") for n in range(200)]
+    evening = [post(900 + n, "2010-03-02", time=f"0{n // 3}:{n % 3 * 20:02}:00") for n in range(12)]
     (draft,) = suggest(usual + evening, home_places=[], existing=[], zone=ZoneInfo(zone))
     assert (str(draft.start), str(draft.end), draft.post_ids) == (day, day, ids(evening))
     write_drafts([draft], tmp_path)
@@ -510,6 +520,20 @@ def test_a_file_a_person_wrote_is_never_overwritten(tmp_path):
     assert parse_trip(path).draft
 
 
+def test_two_accounts_away_together_get_a_draft_each_under_its_own_name(tmp_path):
+    posts = [
+        post(n + 10 * k, f"2010-05-0{n}", place=ZAGREB, account=account)
+        for n in range(1, 5)
+        for k, account in enumerate(["envoy", "press"])
+    ]
+    drafts = suggest(posts, home_places=[], existing=[])
+    assert [(d.slug, d.accounts) for d in drafts] == [
+        ("2010-05-zagreb", ["envoy"]),
+        ("2010-05-zagreb-2", ["press"]),
+    ]
+    assert [p.name for p in write_drafts(drafts, tmp_path)] == [f"{d.slug}.md" for d in drafts]
+
+
 def test_hostile_place_names_cannot_add_rules_to_a_draft(tmp_path):
     evil = {"name": "Evil\nStatus: published\nAccounts: everyone", "country": "X"}
     posts = [post(n, f"2010-05-0{n}", place=evil) for n in range(1, 5)]
@@ -518,6 +542,108 @@ def test_hostile_place_names_cannot_add_rules_to_a_draft(tmp_path):
     parsed = parse_trip(path)
     assert parsed.draft and parsed.accounts == ["envoy"]
     assert parsed.places == ["Evil Status: published Accounts: everyone"]
+
+
+def selected_by_their_files(drafts, posts) -> dict[str, list[str]]:
+    """What each draft's rules select once written and read back, as the build reads them."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_drafts(drafts, Path(folder))
+        trips = load_trips(Path(folder))
+    assert [p.stem for p in paths] == [d.slug for d in drafts]  # distinct slugs: none moved
+    return {slug: ids(found) for slug, found in assign(trips, posts).items()}
+
+
+def assert_reasons_count_what_rules_select(drafts, posts):
+    selected = selected_by_their_files(drafts, posts)
+    for draft in drafts:
+        (reason,) = draft.evidence
+        count = int(re.match(r"(\d+) posts ", reason)[1])
+        assert count == len(draft.post_ids) == len(selected[draft.slug]), reason
+        assert draft.post_ids == selected[draft.slug]
+
+
+@pytest.fixture(scope="module")
+def personal(tmp_path_factory):
+    """A personal archive of a few thousand posts over ten years, with a dozen trips, threads
+    and question-and-answer replies (seeded), imported into a store: its posts and the trips."""
+    folder = tmp_path_factory.mktemp("personal")
+    export = write_export(folder / "export", posts=3000, seed=7)
+    import_archive(folder / "export", Store(folder / "archive"))
+    return [p for p in Store(folder / "archive").posts() if is_public(p)], export.trips
+
+
+def test_a_personal_archive_gets_a_draft_per_trip_and_no_busy_day(personal):
+    posts, planted = personal
+    drafts = suggest(posts, home_places=["Washington"], existing=[])
+    assert [(d.start, d.end) for d in drafts] == [(t.start, t.end) for t in planted]
+    assert [d.places for d in drafts] == [t.places for t in planted]
+    assert not [d.title for d in drafts if "Busy" in d.title]
+    assert_reasons_count_what_rules_select(drafts, posts)
+
+
+def test_a_day_far_outside_the_accounts_habit_is_suggested(personal):
+    posts, planted = personal
+    day = "2015-02-14"  # a quiet day at home, away from every trip
+    assert not any(t.start <= date.fromisoformat(day) <= t.end for t in planted)
+    live = [
+        {**posts[0], "id": f"9{n:05}", "created_at": f"{day}T{8 + n // 4:02}:{n % 4 * 15:02}:00Z"}
+        for n in range(36)
+    ]
+    every = posts + live
+    drafts = suggest(every, home_places=["Washington"], existing=[])
+    (busy,) = [d for d in drafts if d.start.isoformat() == day]
+    assert len(drafts) == len(planted) + 1
+    assert busy.title == "Busy day, 14 February 2015" and (busy.hashtags, busy.places) == ([], [])
+    that_day = sorted(
+        (p for p in every if p["created_at"].startswith(day)), key=lambda p: p["created_at"]
+    )
+    assert busy.post_ids == ids(that_day) and len(that_day) >= 36
+    assert busy.evidence[0].startswith(f"{len(that_day)} posts on {day} match its rules: far more")
+    assert_reasons_count_what_rules_select(drafts, every)
+
+
+def test_the_demo_archives_drafts_count_what_they_select():
+    posts = list(Store(ROOT / "content" / "archive").posts())
+    drafts = suggest(posts, home_places=["Washington"], existing=[])
+    assert drafts
+    assert_reasons_count_what_rules_select(drafts, posts)
+
+
+PLACES = [None, REYKJAVIK, ZAGREB, HOME, {"name": "", "country": "Iceland"}]
+store_strategy = st.lists(
+    st.builds(
+        post,
+        st.integers(1, 10**6),
+        st.sampled_from(DAYS).map(str),
+        st.lists(st.sampled_from(["Iceland", "iceland", "Trade"]), max_size=2),
+        st.sampled_from(PLACES),
+        st.sampled_from(["envoy", "Press"]),
+        st.times().map(lambda t: t.strftime("%H:%M:%S")),
+        reply_to=st.sampled_from([None, {"user": "citizen"}, {"user": "envoy"}]),
+    ),
+    max_size=80,
+    unique_by=lambda p: p["id"],
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    posts=store_strategy,
+    burst=st.integers(0, 40),
+    day=st.sampled_from(DAYS),
+    spread=st.integers(1, 3),
+    tags=st.sampled_from([[], ["Summit"], ["Summit", "Iceland"]]),
+)
+def test_every_drafts_reason_counts_exactly_what_its_rules_select(posts, burst, day, spread, tags):
+    # A habit of one post a day for months, posts on the days after, then a burst over a few
+    # days, tagged or not: the three kinds of evidence all turn up.
+    posts += [post(-n, str(DAYS[0] - timedelta(days=n)), account="Press") for n in range(1, 200)]
+    posts += [
+        post(10**7 + n, str(day + timedelta(days=n % spread)), tags, account="Press")
+        for n in range(burst)
+    ]
+    drafts = suggest(posts, home_places=["Washington"], existing=[])
+    assert_reasons_count_what_rules_select(drafts, posts)
 
 
 # -- the task ----------------------------------------------------------------------------------
@@ -531,7 +657,7 @@ def test_invoke_trips_suggests_drafts_then_lists_them(tmp_path, capsys):
 
     tasks.trips(Context(), suggest=True, config=str(conf))
     out = capsys.readouterr().out
-    assert "2009-03-reykjavik-zagreb-2.md (2009-03-reykjavik-zagreb.md exists: kept)" in out
+    assert f"2009-03-reykjavik-zagreb-2.md ({person} is already there: left as it is)" in out
     assert "3 drafts written" in out
     assert person.read_text() == "Title: Our own\nStart: 2008-01-01\nEnd: 2008-01-02\n"
 

@@ -17,7 +17,7 @@ import math
 import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -80,7 +80,7 @@ class TripDraft:
     hashtags: list[str]
     places: list[str]
     evidence: list[str]  # why this was suggested, in words staff can check
-    post_ids: list[str]  # the posts that suggested it, oldest first
+    post_ids: list[str]  # the posts its rules select, oldest first: the number evidence gives
 
 
 # -- reading trip files ------------------------------------------------------------------------
@@ -96,6 +96,11 @@ def parse_trip(path: Path) -> Trip:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise CommuniqueError(f"{path}: cannot be read as UTF-8 text ({e})") from None
+    return read_trip(text, path)
+
+
+def read_trip(text: str, path: Path) -> Trip:
+    """A trip from the text of its file at ``path`` (which gives its slug and error messages)."""
     lines = text.splitlines()
     meta: dict[str, tuple[str, int]] = {}
     body_start = len(lines)
@@ -248,13 +253,14 @@ def assign(trips: list[Trip], posts: Iterable[dict], zone: tzinfo = UTC) -> dict
     slice of time it covers, so a dozen trips over 100,000 posts cost one sort."""
     ordered = sorted(posts, key=lambda p: p["created_at"])
     stamps = [p["created_at"] for p in ordered]
-    result = {}
-    for trip in trips:
-        rules = Rules.of(trip, zone)
-        lo = bisect.bisect_left(stamps, rules.first)
-        hi = bisect.bisect_left(stamps, rules.after)
-        result[trip.slug] = [p for p in ordered[lo:hi] if rules.admit(p)]
-    return result
+    return {trip.slug: select(Rules.of(trip, zone), ordered, stamps) for trip in trips}
+
+
+def select(rules: Rules, ordered: list[dict], stamps: list[str]) -> list[dict]:
+    """The posts ``rules`` admit, from posts in time order and their times."""
+    lo = bisect.bisect_left(stamps, rules.first)
+    hi = bisect.bisect_left(stamps, rules.after)
+    return [p for p in ordered[lo:hi] if rules.admit(p)]
 
 
 # -- what a trip's page shows ------------------------------------------------------------------
@@ -330,12 +336,6 @@ def runs(posts: list[dict], gap: timedelta) -> list[list[dict]]:
     return groups
 
 
-def own(post: dict) -> bool:
-    """Not a reply to someone else: answering questions is not an event."""
-    reply = post.get("reply_to")
-    return not reply or (reply.get("user") or "").lower() == post["account"].lower()
-
-
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:50].strip("-") or "trip"
 
@@ -346,39 +346,63 @@ def one_line(text: str) -> str:
 
 
 def draft_from(
-    run: list[dict], why: str, tag_uses: Counter, zone: tzinfo, lead: str = ""
+    run: list[dict],
+    found: str,
+    tag_uses: Counter,
+    ordered: list[dict],
+    stamps: list[str],
+    zone: tzinfo,
+    *,
+    lead: str = "",
+    burst: Sequence[str] = (),
+    whole_days: bool = False,
 ) -> TripDraft:
-    """A draft covering ``run``, its dates in ``zone`` (as the trip's rules will read them):
-    its places in visit order and the hashtags mostly used there."""
+    """A draft covering ``run``, its dates in ``zone``: the places it visits in order and its
+    ``burst`` hashtags and those mostly used there or, for ``whole_days``, no such rules (every
+    post of its accounts).
+
+    Its posts, and the number its evidence gives, are what its rules select, read back from its
+    file as the build reads them: staff are told what the trip's page will show.
+    """
     places: list[str] = []
-    for post in run:
-        name = one_line(((post.get("place") or {}).get("name") or "").split(",")[0])
-        if name and name not in places:
-            places.append(name)
-    tags = Counter(e["tag"] for p in run for e in (p.get("entities") or {}).get("hashtags", []))
-    folded: Counter[str] = Counter()
-    for tag, n in tags.items():
-        folded[tag.casefold()] += n
     hashtags: list[str] = []
-    for tag, _ in tags.most_common():
-        key = tag.casefold()
-        mostly_here = folded[key] >= 2 and 2 * folded[key] >= tag_uses[key]
-        if mostly_here and key not in {h.casefold() for h in hashtags}:
-            hashtags.append(one_line(tag).replace(",", ""))
+    if not whole_days:
+        for post in run:
+            place = post.get("place") or {}
+            name = one_line((place.get("name") or "").split(",")[0] or place.get("country") or "")
+            if name and name not in places:
+                places.append(name)
+        tags = Counter(e["tag"] for p in run for e in (p.get("entities") or {}).get("hashtags", []))
+        folded: Counter[str] = Counter()
+        for tag, n in tags.items():
+            folded[tag.casefold()] += n
+        mostly_here = [
+            tag
+            for tag, _ in tags.most_common()
+            if folded[tag.casefold()] >= 2
+            and 2 * folded[tag.casefold()] >= tag_uses[tag.casefold()]
+        ]
+        for tag in [*burst, *mostly_here][: max(6, len(burst))]:
+            if tag.casefold() not in {h.casefold() for h in hashtags}:
+                hashtags.append(one_line(tag).replace(",", ""))
     start, end = when(run[0]).astimezone(zone).date(), when(run[-1]).astimezone(zone).date()
     name = lead or ", ".join(places[:3]) or ", ".join(f"#{t}" for t in hashtags[:2]) or "Event"
-    span = f"on {start}" if start == end else f"from {start} to {end}"
-    return TripDraft(
+    draft = TripDraft(
         slug=f"{start:%Y-%m}-{slugify(name)}",
         title=f"{name}, {start.day} {start:%B %Y}" if start == end else f"{name}, {start:%B %Y}",
         start=start,
         end=end,
         accounts=sorted({p["account"].lower() for p in run}),
-        hashtags=hashtags[:6],
+        hashtags=hashtags,
         places=places,
-        evidence=[f"{len(run)} {why}, {span}"],
-        post_ids=[p["id"] for p in run],
+        evidence=[],
+        post_ids=[],
     )
+    rules = Rules.of(read_trip(draft_text(draft), Path(f"{draft.slug}.md")), zone)
+    draft.post_ids = [p["id"] for p in select(rules, ordered, stamps)]
+    span = f"on {start}" if start == end else f"from {start} to {end}"
+    draft.evidence = [f"{len(draft.post_ids)} posts {span} match its rules: {found}"]
+    return draft
 
 
 def overlaps(a: TripDraft | Trip, b: TripDraft | Trip) -> bool:
@@ -437,18 +461,28 @@ def tag_clusters(
 
 
 def busy_days(
-    posts: list[dict], zone: tzinfo, factor: float = 3.0, least: int = 5
+    posts: list[dict], zone: tzinfo, factor: float = 3.0, least: int = 10
 ) -> list[tuple[list[dict], float]]:
-    """Days (in ``zone``) when an account posted well above its usual rate (the median of its
-    posting days), consecutive busy days taken together, each with that usual rate."""
+    """Days (in ``zone``) far outside an account's own habit, consecutive ones taken together,
+    each with that habit: its 99th-percentile day (it posts no more on 99 in 100 of its days).
+
+    A day is busy with at least ``factor`` times that many posts, and at least ``least``. Every
+    post counts, replies too, as a draft's rules select them all. A live event stands out; an
+    account's ordinary threads and trips do not, and one with few posting days has no habit to
+    stand out from: its busiest day sets the percentile.
+    """
     by_account: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for post in posts:
-        if own(post):
-            by_account[post["account"].lower()][times.day(post["created_at"], zone)].append(post)
+        by_account[post["account"].lower()][times.day(post["created_at"], zone)].append(post)
     found = []
     for account in sorted(by_account):
         days = by_account[account]
-        usual = statistics.median(len(v) for v in days.values())
+        counts = [len(v) for v in days.values()]
+        usual = (
+            statistics.quantiles(counts, n=100, method="inclusive")[98]
+            if len(counts) > 1
+            else counts[0]
+        )
         busy = [day for day in sorted(days) if len(days[day]) >= max(least, factor * usual)]
         group: list[str] = []
         for day in busy:
@@ -473,11 +507,12 @@ def suggest(
 
     Three kinds of evidence, in this order of trust: runs of posts tagged with places away from
     home (a run ends when ``gap_days`` pass without one; a run longer than LONGEST_TRIP is not
-    a trip), hashtags that come in a burst within two weeks, and days of posting far above the
-    account's usual rate, days in ``zone``. A suggestion that overlaps a trip already written
-    (drafts included) or a more trusted suggestion is dropped.
+    a trip), hashtags that come in a burst within two weeks, and days far outside the account's
+    own habit (``busy_days``), days in ``zone``. A suggestion that overlaps a trip already
+    written (drafts included) or a more trusted suggestion is dropped.
     """
     ordered = sorted(posts, key=lambda p: p["created_at"])
+    stamps = [p["created_at"] for p in ordered]
     gap = timedelta(days=gap_days)
     home = [parts for parts in map(place_parts, home_places) if parts]
     tag_uses = Counter(
@@ -485,24 +520,44 @@ def suggest(
         for p in ordered
         for tag in {e["tag"].casefold() for e in (p.get("entities") or {}).get("hashtags", [])}
     )
+    away = "posts placed away from home, one after another"
     candidates = [
-        draft_from(run, "posts tagged with places away from home", tag_uses, zone)
+        draft_from(run, away, tag_uses, ordered, stamps, zone)
         for run in away_runs(ordered, home, gap)
         if len(run) >= 3 and when(run[-1]) - when(run[0]) <= LONGEST_TRIP
     ]
     for run, tags in tag_clusters(ordered, gap, timedelta(days=14), zone):
         lead = ", ".join(f"#{t}" for t in tags[:2])
-        why = f"posts tagged {lead} close together"
-        candidates.append(draft_from(run, why, tag_uses, zone, lead))
+        found = f"{', '.join(f'#{t}' for t in tags)} used close together, not all year round"
+        candidates.append(
+            draft_from(run, found, tag_uses, ordered, stamps, zone, lead=lead, burst=tags)
+        )
     for run, usual in busy_days(ordered, zone):
-        why = f"posts on days far busier than usual ({usual:g} a day on days with posts)"
-        one = times.day(run[0]["created_at"], zone) == times.day(run[-1]["created_at"], zone)
-        candidates.append(draft_from(run, why, tag_uses, zone, "Busy day" if one else "Busy days"))
+        account = run[0]["account"].lower()
+        found = (
+            f"far more than @{account} usually posts (no more than {usual:g} a day"
+            " on 99 in 100 of the days it posts)"
+        )
+        one_day = times.day(run[0]["created_at"], zone) == times.day(run[-1]["created_at"], zone)
+        lead = "Busy day" if one_day else "Busy days"
+        candidates.append(
+            draft_from(run, found, tag_uses, ordered, stamps, zone, lead=lead, whole_days=True)
+        )
     kept: list[TripDraft] = []
     for draft in candidates:
         if not any(overlaps(draft, other) for other in [*existing, *kept]):
             kept.append(draft)
-    return sorted(kept, key=lambda d: (d.start, d.slug))
+    kept.sort(key=lambda d: (d.start, d.slug))
+    # Two accounts away in the same month, in the same places: their files need two names, or
+    # the second would read as moved aside by a file that was already there.
+    slugs: set[str] = set()
+    for draft in kept:
+        base, n = draft.slug, 1
+        while draft.slug in slugs:
+            n += 1
+            draft.slug = f"{base}-{n}"
+        slugs.add(draft.slug)
+    return kept
 
 
 def draft_text(draft: TripDraft) -> str:
