@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -26,7 +26,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 DEMO = ["envoy_vale"]  # the demo's account: what its site publishes
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "screenshots"
+PAGE = 10  # results the search page shows at once (search.js)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = playwright.expect
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -138,17 +140,76 @@ def test_a_thread_is_read_in_reply_order(page, server):
     assert order == [f"{n}/6" for n in range(1, 7)]
 
 
-def search_for(page, url: str, word: str) -> list[str]:
-    page.goto(url + "/-/search/")
-    page.fill(".pagefind-ui__search-input", word)
-    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
-    return [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+def search_for(page, url: str, word: str, **options: str) -> list[str]:
+    """The addresses of every result for ``word`` and the selects set in ``options``, from the
+    search page's own address (a search is a link), "More results" pressed to the end."""
+    page.goto(f"{url}/-/search/?{urlencode({'q': word, **options})}")
+    status = page.locator("#search-status").filter(has_text=" post")
+    status.wait_for(timeout=10_000)
+    count = int(status.inner_text().split()[0])
+    results = page.locator(".result")
+    expect(results).to_have_count(min(count, PAGE))
+    while results.count() < count:
+        shown = results.count()
+        page.click("#search-more")
+        expect(results).to_have_count(min(count, shown + PAGE))
+    expect(page.locator("#search-more")).to_be_hidden()
+    return [a.get_attribute("href") for a in page.locator(".result h2 a").all()]
 
 
-def test_search_finds_a_post_by_a_word_in_its_text(page, server):
-    found = search_for(page, server.url, "geothermal")
-    assert "/envoy_vale/status/" in found[0]
+def test_search_finds_a_post_by_a_word_typed_in(page, server):
+    page.goto(server.url + "/-/search/")
+    page.fill("#search-q", "geothermal")
+    expect(page.locator("#search-status")).to_have_text("2 posts for “geothermal”")
+    assert "/envoy_vale/status/" in page.locator(".result h2 a").first.get_attribute("href")
+    assert "q=geothermal" in page.url  # the search is a link to share
     page.screenshot(path=SHOTS / "search.png")
+
+
+def test_a_result_shows_the_posts_text_as_its_title_with_its_date_and_account(page, server):
+    search_for(page, server.url, "geothermal")
+    first = page.locator(".result").first
+    title = first.locator("h2").inner_text()
+    meta = first.locator(".meta").inner_text()
+    when = first.locator("time").get_attribute("datetime")
+    assert not first.locator(".excerpt").inner_text().startswith("Post by")  # no index metadata
+    first.locator("h2 a").click()
+    text = " ".join(page.locator(".post .text").inner_text().split())
+    assert title and text.startswith(title.removesuffix("…"))
+    assert meta.split() == ["@envoy_vale", when[:10]]
+    assert page.locator(".post .when time").get_attribute("datetime") == when
+
+
+@pytest.mark.parametrize("site", ["server", "sharded_server"])
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_results_sort_by_date_across_every_shard(page, request, server, site, order):
+    found = search_for(page, request.getfixturevalue(site).url, "climate", sort=order)
+    dates = [t.get_attribute("datetime") for t in page.locator(".result time").all()]
+    assert len(dates) > 10 and dates == sorted(dates, reverse=order == "desc")
+    assert sorted(found) == sorted(search_for(page, server.url, "climate"))
+
+
+@pytest.mark.parametrize(("name", "pick"), [("account", 0), ("year", 2), ("trip", 1)])
+def test_the_account_year_and_trip_filters_are_shown_and_narrow_the_results(
+    page, server, name, pick
+):
+    page.goto(server.url + "/-/search/")
+    for each in ("account", "year", "trip"):
+        expect(page.locator(f"#search-{each}")).to_be_visible()
+    option = page.locator(f"#search-{name} option").nth(pick + 1)  # the first is "Any"
+    value, label = option.get_attribute("value"), option.inner_text()
+    count = int(label.rpartition("(")[2].rstrip(")"))
+    found = search_for(page, server.url, "", **{name: value})
+    assert page.locator("#search-status").inner_text() == f"{count} post{'s' if count > 1 else ''}"
+    assert len(found) == count
+    if name == "year":
+        assert {t.inner_text()[:4] for t in page.locator(".result time").all()} == {value}
+
+
+def test_search_shows_hostile_text_as_text(page, hostile_server):
+    search_for(page, hostile_server.url, "bold")
+    assert page.locator(".result h2").first.inner_text().startswith(SCRIPT)
+    assert page.locator(".result img, .result script, .result b").count() == 0
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +255,7 @@ def test_hostile_pages_run_nothing_even_without_their_csp(browser, hostile_serve
         ("server", "/envoy_vale/status/1386400976/"),  # withheld: a placeholder
         ("server", "/-/redactions/"),
         ("server", "/-/search/"),
+        ("server", "/-/search/?q=climate&sort=desc"),  # with its results
         ("server", "/-/data/"),
         ("hostile_server", "/envoy/status/12/"),
         ("hostile_server", "/-/trips/hostile/"),
@@ -204,6 +266,8 @@ def test_pages_meet_wcag_21_aa(browser, request, site, path):
     context = browser.new_context(bypass_csp=True)  # only so the test can inject axe
     page = context.new_page()
     assert page.goto(server.url + path).ok
+    if "?q=" in path:
+        page.locator(".result").first.wait_for(timeout=10_000)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(f"axe.run(document, {WCAG})")
     context.close()
