@@ -350,8 +350,12 @@ class Output:
         try:
             f = open(path, "wb")  # noqa: SIM115 (a folder is made only when it is missing)
         except OSError:
-            clear_way(self.root, rel)
-            f = open(path, "wb")  # noqa: SIM115
+            try:  # a new page's folder: a first build makes every one
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                f = open(path, "wb")  # noqa: SIM115
+            except OSError:  # a file where a folder goes, or a folder where the file goes
+                clear_way(self.root, rel)
+                f = open(path, "wb")  # noqa: SIM115
         with naming(path), f:
             f.write(data)
             f.flush()  # its time is that of the last write: the manifest keeps it
