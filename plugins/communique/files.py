@@ -57,11 +57,9 @@ class Staged:
                 return False
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
-        self.files.append((Path(tmp), path))
+        fd, tmp = temp_beside(path)
+        self.files.append((tmp, path))
         with naming(path), os.fdopen(fd, "wb") as f:
-            os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
             f.write(data)
         return True
 
@@ -118,19 +116,28 @@ def replacing(path: Path) -> Iterator[Path]:
     """A new empty file beside ``path`` that replaces it when the block ends, and is removed
     when the block fails: whatever writes it (a stream, another program), ``path`` is then
     whole or as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
-    tmp = Path(name)
+    fd, tmp = temp_beside(path)
+    os.close(fd)
     try:
-        try:
-            os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
-        finally:
-            os.close(fd)
         yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def temp_beside(path: Path) -> tuple[int, Path]:
+    """A new temporary file in ``path``'s folder (so a rename replaces ``path`` at once),
+    named so that git ignores it and ``remove_temps`` finds it, readable as ``path`` would be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP)
+    try:
+        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
+    except OSError:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    return fd, Path(name)
 
 
 def fsync(path: Path) -> None:
