@@ -183,8 +183,8 @@ DIGEST, KEY, SIZE, MTIME = range(4)  # places in a row, for the scan of every fi
 class Scan:
     """``output/`` as a build found it, before it wrote anything."""
 
-    intact: set[str]  # files of the manifest on disk as they were written
-    others: list[str]  # every other file found: changed, or not the manifest's
+    stale: set[str]  # files of the manifest not on disk as they were written
+    others: list[str]  # every file found that is changed, or not the manifest's
     bare: list[str]  # folders with no file of their own
     links: list[str] = field(default_factory=list)  # symbolic links: a build makes none
     index: list[str] = field(default_factory=list)  # the search index's folders, not walked
@@ -219,8 +219,15 @@ def listing(path: str) -> list:
     return kinds
 
 
-def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = None) -> Scan:
-    """Tell which files of ``manifest`` are in ``output/`` as written, and what else is there.
+def scan(
+    output: Path,
+    manifest: Path,
+    by_bytes: bool,
+    listings: Path | None = None,
+    entries: dict[str, list] | None = None,
+) -> Scan:
+    """Tell which files of ``manifest`` are not in ``output/`` as written, and what else is
+    there. ``entries``: the manifest, read already by a build that forked the scan after it.
 
     Run in a process of its own while the archive loads (see ``plugin``). Every file of the
     manifest is looked at where it stands: a file edited in place changes its own size or
@@ -229,25 +236,27 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
     ``by_bytes``: after a build that did not finish, compare every file by its digest and
     list every folder.
     """
-    entries = read_manifest(manifest)
+    entries = read_manifest(manifest) if entries is None else entries
     root, lstat = str(output), os.lstat
     found = Scan(set(), [], [])
+    stale = found.stale
     for rel, row in entries.items():
         try:
             st = lstat(f"{root}/{rel}")
         except OSError:
-            continue  # missing: made again
+            stale.add(rel)  # missing: made again
+            continue
         if not S_ISREG(st.st_mode):
-            continue  # a folder where the file was: its folder's listing finds what it holds
+            stale.add(rel)  # a folder where the file was: its folder's listing finds inside
+            continue
         if st.st_size == row[SIZE]:
             if by_bytes and row[DIGEST]:
                 found.read += 1
                 if file_digest(f"{root}/{rel}") == row[DIGEST]:
-                    found.intact.add(rel)
                     continue
             elif st.st_mtime_ns == row[MTIME]:
-                found.intact.add(rel)
                 continue
+        stale.add(rel)
         found.others.append(rel)
     known = read_json(listings) if listings and not by_bytes else None
     known = known if isinstance(known, dict) else {}
@@ -284,7 +293,7 @@ def scan(output: Path, manifest: Path, by_bytes: bool, listings: Path | None = N
         found.add(rel_dir, seen[rel_dir], entries)
     if found.links:  # what was reached through a link is not in output/: made again
         under = tuple(f"{link}/" for link in found.links)
-        found.intact = {rel for rel in found.intact if not rel.startswith(under)}
+        found.stale |= {rel for rel in entries if rel.startswith(under)}
         found.others = [rel for rel in found.others if not rel.startswith(under)]
     if listings and seen != known:  # most folders of most builds are as listed before
         write_json(listings, seen)
@@ -311,12 +320,20 @@ class Output:
     files are still as an earlier build wrote them, and removes what the build did not make.
     """
 
-    def __init__(self, output: Path, manifest: Path, found: Scan, listings: Path | None = None):
+    def __init__(
+        self,
+        output: Path,
+        manifest: Path,
+        found: Scan,
+        listings: Path | None = None,
+        previous: dict[str, list] | None = None,
+    ):
+        """``previous``: the manifest ``found`` was scanned against, if read already."""
         self.output = output
         self.root = str(output)
         self.manifest = manifest
         self.listings = listings  # where the scan keeps folder times: brought up to date
-        self.previous = read_manifest(manifest)
+        self.previous = read_manifest(manifest) if previous is None else previous
         self.found = found
         self.made = Slice()
         for rel in found.links:  # a write through one could land anywhere: gone first
@@ -325,7 +342,7 @@ class Output:
     def kept(self, rel: str) -> Entry | None:
         """The entry of a file that is on disk as an earlier build wrote it."""
         row = self.previous.get(rel)
-        return Entry(*row) if row is not None and rel in self.found.intact else None
+        return Entry(*row) if row is not None and rel not in self.found.stale else None
 
     def fresh(self, rel: str, key: str) -> bool:
         """True (and the file kept) when ``rel`` was made from the same inputs and is intact."""
@@ -406,7 +423,9 @@ class Output:
             with contextlib.suppress(FileNotFoundError):
                 self.note(rel, None)
         planned = self.made.entries.keys() | set(also)
-        gone = [rel for rel in chain(found.intact, found.others) if rel not in planned]
+        stale, previous = found.stale, self.previous
+        there = chain((rel for rel in previous if rel not in stale), found.others)
+        gone = [rel for rel in there if rel not in planned]
         for rel in gone:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self.root}/{rel}")
@@ -423,7 +442,9 @@ class Output:
                 rel = rel.rpartition("/")[0]
         write_json(self.manifest, {rel: entry.row() for rel, entry in self.made.entries.items()})
         if self.listings:
-            made = self.made.entries.keys() - found.intact - set(found.others)  # files new
+            others = set(found.others)
+            made = [rel for rel in self.made.entries  # files new: not there before
+                    if (rel not in previous or rel in stale) and rel not in others]  # fmt: skip
             changed |= {rel.rpartition("/")[0] for rel in chain(made, gone)}
             self.relist(changed | {rel.rpartition("/")[0] for rel in emptied}, emptied, search)
         return len(gone)
@@ -481,12 +502,12 @@ def audit(output: Path, cache: Path) -> list[str]:
         return [f"{cache}: no record that the last build finished; build again"]
     manifest = cache / "manifest.json"
     made = read_manifest(manifest)
-    found = scan(output, manifest, by_bytes=False)
+    found = scan(output, manifest, by_bytes=False, entries=made)
     changed = [rel for rel in found.others if rel in made]
     added = [rel for rel in found.others + found.links if rel not in made]
     problems = [f"{rel}: changed since the build" for rel in changed]
     problems += [f"{rel}: not made by the build" for rel in added]
-    missing = made.keys() - found.intact - set(found.others)
+    missing = found.stale - set(found.others)
     return problems + [f"{rel}: made by the build, now missing" for rel in sorted(missing)]
 
 

@@ -9,6 +9,7 @@ the theme's files; then the sweep, the manifest, and the journal's "finished".
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from communique.settings import Settings, from_pelican
 from communique.site import model
 from communique.site.build import build
 from communique.site.downloads import write_downloads
-from communique.site.freshness import Journal, MonthCache, Output, scan, stamp
+from communique.site.freshness import Journal, MonthCache, Output, read_manifest, scan, stamp
 from communique.site.layout import OWN, an_account_could_hold
 from communique.site.pages import BuildSummary
 from communique.site.parallel import Worker
@@ -38,6 +39,7 @@ class Run:
 
     journal: Journal
     walk: Worker  # the scan of output/, started with the build
+    manifest: dict[str, list]  # what the last build made: read once, for the scan and the build
     output: Output | None = None
     summary: BuildSummary | None = None
     files: list[str] = field(default_factory=list)  # made beside ``output``: the downloads
@@ -83,7 +85,11 @@ class ArchiveGenerator(Generator):
             found = run.walk.result()
             cache = settings.cache_path
             run.output = Output(
-                Path(self.output_path), cache / "manifest.json", found, cache / "listings.json"
+                Path(self.output_path),
+                cache / "manifest.json",
+                found,
+                cache / "listings.json",
+                previous=run.manifest,
             )
             run.summary, run.files = build(
                 archive,
@@ -113,7 +119,9 @@ def current() -> Run:
 def start(pelican) -> None:
     """A new build: the journal says so before anything is written, and ``output/`` is
     walked on another core from now on, while Pelican makes its pages and the archive loads.
-    Nothing of an earlier build in this process is carried over."""
+    The walk is forked with the manifest read: the build reads it once, and the walk sends
+    back only the few files not as written. Nothing of an earlier build in this process is
+    carried over."""
     global RUN
     if RUN is not None:  # a build before it that stopped short (``pelican -r`` goes on)
         RUN.walk.close()
@@ -123,14 +131,15 @@ def start(pelican) -> None:
         raise SystemExit(f"error: {e}") from None
     journal = Journal(settings.cache_path / "journal.json")
     finished = journal.begin()
-    walk = Worker(scan)
+    manifest = read_manifest(settings.cache_path / "manifest.json")
+    walk = Worker(functools.partial(scan, entries=manifest))
     walk.start(
         output=Path(pelican.settings["OUTPUT_PATH"]),
         manifest=settings.cache_path / "manifest.json",
         by_bytes=not finished,
         listings=settings.cache_path / "listings.json",
     )
-    RUN = Run(journal, walk)
+    RUN = Run(journal, walk, manifest)
 
 
 def written(path: str, context: object = None) -> None:
