@@ -8,6 +8,7 @@ import os
 import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,15 @@ def write_export(folder: Path, tweets: list[dict], *, username: str = "envoy", *
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text if isinstance(text, bytes) else text.encode())
     return folder
+
+
+def zip_of(folder: Path, target: Path) -> Path:
+    """``folder`` zipped as Twitter zips an export: its files by their paths inside it."""
+    with zipfile.ZipFile(target, "w") as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(folder).as_posix())
+    return target
 
 
 def snapshot(root: Path) -> dict[Path, bytes]:

@@ -77,3 +77,19 @@ def test_any_json_body_is_a_page_or_one_clear_error(body):
 def test_a_place_the_store_cannot_keep_is_refused(geo, message):
     with pytest.raises(CommuniqueError, match=message):
         record_of({**POST, "geo": geo}, read_page({})[1], "envoy", "2024-01-01T00:00:00Z")
+
+
+def test_a_retweet_twitter_cut_short_says_so_and_names_the_original():
+    text = (
+        "RT @andean_news: The ministers signed a joint declaration on trade, climate and the fre…"
+    )
+    retweet = {**POST, "text": text, "referenced_tweets": [{"type": "retweeted", "id": "7"}]}
+    original = {"id": "7", "text": "The ministers signed it all", "author_id": "9"}
+    users = [{"id": "9", "username": "andean_news"}]
+    page = {"data": [retweet], "includes": {"tweets": [original], "users": users}}
+    posts, found, _ = read_page(page)
+    record = record_of(posts[0], found, "envoy", "2024-01-01T00:00:00Z")
+    assert record["shortened"] is True
+    assert record["retweet_of"] == {"id": "7", "user": "andean_news"}
+    whole = record_of({**retweet, "text": "RT @andean_news: all of it"}, found, "envoy", "x")
+    assert "shortened" not in whole

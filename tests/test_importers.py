@@ -18,15 +18,7 @@ from communique.errors import CommuniqueError
 from communique.ingest import export as importers
 from communique.ingest.export import POST_ID, import_archive
 from communique.store import Store
-from conftest import ROOT, js, make_project, snapshot, tweet, write_export
-
-
-def zip_of(folder, target):
-    with zipfile.ZipFile(target, "w") as z:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                z.write(path, path.relative_to(folder).as_posix())
-    return target
+from conftest import ROOT, js, make_project, snapshot, tweet, write_export, zip_of
 
 
 def test_the_real_2022_sample_imports(sample_export, store):
@@ -132,6 +124,86 @@ def test_parts_deleted_posts_notes_and_media(tmp_path, store):
     assert posts["2"]["media"][0]["file"] == "media/2-Pic.jpg"
     assert (store.media_dir("envoy") / "2-Pic.jpg").read_bytes() == b"\xff\xd8fakejpeg"
     assert (summary.deleted, summary.notes, summary.media_copied) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("also_in_tweets_js", [False, True])
+def test_community_posts_are_public_posts_that_keep_their_community(
+    tmp_path, store, also_in_tweets_js
+):
+    community = tweet("2", "to the community", community_id="77", community_id_str="77")
+    plain = {k: v for k, v in community.items() if not k.startswith("community")}
+    folder = write_export(
+        tmp_path / "x",
+        [tweet("1", "one"), *([plain] if also_in_tweets_js else [])],
+        **{
+            "data/community-tweet.js": js("YTD.community_tweet.part0", [{"tweet": community}]),
+            "data/community_tweet_media/2-Pic.jpg": b"\xff\xd8fakejpeg",
+        },
+    )
+    summary = import_archive(folder, store)
+    posts = {p["id"]: p for p in store.posts("envoy")}
+    assert (summary.posts, summary.private) == (2, 0)
+    assert posts["2"]["community"] == {"id": "77"} and "community" not in posts["1"]
+    assert "visibility" not in posts["2"] and posts["2"]["text"] == "to the community"
+
+
+def test_a_community_id_that_is_no_number_is_one_line_naming_the_post(tmp_path, store):
+    community = tweet("2", "to the community", community_id="../77")
+    folder = write_export(
+        tmp_path / "x",
+        [tweet("1", "one")],
+        **{"data/community-tweet.js": js("YTD.community_tweet.part0", [{"tweet": community}])},
+    )
+    refused = r"community-tweet.js: post '2' is malformed .* community id '../77' is not a number"
+    with pytest.raises(CommuniqueError, match=refused):
+        import_archive(folder, store)
+    assert not store.root.exists()
+
+
+def deleted_note(created_at: str, text: str) -> dict:
+    core = {"text": text, "urls": [], "mentions": [], "hashtags": [], "cashtags": []}
+    note = {"noteTweetId": "9" + created_at[14:16], "createdAt": created_at, "core": core}
+    return {"noteTweet": {**note, "lifecycle": {"value": "deleted", "name": "Deleted"}}}
+
+
+def test_a_deleted_long_post_keeps_its_text_and_stays_deleted(tmp_path, store):
+    """A deleted note joins only a post of deleted-tweets.js: never a live post, not even the
+    one other post of its second; one whose post is not in the export is left out."""
+    long_text = "A long post the account deleted " + "word " * 80
+    folder = write_export(
+        tmp_path / "x",
+        [tweet("1", "live, the same second", created_at="Mon Nov 03 09:20:00 +0000 2008")],
+        **{
+            "data/deleted-tweets.js": js(
+                "YTD.deleted_tweets.part0",
+                [
+                    {
+                        "tweet": tweet(
+                            "2",
+                            long_text[:270] + "… https://t.co/x",
+                            created_at="Mon Nov 03 09:30:00 +0000 2008",
+                            deleted_at="Tue Nov 04 10:00:00 +0000 2008",
+                        )
+                    }
+                ],
+            ),
+            "data/deleted-note-tweet.js": js(
+                "YTD.deleted_note_tweet.part0",
+                [
+                    deleted_note("2008-11-03T09:30:00.000Z", long_text),
+                    deleted_note("2008-11-03T09:20:00.000Z", "a draft the account deleted"),
+                ],
+            ),
+        },
+    )
+    summary = import_archive(folder, store)
+    posts = {p["id"]: p for p in store.posts("envoy")}
+    assert set(posts) == {"1", "2"}
+    assert (summary.deleted, summary.notes) == (1, 1)
+    assert posts["2"]["text"] == long_text.strip()
+    assert posts["2"]["deleted_at"] == "2008-11-04T10:00:00Z"
+    assert posts["1"]["text"] == "live, the same second" and "note" not in posts["1"]
+    assert "a draft" not in (store.root / "envoy").joinpath("2008", "2008-11.jsonl").read_text()
 
 
 def test_grailbird_layout(tmp_path, store):

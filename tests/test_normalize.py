@@ -229,6 +229,39 @@ def test_replies_and_retweets_are_recognized(text, extra, field, expected):
     assert normalized(tweet("10", text, **extra))[field] == expected
 
 
+CUT = "RT @andean_news: The ministers signed a joint declaration on trade, climate and the fre…"
+
+
+@pytest.mark.parametrize(
+    ("text", "shortened"),
+    [
+        (CUT + " https://t.co/Qm4vR8sLtA", True),  # the link no entity expands, as exported
+        (CUT, True),
+        ("RT @andean_news: The ministers signed a joint declaration.", False),
+        ("RT @andean_news: more to come…", True),
+        ("The ministers signed a joint declaration on trade, climate and…", False),  # no retweet
+        ("RT @andean_news: … and then the vote", False),
+    ],
+)
+def test_a_retweet_cut_by_twitter_says_so(text, shortened):
+    post = normalized(tweet("10", text))
+    assert post.get("shortened", False) is shortened
+    assert post["text"] == text
+
+
+@pytest.mark.parametrize("ident", ["1493446837214187523", 1493446837214187523])
+def test_a_community_post_keeps_its_community(ident):
+    post = normalized(tweet("10", "hello", community_id=ident, community_id_str=str(ident)))
+    assert post["community"] == {"id": "1493446837214187523"}
+    assert "community" not in normalized(tweet("10", "hello"))
+
+
+@pytest.mark.parametrize("ident", ["../x", "1493 4", "", [1]])
+def test_a_community_id_that_is_no_number_is_refused(ident):
+    with pytest.raises(ValueError, match="community id .* is not a number"):
+        normalized(tweet("10", "hello", community_id=ident))
+
+
 def test_a_link_to_a_status_is_a_quote():
     t = tweet(
         "1",

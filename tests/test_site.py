@@ -462,3 +462,24 @@ def test_a_stored_account_not_in_accounts_is_reported_and_left_out_of_the_site(t
     assert not (output / "demo").exists()
     published = b"".join(p.read_bytes() for p in output.rglob("*") if p.is_file())
     assert b"envoy" in published and b"demo" not in published.replace(b"demo.", b"")
+
+
+@pytest.mark.parametrize(
+    ("retweeted", "link"),
+    [
+        ({"id_str": "7", "user": {"screen_name": "andean_news"}}, "andean_news/status/7"),
+        (None, "andean_news"),  # the export's: only the account is known
+    ],
+)
+def test_a_retweet_twitter_cut_short_says_so_and_links_to_the_original(tmp_path, retweeted, link):
+    text = (
+        "RT @andean_news: The ministers signed a joint declaration on trade, climate and the fre…"
+    )
+    extra = {"retweeted_status": retweeted} if retweeted else {}
+    export = write_export(tmp_path / "export", [tweet("30", text, **extra), tweet("31", "whole")])
+    import_archive(export, Store(tmp_path / "content" / "archive"))
+    output = build_project(make_project(tmp_path))
+    cut, whole = (page(output, f"envoy/status/{i}") for i in ("30", "31"))
+    assert "Shortened by Twitter" in cut and "the rest is not in the archive" in cut
+    assert f'href="https://twitter.com/{link}" rel="nofollow">' in cut
+    assert "Shortened by Twitter" not in whole

@@ -66,6 +66,10 @@ class Place(TypedDict, total=False):
     lon: float | None
 
 
+class Community(TypedDict):
+    id: str  # digits: the community's address is x.com/i/communities/<id>
+
+
 class Provenance(TypedDict):
     source: str  # the archive file or the API endpoint
     retrieved_at: str
@@ -97,6 +101,9 @@ class Record(TypedDict):
     # for the account's records, never published.
     visibility: NotRequired[str]
     syndicated_from: NotRequired[str]  # the feed item `invoke syndicate` made this post from
+    # True of a retweet Twitter cut at about 140 characters: the rest is in no payload we have.
+    shortened: NotRequired[bool]
+    community: NotRequired[Community]  # the X Community the post was made in, public there
 
 
 def is_public(record: Record | dict) -> bool:

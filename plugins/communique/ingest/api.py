@@ -14,6 +14,7 @@ from communique.ingest.normalize import (
     degrees,
     expand,
     iso_utc,
+    mark_shortened,
     plain_source,
     quote_of,
     to_int,
@@ -193,7 +194,7 @@ def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved
 
     reply_id = refs.get("replied_to")
     metrics = tweet.get("public_metrics") or {}
-    return {
+    record = {
         "id": tweet["id"],
         "account": account,
         "created_at": iso_utc(tweet["created_at"]),
@@ -227,3 +228,4 @@ def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved
         "raw": raw,
         "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(raw)},
     }
+    return mark_shortened(record)

@@ -54,8 +54,10 @@ UNREADABLE = (
 TWEET_FILES = re.compile(r"^data/(?:tweets?|tweets-part\d+|tweet-part\d+)\.js$")
 GRAILBIRD_FILES = re.compile(r"^data/js/tweets/\d{4}_\d{2}\.js$")
 CIRCLE_FILES = re.compile(r"^data/twitter-circle-tweet(?:-part\d+)?\.js$")
+COMMUNITY_FILES = re.compile(r"^data/community-tweet(?:-part\d+)?\.js$")
 MEDIA_FILES = re.compile(
-    r"^data/(?:tweets?_media|deleted_tweets_media|twitter_circle_tweet_media)/"
+    r"^data/(?:tweets?_media|deleted_tweets_media|twitter_circle_tweet_media"
+    r"|community_tweet_media)/"
     r"(?P<id>\d+)-(?P<name>[A-Za-z0-9_.-]+)$"
 )
 
@@ -337,36 +339,55 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
         for tweet in progress(tweets, f"reading {name}", total=len(tweets)):
             record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
             records[record["id"]] = record
+    # Posts made in an X Community: public there, and read like any other post.
+    for name in sorted(n for n in source.members if COMMUNITY_FILES.match(n)):
+        for tweet in unwrap(source.read_js(name), "tweet", name):
+            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            kept = records.setdefault(record["id"], record)
+            if "community" in record:
+                kept["community"] = record["community"]
     if "data/deleted-tweets.js" in source.members:
         name = "data/deleted-tweets.js"
         for tweet in unwrap(source.read_js(name), "tweet", name):
             record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
             records.setdefault(record["id"], record)
-    notes = 0
-    if "data/note-tweet.js" in source.members:
-        name = "data/note-tweet.js"
-        by_key = {note_key(r["created_at"], raw_text(r)): r for r in records.values()}
-        by_second: dict[str, list[dict]] = {}
-        for r in records.values():
-            by_second.setdefault(r["created_at"], []).append(r)
-        for note in unwrap(source.read_js(name), "noteTweet", name):
-            which = f"{name}: note {note.get('noteTweetId')!r:.40}"
-            created = make_time(str(note.get("createdAt", "")), which)
-            core = note.get("core")
-            text = core.get("text") if isinstance(core, dict) else None
-            if not isinstance(text, str):
-                raise CommuniqueError(f"{which} has no text")
-            record = by_key.get(note_key(created, text))
-            if record is None and len(by_second.get(created, ())) == 1:
-                record = by_second[created][0]  # the only post of that second
-            if record is not None:
-                with malformed(which):
-                    records[record["id"]] = apply_note(record, note)
-                notes += 1
+    notes = join_notes(source, "data/note-tweet.js", records)
+    # A deleted long post's text joins its post of deleted-tweets.js only: it stays deleted, and
+    # a note whose post the export does not hold has no id to be stored under.
+    deleted = {i: r for i, r in records.items() if r.get("deleted_at")}
+    notes += join_notes(source, "data/deleted-note-tweet.js", deleted)
+    records.update(deleted)
     mark_private(source, records, account, label, retrieved_at)
     posts = sorted(records.values(), key=lambda r: int(r["id"]))
     assign_conversations(posts)
     return posts, notes
+
+
+def join_notes(source: ExportSource, name: str, records: dict[str, dict]) -> int:
+    """Give each post of ``records`` that a note of ``name`` belongs to its full long text;
+    returns how many did."""
+    if name not in source.members:
+        return 0
+    by_key = {note_key(r["created_at"], raw_text(r)): r for r in records.values()}
+    by_second: dict[str, list[dict]] = {}
+    for r in records.values():
+        by_second.setdefault(r["created_at"], []).append(r)
+    joined = 0
+    for note in unwrap(source.read_js(name), "noteTweet", name):
+        which = f"{name}: note {note.get('noteTweetId')!r:.40}"
+        created = make_time(str(note.get("createdAt", "")), which)
+        core = note.get("core")
+        text = core.get("text") if isinstance(core, dict) else None
+        if not isinstance(text, str):
+            raise CommuniqueError(f"{which} has no text")
+        record = by_key.get(note_key(created, text))
+        if record is None and len(by_second.get(created, ())) == 1:
+            record = by_second[created][0]  # the only post of that second
+        if record is not None:
+            with malformed(which):
+                records[record["id"]] = apply_note(record, note)
+            joined += 1
+    return joined
 
 
 def mark_private(

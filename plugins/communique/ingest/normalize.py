@@ -201,6 +201,33 @@ def retweet_of(text: str) -> dict | None:
     return {"id": None, "user": match[1]} if match else None
 
 
+# Twitter keeps a retweet's first 140 or so characters only ("RT @x: …"), ending in "…" and
+# often a t.co link that no entity expands; the rest of it is in no payload of the export.
+CUT = re.compile(r"…(?:\s+https?://t\.co/\w+)?\Z")
+
+
+def mark_shortened(record: dict) -> dict:
+    """Say so of a retweet Twitter cut short, so that no page shows it as if it were whole.
+    Only when true: the records of every other post stay as they were."""
+    if record["retweet_of"] and CUT.search(record["text"]):
+        record["shortened"] = True
+    return record
+
+
+COMMUNITY_ID = re.compile(r"[0-9]{1,25}")
+
+
+def community_of(tweet: dict) -> dict | None:
+    """The X Community a post was made in: the export gives its id only (``community_id``),
+    which names the community's address, so it is digits or the post is refused."""
+    ident = tweet.get("community_id_str") or tweet.get("community_id")
+    if ident is None:
+        return None
+    if not COMMUNITY_ID.fullmatch(str(ident)):
+        raise ValueError(f"community id {ident!r:.40} is not a number")
+    return {"id": str(ident)}
+
+
 def v11_spans(entities: dict, media: list[dict]) -> list[Span]:
     """Spans from a v1.1 / archive ``entities`` block (indices may be strings)."""
     spans = []
@@ -332,7 +359,9 @@ def from_v11(tweet: dict, *, account: str, source: str, retrieved_at: str) -> di
         "raw": tweet,
         "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(tweet)},
     }
-    return record
+    if community := community_of(tweet):
+        record["community"] = community
+    return mark_shortened(record)
 
 
 def note_spans(core: dict) -> list[Span]:
