@@ -145,6 +145,7 @@ def test_community_posts_are_public_posts_that_keep_their_community(
     assert (summary.posts, summary.private) == (2, 0)
     assert posts["2"]["community"] == {"id": "77"} and "community" not in posts["1"]
     assert "visibility" not in posts["2"] and posts["2"]["text"] == "to the community"
+    assert posts["2"]["raw"]["community_id"] == "77"  # the payload that says so is kept
 
 
 def test_a_community_id_that_is_no_number_is_one_line_naming_the_post(tmp_path, store):
@@ -410,6 +411,26 @@ def note_file(**note) -> dict[str, str]:
         (
             lambda p: export_of(p, one_post(), **note_file(core={"text": "one", "urls": "x"})),
             "data/note-tweet.js: note '5' is malformed",
+        ),
+        (
+            lambda p: export_of(
+                p,
+                one_post(),
+                **{
+                    "data/deleted-note-tweet.js": js(
+                        "YTD.deleted_note_tweet.part0", [{"noteTweet": {**NOTE, "core": "one"}}]
+                    )
+                },
+            ),
+            "data/deleted-note-tweet.js: note '5' has no text",
+        ),
+        (
+            lambda p: export_of(
+                p,
+                one_post(),
+                **{"data/community-tweet.js": js("YTD.community_tweet.part0", [{"bad": True}])},
+            ),
+            "data/community-tweet.js: post '\\?' is malformed",
         ),
     ],
 )

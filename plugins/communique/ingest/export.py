@@ -339,13 +339,12 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
         for tweet in progress(tweets, f"reading {name}", total=len(tweets)):
             record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
             records[record["id"]] = record
-    # Posts made in an X Community: public there, and read like any other post.
+    # Posts made in an X Community, public there: the community file's copy of one is kept,
+    # since its payload is the one that says where it was made.
     for name in sorted(n for n in source.members if COMMUNITY_FILES.match(n)):
         for tweet in unwrap(source.read_js(name), "tweet", name):
             record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
-            kept = records.setdefault(record["id"], record)
-            if "community" in record:
-                kept["community"] = record["community"]
+            records[record["id"]] = record
     if "data/deleted-tweets.js" in source.members:
         name = "data/deleted-tweets.js"
         for tweet in unwrap(source.read_js(name), "tweet", name):

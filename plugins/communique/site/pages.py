@@ -205,7 +205,6 @@ class Pages:
             get("deleted_at"),
             get("deleted_how"),
             get("syndicated_from"),
-            get("community"),  # the community file's, when the post's raw is tweets.js's
             [(m.get("src"), m.get("width"), m.get("height")) for m in media] if media else [],
             get("edit_ids"),
             archive.latest.get(post["id"]),
