@@ -631,8 +631,8 @@ FIELDS = ["created_at", "full_text", "id_str", "entities", "extended_entities", 
           "hashtags", "user_mentions", "urls", "media", "indices", "text", "expanded_url",
           "screen_name", "bounding_box", "full_name", "type", "media_url_https", "video_info",
           "variants", "bitrate", "url", "user", "edit", "editControlInitial", "editTweetIds",
-          "sizes", "large", "w", "ext_alt_text", "quoted_status_id_str", "display_text_range",
-          "truncated", "possibly_sensitive"]  # fmt: skip
+          "sizes", "large", "w", "ext_alt_text", "quoted_status_id_str", "community_id",
+          "community_id_str", "display_text_range", "truncated", "possibly_sensitive"]  # fmt: skip
 JSON = st.recursive(
     st.none()
     | st.booleans()
