@@ -105,13 +105,19 @@ def build(c, config=None, search=True):
 @task(help={"port": "port to serve on (default 8000)", "config": "settings file"})
 def serve(c, port=8000, config=None):
     """Serve output/ on http://127.0.0.1:PORT/ to read the site as it will be published."""
+    import errno
     import functools
     import http.server
 
     settings = load_settings(config)
     folder = settings.output_path
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+    except OSError as e:  # most often another `invoke serve` still running
+        why = "is in use" if e.errno == errno.EADDRINUSE else f"cannot be served: {e.strerror}"
+        raise Exit(f"error: port {port} {why}; try --port {int(port) + 1}", code=1) from None
+    with server:
         print(f"Serving {folder} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         server.serve_forever()
 
@@ -121,7 +127,7 @@ def test(c, quick=False):
     """Lint, run the tests, then build the demo site and check it (what CI runs)."""
     python = f'"{sys.executable}"'
     c.run(f"{python} -m ruff check . && {python} -m ruff format --check .", pty=False)
-    c.run(f"{python} -m pytest", pty=False)
+    c.run(f"{python} -m pytest -rs", pty=False)  # -rs: why each test is skipped
     if not quick:
         from tools.project import demo_root
 

@@ -3,12 +3,14 @@
 import inspect
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+from invoke import MockContext, Result
 
 import tasks
 from apiserver import TOKEN, APIServer
@@ -152,3 +154,31 @@ def test_a_second_archive_run_is_refused_while_the_first_writes(tmp_path):
     assert first.returncode == 0 and output.startswith("envoy: 150 new, 0 updated in 2 pages"), (
         output
     )
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
+    conf = make_project(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        output = one_error(invoke("serve", "--port", str(port), "--config", str(conf)))
+    assert output == f"error: port {port} is in use; try --port {port + 1}\n"
+
+
+def test_invoke_test_says_why_each_test_is_skipped(tmp_path):
+    """Skips stand for what a machine lacks (Chromium, ffmpeg...): a count alone hides which."""
+    context = MockContext(run=Result(), repeat=True)
+    tasks.test(context, quick=True)
+    (command,) = [c.args[0] for c in context.run.call_args_list if " -m pytest" in c.args[0]]
+    lacking = tmp_path / "test_lacking.py"
+    lacking.write_text(
+        "import pytest\n\n\n@pytest.mark.skip(reason='frobnicator is not installed')\n"
+        "def test_it():\n    pass\n"
+    )
+    done = subprocess.run(
+        f"{command} -p no:cacheprovider {lacking}",
+        shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "SKIPPED [1] " in done.stdout, done.stdout
+    assert "frobnicator is not installed" in done.stdout, done.stdout
