@@ -45,6 +45,7 @@ def own_site(tmp_path_factory):
             assert empty.returncode == 0, empty.stdout + empty.stderr
             printed["empty"] = empty.stdout
             printed["empty home"] = (clone / "output" / "index.html").read_text()
+            printed["empty search"] = (clone / "output" / "-/search/index.html").read_text()
         done = invoke(clone, name, *args)
         assert done.returncode == 0, done.stdout + done.stderr
         printed[name] = done.stdout
@@ -65,6 +66,12 @@ def test_the_site_of_ones_own_has_none_of_the_demo(own_site):
 
 def test_before_the_import_the_site_builds_empty_and_says_what_to_import(own_site):
     _, printed = own_site
+    assert printed["init"].endswith(
+        "@jane_doe: import the account's export with `invoke import-archive PATH`, then"
+        " `invoke build`\n"
+    )
+    assert "error" not in printed["empty"] and "pagefind" not in printed["empty"]
+    assert "Nothing to search yet" in printed["empty search"]
     assert (
         "@jane_doe: no posts yet; import its export with `invoke import-archive PATH`"
         in (printed["empty"])

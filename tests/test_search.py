@@ -3,6 +3,7 @@
 import pytest
 
 from communique.site.search import SHARD_PAGES, bundle, index_site, shards
+from conftest import build_project, make_project
 
 
 @pytest.mark.parametrize(
@@ -28,3 +29,12 @@ def test_a_site_with_no_posts_yet_is_indexed_as_empty_and_loses_its_old_index(tm
     (tmp_path / "-" / "pagefind" / "pagefind.js").write_text("old")
     assert index_site(tmp_path) == "no posts to index"
     assert not (tmp_path / "-" / "pagefind").exists()
+
+
+def test_a_site_with_no_posts_yet_has_a_search_page_saying_so_and_no_index_to_load(tmp_path):
+    site = build_project(make_project(tmp_path))
+    assert index_site(site) == "no posts to index"
+    page = (site / "-" / "search" / "index.html").read_text()
+    assert "Nothing to search yet: no posts are imported." in page
+    assert "search.js" not in page and "pagefind" not in page
+    assert not (site / "-" / "pagefind").exists()

@@ -132,11 +132,13 @@ def data_page(pages: Pages, downloads: list[Download]) -> None:
 
 def search_page(pages: Pages) -> None:
     """The one page that runs a script: Pagefind's search needs WebAssembly. A build without
-    a search index (``--no-search``) says so, and points at no index."""
+    a search index (``--no-search``), or of a store with no posts yet, which Pagefind does not
+    index, says so, and points at no index."""
+    posts = len(pages.archive.posts)
     bundles = (
-        [f"{pages.base}/{search.bundle(e)}/" for e in search.shards(len(pages.archive.posts))]
-        if pages.settings.search
+        [f"{pages.base}/{search.bundle(e)}/" for e in search.shards(posts)]
+        if pages.settings.search and posts
         else []
     )
     pages.page(own("search"), "search.html", title="Search", wasm=bool(bundles), bundles=bundles,
-               withheld=len(pages.archive.withheld))  # fmt: skip
+               empty=not posts, withheld=len(pages.archive.withheld))  # fmt: skip
