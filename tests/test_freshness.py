@@ -182,3 +182,20 @@ def test_the_search_index_is_the_indexers_to_replace(tmp_path, search):
     written.sweep(also=(), search=search)
     assert (output / "-" / "pagefind-0").exists() == search  # --no-search leaves no index behind
     assert not (output / "pagefind").exists()
+
+
+def test_a_build_whose_plan_no_longer_makes_a_folder_leaves_it_not_even_empty(tmp_path):
+    """As after `invoke init` on a built clone: the demo's hundreds of folders went with it."""
+    from communique.site.freshness import Output
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    demo = {f"envoy/status/{n}/index.html": str(n) for n in range(3)}
+    again = built(output, cache, demo | {"envoy/2011/05/page/2/index.html": "p", "-/a.css": ""})
+    (output / "-" / "pagefind").mkdir()
+    (output / "-" / "pagefind" / "x.pf_fragment").write_bytes(b"made by the indexer, after")
+    written = Output(output, cache / "manifest.json", again(), cache / "listings.json")
+    written.sweep(also=(), search=True)
+    folders = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_dir())
+    assert folders == ["-", "-/pagefind"]  # the index is not the build's: kept, and its folder
+    built(output, cache, {})  # and without search, the index goes too: output/ itself stays
+    assert output.is_dir() and not any(output.iterdir())

@@ -2,7 +2,8 @@
 
 After any ``invoke build`` (or ``invoke build --no-search``) that exits 0, ``output/`` holds
 exactly the files, byte for byte, that a build of the same inputs from an empty ``output/`` and
-``cache/`` makes. Search files (``-/pagefind*/``) may differ only in Pagefind's content-hashed file
+``cache/`` makes, and no empty folder (a folder the build no longer makes goes with its files).
+Search files (``-/pagefind*/``) may differ only in Pagefind's content-hashed file
 names, and index exactly the post pages that carry text (a withheld post keeps a placeholder page
 at its address that is not indexed). No withheld or never-public post's text or media file name,
 and no never-public post's id, appears in any output file (Pagefind's gzip files unpacked).
@@ -274,6 +275,15 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def empty_folders(folder: Path) -> list[str]:
+    """The folders under ``folder`` (not itself) that hold nothing."""
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_dir() and not p.is_symlink() and not any(p.iterdir())
+    )
+
+
 def unpacked(rel: str, data: bytes) -> bytes:
     """A file's bytes, Pagefind's gzip files unpacked (``pagefind_dcd`` and JSON or CBOR)."""
     if data[:2] == b"\x1f\x8b":
@@ -362,6 +372,10 @@ class ExtraFiles(Broken):
 
 class MissingFiles(Broken):
     """output/ lacks files a clean build makes."""
+
+
+class EmptyFolders(Broken):
+    """output/ holds folders with nothing in them, which a clean build never leaves."""
 
 
 class DifferentBytes(Broken):
@@ -683,6 +697,9 @@ class BuildMachine(RuleBasedStateMachine):
             found.append(ExtraFiles(f"{len(extra)} files a clean build does not make: {extra}"))
         if missing:
             found.append(MissingFiles(f"{len(missing)} files of a clean build missing: {missing}"))
+        empty = empty_folders(self.project / "output")
+        if empty:
+            found.append(EmptyFolders(f"{len(empty)} empty folders: {empty[:20]}"))
         differ = sorted(rel for rel in mine & theirs if files[rel] != expected[rel])
         if differ:
             found.append(
