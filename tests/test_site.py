@@ -483,3 +483,47 @@ def test_a_retweet_twitter_cut_short_says_so_and_links_to_the_original(tmp_path,
     assert "Shortened by Twitter" in cut and "the rest is not in the archive" in cut
     assert f'href="https://twitter.com/{link}" rel="nofollow">' in cut
     assert "Shortened by Twitter" not in whole
+
+
+def test_every_count_on_the_site_counts_each_post_once_as_its_timeline_lists_it(tmp_path):
+    """An edited post is two records and one post; a withheld post keeps its place: the home
+    page, the timeline, the provenance, the hashtags and a trip count alike."""
+    conf = make_project(tmp_path, POSTS_PER_PAGE=50)
+    tag = {"hashtags": [{"text": "Iceland", "indices": ["0", "8"]}], "user_mentions": [],
+           "urls": []}  # fmt: skip
+    tweets = [
+        tweet("1", "#Iceland at last", entities=tag),
+        tweet("2", "Two"),
+        tweet("3", "Withheld"),
+        tweet("4", "@other yes", in_reply_to_status_id_str="9", in_reply_to_screen_name="other"),
+        tweet("22", "#Iceland first", entities=tag,
+              edit_info={"initial": {"editTweetIds": ["22", "23"]}}),
+        tweet("23", "#Iceland second", entities=tag,
+              edit_info={"edit": {"initialTweetId": "22",
+                                  "editControlInitial": {"editTweetIds": ["22", "23"]}}}),
+    ]  # fmt: skip
+    import_archive(write_export(tmp_path / "export", tweets), Store(tmp_path / "content/archive"))
+    (tmp_path / "content" / "redactions.md").write_text("- 3: personal-data, 2012-01-01\n")
+    (tmp_path / "content" / "trips" / "iceland.md").write_text(
+        "Title: Iceland\nStart: 2008-11-01\nEnd: 2008-11-30\n\nThe visit.\n"
+    )
+    site = build_project(conf)
+    timeline = page(site, "envoy")
+    listed = timeline.count('<article class="post')
+    assert listed == 5  # 1 to 4 (3 by its placeholder) and 23, the edited post's latest version
+    home = page(site, "")
+    assert re.search(r"@envoy</span></a>: (\d+) posts", home)[1] == str(listed)
+    threads = site / "-" / "threads"  # a reply alone, to a post not archived, has no page
+    assert re.search(r"(\d+) conversations", home)[1] == "0" and not threads.exists()
+    assert re.search(r"<p>(\d+) posts; the last", timeline)[1] == str(listed)
+    counts = re.search(r"@envoy</a></th><td>(\d+)</td><td>(\d+)</td>", page(site, "-/provenance"))
+    assert counts.groups() == (str(listed), "6")  # and its records: each version one
+    assert re.search(r"#Iceland</a> <span class=\"n\">(\d+)<", page(site, "-/tags"))[1] == str(
+        page(site, "-/tags/iceland").count('<article class="post')
+    )
+    trip = page(site, "-/trips/iceland")
+    on_trip = trip.count('<article class="post')
+    assert on_trip == 4  # every post but the withheld one, the edited one once
+    assert re.search(r"<dt>Posts</dt><dd>(\d+)</dd>", trip)[1] == str(on_trip)
+    for shown in (page(site, ""), timeline, page(site, "-/provenance")):
+        assert "an edited post by its latest version" in shown

@@ -58,7 +58,7 @@ def account_pages(pages: Pages) -> None:
     today = pages.now.astimezone(zone).date()
     for name, posts in archive.by_account.items():
         info = archive.accounts.get(name, {})
-        counts = {m: len(ps) for (a, m), ps in archive.months.items() if a == name}
+        counts = {m: len(archive.shown(ps)) for (a, m), ps in archive.months.items() if a == name}
         last = posts[-1]["created_at"] if posts else None
         quiet = (today - times.local(last, zone).date()).days if last else None
         paginate(
@@ -121,7 +121,11 @@ def tag_pages(pages: Pages) -> None:
         )
     index = sorted(
         (
-            {"name": archive.tag_names[s], "href": tag_href(pages.base, s), "count": len(p)}
+            {
+                "name": archive.tag_names[s],
+                "href": tag_href(pages.base, s),
+                "count": len(archive.shown(p)),
+            }
             for s, p in archive.tags.items()
         ),
         key=lambda t: (-t["count"], t["name"].casefold()),

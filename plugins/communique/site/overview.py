@@ -14,7 +14,8 @@ def load_trips(pages: Pages) -> None:
     """Trips written by staff, each with the posts its rules pick; drafts are not published."""
     folder = pages.settings.trips_path
     published = [t for t in trips.load_trips(folder) if not t.draft] if folder.is_dir() else []
-    shown = [p for p in pages.archive.posts if not p.get("withheld")]
+    archive = pages.archive
+    shown = archive.shown([p for p in archive.posts if not p.get("withheld")])
     assigned = trips.assign(published, shown, pages.settings.timezone)
     pages.trips = [(t, assigned.get(t.slug, [])) for t in published]
     for trip, posts in pages.trips:
@@ -68,7 +69,8 @@ def home_page(pages: Pages) -> None:
     archive = pages.archive
     latest = archive.newest(reversed(archive.posts), 20)
     accounts = [
-        archive.accounts.get(n, {}) | {"username": n, "count": len(p), "last": p[-1]["created_at"]}
+        archive.accounts.get(n, {})
+        | {"username": n, "count": len(archive.shown(p)), "last": p[-1]["created_at"]}
         for n, p in archive.by_account.items()
     ]
     pages.page(
@@ -78,30 +80,31 @@ def home_page(pages: Pages) -> None:
         cards=[pages.card(p) for p in latest],
         accounts=accounts,
         tags=len(archive.tags),
-        threads=len(archive.threads),
+        threads=sum(len(t) > 1 for t in archive.threads.values()),  # those with a page
         feeds=pages.feeds_for(""),
     )
 
 
 def provenance_page(pages: Pages) -> None:
-    rows = []
+    rows, older = [], pages.archive.older
     for name, posts in pages.archive.by_account.items():
         sources: dict[str, int] = {}
         deleted = edited = withheld = 0
         retrieved = None
-        for p in posts:  # one pass over the account's posts for every count
+        for p in posts:  # one pass over the account's records for every count
             provenance = p["provenance"]
             kind = "API" if provenance["source"].startswith(("api", "http")) else "archive export"
             sources[kind] = sources.get(kind, 0) + 1
             deleted += bool(p.get("deleted_at"))
-            edited += len(p.get("edit_ids") or []) > 1
+            edited += len(p.get("edit_ids") or []) > 1 and p["id"] not in older  # once a post
             withheld += bool(p.get("withheld"))
             if retrieved is None or provenance["retrieved_at"] > retrieved:
                 retrieved = provenance["retrieved_at"]
         rows.append(
             {
                 "account": name,
-                "posts": len(posts),
+                "posts": len(pages.archive.shown(posts)),  # as the home page and timeline
+                "records": len(posts),
                 "sources": sorted(sources.items()),
                 "deleted": deleted,
                 "edited": edited,
