@@ -89,7 +89,9 @@ def read_json(path: Path) -> object:
 
 
 def write_json(path: Path, value: object) -> None:
-    write_checked(path, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+    """Unsorted: a cache is read back, never compared as bytes, and the manifest (a key for
+    every file of the site) would be sorted on every build for nothing."""
+    write_checked(path, orjson.dumps(value))
 
 
 # -- what every key holds ------------------------------------------------------------------
