@@ -33,6 +33,17 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.archive_path, key=key_from())
 
 
+def upgrade(store: Store) -> None:
+    """Before any other use: a store of an older shape brought to this one, once."""
+    changed = store.upgrade()
+    if changed:
+        posts = f"{changed:,} post{'s' if changed != 1 else ''}"
+        print(
+            f"store upgraded: the provenance of {posts} names no local file now (no payload"
+            " changed); import the export again to record when Twitter made it"
+        )
+
+
 def seal(store: Store) -> None:
     """After a write: never-public posts moved where they belong, and a warning while they are
     kept without a key."""
@@ -71,6 +82,7 @@ def import_archive(c, path, account=None, config=None):
         bridged = Posted.load(settings.syndicate_state).source_of
         store = open_store(settings)
         with store.writing():
+            upgrade(store)
             summary = run(path, store, account=name, accounts=settings.accounts, syndicated=bridged)
             print(summary.line())
             seal(store)
@@ -84,19 +96,20 @@ def import_archive(c, path, account=None, config=None):
 )
 def build(c, config=None, search=True):
     """Build the site into output/ from the store, trips and pages, then its search index."""
-    from communique.outbound.client import load_dotenv
+    from communique.errors import StoreError
     from communique.site.search import index_site
-    from communique.store import Store
 
     settings = load_settings(config)
-    load_dotenv(settings.base / ".env")  # the store's key, for Pelican to read it
+    with fail_on(StoreError, OSError):
+        store = open_store(settings)  # and the store's key, from .env, for Pelican to read it
+        upgrade(store)
     # The search page says whether an index is built: Pelican is told with the setting.
     extra = "" if search else " -e SEARCH=false"
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors{extra}', pty=False)
     if search:
         with fail_on():
             print(f"search: {index_site(settings.output_path)}")
-    stored = set(Store(settings.archive_path).accounts())
+    stored = set(store.accounts())
     for name in settings.accounts:
         if name not in stored:
             print(f"@{name}: no posts yet; import its export with `invoke import-archive PATH`")
@@ -255,6 +268,7 @@ def archive(c, account=None, verify=False, max_wait=900, config=None):
         )
         refused = []
         with store.writing():
+            upgrade(store)
             for name in names:
                 with console.status(f"fetching @{name}") as status:
 

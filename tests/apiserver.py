@@ -53,6 +53,8 @@ class FakeAPI:
     malformed: dict[str, list[str]] = field(default_factory=dict)  # post id -> fields not sent
     # Applied to each timeline page's body before it is sent; bytes are sent as they are.
     reshape: Callable[[dict], object] | None = None
+    # Every response's Date header: a fixed clock, so that stores fetched apart compare by byte.
+    date: str = "Mon, 01 Jan 2024 00:00:00 GMT"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_account(self, username: str, user_id: str) -> Account:
@@ -110,6 +112,9 @@ def make_handler(api: FakeAPI, base: str):
 
         def log_message(self, *args) -> None:
             pass
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return api.date
 
         def send_json(self, status: int, body: object, headers: dict | None = None) -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()

@@ -6,6 +6,7 @@ import pytest
 
 from communique.errors import StoreError
 from communique.ingest.api import from_v2, index
+from communique.records import provenance
 from communique.site import model as archive
 from communique.site.freshness import MonthCache
 
@@ -13,7 +14,8 @@ from communique.site.freshness import MonthCache
 def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:
     tweet = {"id": post_id, "text": text, "created_at": "2024-01-01T09:00:00.000Z",
              "edit_history_tweet_ids": history, **extra}  # fmt: skip
-    return from_v2(tweet, index({}), account="envoy", source="api", retrieved_at="2024-01-02")
+    captured = provenance("api:GET /2/users/:id/tweets", "2024-01-02", "2024-01-02")
+    return from_v2(tweet, index({}), account="envoy", provenance=captured)
 
 
 def test_a_version_fetched_before_its_edit_is_linked_to_the_edit(store):

@@ -12,6 +12,7 @@ import pytest
 
 from communique.files import UMASK
 from communique.ingest.normalize import from_v11
+from communique.records import provenance
 from communique.site import downloads
 from communique.site.downloads import write_downloads
 from communique.site.model import load
@@ -30,8 +31,7 @@ def post(id: str, when: str, text: str = "", **extra) -> dict:
     record = from_v11(
         tweet(id, text or f"Post {id}", when, **extra),
         account="envoy",
-        source="test",
-        retrieved_at="2024-01-01T00:00:00Z",
+        provenance=provenance("export:data/tweets.js", None, "2024-01-01T00:00:00Z"),
     )
     return record | {"media": [PHOTO]} if "photo" in text else record
 

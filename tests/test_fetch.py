@@ -1,3 +1,4 @@
+import importlib.metadata
 import json
 import logging
 import os
@@ -59,9 +60,26 @@ def test_a_timeline_is_fetched_page_by_page_with_media(server, tmp_path):
     post = next(p for p in posts if p["id"] == "1000003")
     assert post["text"] == "Post 003#Iceland & more"
     assert post["entities"]["hashtags"][0]["tag"] == "Iceland"
-    assert post["provenance"]["source"].startswith("api:")
+    assert post["provenance"]["captured_by"] == "api:GET /2/users/:id/tweets"
     photo = next(p for p in posts if p["media"])
     assert (f.store.root / "envoy" / photo["media"][0]["file"]).read_bytes().startswith(b"\xff\xd8")
+
+
+@pytest.mark.parametrize(
+    "date, captured",
+    [
+        ("Tue, 02 Jan 2024 03:04:05 GMT", "2024-01-02T03:04:05Z"),  # the API's own clock
+        ("", "2024-01-01T00:00:00Z"),  # none: when the response arrived, by the fetcher's
+    ],
+)
+def test_a_post_is_captured_when_the_api_answered_it(server, tmp_path, date, captured):
+    server.api.date = date
+    f = fetcher(server, tmp_path)  # its clock says 2024-01-01 00:00 UTC
+    f.archive("envoy")
+    provenance = next(f.store.posts("envoy"))["provenance"]
+    assert provenance["captured_at"] == captured
+    assert provenance["imported_at"] == "2024-01-01T00:00:00Z"
+    assert provenance["tool"] == f"communique {importlib.metadata.version('communique')}"
 
 
 def test_a_second_run_asks_only_for_what_is_new(server, tmp_path):

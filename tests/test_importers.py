@@ -1,4 +1,5 @@
 import contextlib
+import importlib.metadata
 import io
 import json
 import math
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 from communique.errors import CommuniqueError
 from communique.ingest import export as importers
 from communique.ingest.export import POST_ID, import_archive
-from communique.store import Store
+from communique.store import Store, sha256_of
 from conftest import ROOT, js, make_project, snapshot, tweet, write_export, zip_of
 
 
@@ -28,6 +30,42 @@ def test_the_real_2022_sample_imports(sample_export, store):
     assert retweet["retweet_of"]["user"] == "nostrich"
     assert post["created_at"] == "2020-06-27T16:34:46Z"
     assert post["metrics"]["likes"] == 2
+
+
+def test_a_record_is_captured_when_twitter_made_the_export(sample_export, store):
+    import_archive(sample_export, store, now=datetime(2024, 3, 1, tzinfo=UTC))
+    for post in store.posts("mrled"):
+        assert post["provenance"] == {
+            "captured_at": "2022-05-06T17:27:17Z",  # the manifest's generationDate
+            "imported_at": "2024-03-01T00:00:00Z",
+            "captured_by": "export:data/tweet.js",
+            "tool": f"communique {importlib.metadata.version('communique')}",
+            "sha256": sha256_of(post["raw"]),
+        }
+
+
+def test_an_export_without_a_manifest_says_no_capture_date_and_a_later_one_adds_it(tmp_path, store):
+    posts = [tweet("1", "one"), tweet("2", "two")]
+    bare = write_export(tmp_path / "bare", posts)  # account.js and tweets.js only
+    import_archive(bare, store, now=datetime(2024, 3, 1, tzinfo=UTC))
+    assert [p["provenance"]["captured_at"] for p in store.posts("envoy")] == [None, None]
+    manifest = js("__THAR_CONFIG", {"archiveInfo": {"generationDate": "2023-02-01T10:00:00.5Z"}})
+    full = write_export(tmp_path / "full", posts, **{"data/manifest.js": manifest})
+    again = import_archive(full, store, now=datetime(2024, 4, 1, tzinfo=UTC))
+    assert (again.unchanged, again.updated) == (0, 2)
+    assert {p["provenance"]["captured_at"] for p in store.posts("envoy")} == {
+        "2023-02-01T10:00:00Z"
+    }
+    before = snapshot(store.root)
+    assert import_archive(bare, store).unchanged == 2  # the date once known is kept
+    assert snapshot(store.root) == before
+
+
+def test_the_zip_file_name_is_nowhere_in_the_store(tmp_path, store):
+    folder = write_export(tmp_path / "x", [tweet("1", "one")])
+    import_archive(zip_of(folder, tmp_path / "jane-doe-private-backup.zip"), store)
+    assert not any(b"jane-doe" in data for data in snapshot(store.root).values())
+    assert next(store.posts("envoy"))["provenance"]["captured_by"] == "export:data/tweets.js"
 
 
 @pytest.mark.parametrize("as_zip", [False, True])
@@ -472,6 +510,13 @@ def test_a_zip_bomb_or_a_lying_directory_is_refused_before_it_is_read(
     tmp_path, refuses, make, message
 ):
     refuses(make(tmp_path), message)
+
+
+@pytest.mark.parametrize("date", ["last Tuesday", 20220506, "2022-02-30T00:00:00Z"])
+def test_a_generation_date_that_is_no_date_is_one_clear_error(tmp_path, refuses, date):
+    manifest = js("__THAR_CONFIG", {"archiveInfo": {"generationDate": date}})
+    target = bad_zip(tmp_path, {"data/manifest.js": manifest, "data/tweets.js": one_post()})
+    refuses(target, "data/manifest.js: archiveInfo.generationDate: ")
 
 
 def test_a_manifest_whose_user_is_not_an_object_is_passed_over(tmp_path, store):

@@ -15,12 +15,13 @@ from communique.ingest.normalize import (
     to_int,
     unstorable,
 )
+from communique.records import provenance
 from communique.store import dumps
 from conftest import tweet
 
 
 def normalized(t: dict) -> dict:
-    return from_v11(t, account="envoy", source="test", retrieved_at="2024-01-01T00:00:00Z")
+    return from_v11(t, account="envoy", provenance=provenance("export:data/tweets.js", None, "t"))
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
+from communique.ingest.api import from_v2, index
 from communique.ingest.export import import_archive
+from communique.records import provenance
 from communique.site.freshness import FeedTitles
 from communique.store import Store
-from conftest import ROOT, build_project, make_project, tweet, write_export
+from conftest import ROOT, build_project, js, make_project, tweet, write_export, zip_of
 
 
 def photo_with_gps() -> bytes:
@@ -25,6 +27,7 @@ def photo_with_gps() -> bytes:
     return out.getvalue()
 
 
+V2_POST = {"id": "2", "text": "two", "created_at": "2009-01-01T00:00:00.000Z", "lang": "en"}
 HOSTILE = '<script>alert(1)</script> "><img src=x onerror=alert(1)> javascript:alert(1)'
 
 
@@ -173,6 +176,26 @@ def test_provenance_on_post_pages_and_the_provenance_page(site):
     assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', html)
     assert "export:data/tweets.js" in html
     assert "<td>14</td>" in page(site, "-/provenance")
+
+
+def test_a_post_says_when_it_was_captured_and_no_page_names_the_zip(tmp_path):
+    conf = make_project(tmp_path / "p", TIMEZONE="Asia/Tokyo")
+    made = js("__THAR_CONFIG", {"archiveInfo": {"generationDate": "2022-05-06T17:27:17.889Z"}})
+    export = write_export(tmp_path / "x", [tweet("1", "one")], **{"data/manifest.js": made})
+    store = Store(tmp_path / "p" / "content" / "archive")
+    import_archive(zip_of(export, tmp_path / "jane-doe-private-backup.zip"), store)
+    answered = provenance("api:GET /2/users/:id/tweets", "2024-01-02T03:04:05Z", "t")
+    store.merge([from_v2(V2_POST, index({}), account="envoy", provenance=answered)])
+    site = build_project(conf)
+    captured = '<time datetime="2022-05-06T17:27:17Z">2022-05-07 02:27 JST</time>'
+    assert f"Captured from Twitter's export of {captured}" in page(site, "envoy/status/1")
+    fetched = '<time datetime="2024-01-02T03:04:05Z">2024-01-02 12:04 JST</time>'
+    assert f"Fetched from the API on {fetched}" in page(site, "envoy/status/2")
+    assert f"<td>{captured}</td>" not in page(site, "-/provenance")  # the later, the API's
+    assert f"<td>{fetched}</td>" in page(site, "-/provenance")
+    published = [p for p in site.rglob("*") if p.is_file()]
+    assert any(p.name == "archive.db" for p in published)  # the downloads are looked in too
+    assert not [p for p in published if b"jane-doe" in p.read_bytes()]
 
 
 def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):

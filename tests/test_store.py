@@ -1,16 +1,19 @@
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError, StoreError
-from communique.files import UMASK, write_atomic
+from communique.files import UMASK, Staged, write_atomic
 from communique.ingest.export import import_archive
+from communique.records import provenance
 from communique.store import Store, dumps, merge_record, sha256_of
 from conftest import ROOT, js, snapshot, tweet, write_export
 
@@ -25,8 +28,7 @@ def record(id: str, month: str = "2008-11", **extra) -> dict:
         "media": [],
         "raw": raw,
         "provenance": {
-            "source": "test",
-            "retrieved_at": "2024-01-01T00:00:00Z",
+            **provenance("export:data/tweets.js", None, "2024-01-01T00:00:00Z"),
             "sha256": sha256_of(raw),
         },
         **extra,
@@ -46,7 +48,7 @@ def test_merging_the_same_records_twice_changes_no_byte(store):
     later = [
         dict(
             record("1"),
-            provenance={**record("1")["provenance"], "retrieved_at": "2030-01-01T00:00:00Z"},
+            provenance={**record("1")["provenance"], "imported_at": "2030-01-01T00:00:00Z"},
         )
     ]
     result = store.merge(later)
@@ -141,7 +143,9 @@ def test_a_value_the_reader_would_not_read_back_is_refused_and_nothing_is_writte
     with pytest.raises(StoreError) as refused:
         store.merge(batch)
     message = str(refused.value)
-    assert message.startswith(f"{store.month_path('envoy', '2009-02')}: post 5 (from test):")
+    assert message.startswith(
+        f"{store.month_path('envoy', '2009-02')}: post 5 (from export:data/tweets.js):"
+    )
     assert "metrics.likes" in message and named in message
     assert "\n" not in message
     assert snapshot(store.root) == before
@@ -279,3 +283,94 @@ def test_a_killed_merge_leaves_nothing_git_commits_and_the_next_writer_clears_it
     assert added.stdout.split() == ["content/archive/envoy/2008/2008-11.jsonl"]
     store.merge([])  # the next run
     assert [p.name for p in store.root.rglob("*") if p.is_file()] == ["2008-11.jsonl"]
+
+
+def old_store(store) -> list[dict]:
+    """A store as it was before capture times were kept: provenance {source, retrieved_at,
+    sha256}, an export's source beginning with the name of the user's zip file. Three months,
+    one post fetched from the API, one never made public (kept out of the month files)."""
+    records = [
+        record("1", "2008-11"),
+        record("2", "2008-12", visibility="circle"),
+        record("3", "2009-01"),
+        record("4", "2009-01"),
+    ]
+    for r in records:
+        r["provenance"] = {
+            "source": "jane-doe-backup.zip:data/tweets.js",
+            "retrieved_at": "2024-01-01T00:00:00Z",
+            "sha256": r["provenance"]["sha256"],
+        }
+    records[3]["provenance"]["source"] = "api:GET /2/users/:id/tweets"
+    store.merge(records)
+    return records
+
+
+def test_an_old_store_is_upgraded_once_and_no_payload_changes(store):
+    old = old_store(store)
+    assert store.upgrade() == 4
+    upgraded = {r["id"]: r for r in store.posts("envoy")}
+    for before in old:
+        after = upgraded[before["id"]]
+        assert dumps(after["raw"]) == dumps(before["raw"])
+        assert after["provenance"]["sha256"] == before["provenance"]["sha256"]
+        assert {k: v for k, v in after.items() if k != "provenance"} == {
+            k: v for k, v in before.items() if k != "provenance"
+        }
+    assert upgraded["1"]["provenance"] == {
+        "captured_at": None,  # the old store never kept the export's date
+        "imported_at": "2024-01-01T00:00:00Z",
+        "captured_by": "export:data/tweets.js",
+        "tool": None,
+        "sha256": old[0]["provenance"]["sha256"],
+    }
+    fetched = upgraded["4"]["provenance"]
+    assert (fetched["captured_at"], fetched["captured_by"]) == (
+        "2024-01-01T00:00:00Z",  # a fetch was stamped when its page arrived
+        "api:GET /2/users/:id/tweets",
+    )
+    files = snapshot(store.root)
+    assert not any(b"jane-doe" in data or b"retrieved_at" in data for data in files.values())
+    assert store.upgrade() == 0
+    assert snapshot(store.root) == files
+
+
+def test_an_interrupted_upgrade_leaves_the_old_store_and_a_rerun_finishes(store, monkeypatch):
+    old_store(store)
+    before = snapshot(store.root)
+    write = Staged.write
+    calls = []
+
+    def full_disk(self, path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        return write(self, path, data)
+
+    monkeypatch.setattr(Staged, "write", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        store.upgrade()
+    assert snapshot(store.root) == before
+    monkeypatch.undo()
+    assert store.upgrade() == 4
+    assert not any(b"jane-doe" in data for data in snapshot(store.root).values())
+
+
+def test_an_upgrade_killed_between_its_files_is_finished_by_the_next(tmp_path):
+    clean, killed = Store(tmp_path / "clean"), Store(tmp_path / "killed")
+    old_store(clean)
+    old_store(killed)
+    clean.upgrade()
+    replace = os.replace
+    moved = []
+
+    def killed_after_one(tmp, path):
+        if moved:
+            raise KeyboardInterrupt  # as a kill would, after the first month is in place
+        moved.append(path)
+        replace(tmp, path)
+
+    with mock.patch.object(os, "replace", killed_after_one), pytest.raises(KeyboardInterrupt):
+        killed.upgrade()
+    assert killed.upgrade() == 3
+    assert snapshot(killed.root) == snapshot(clean.root)

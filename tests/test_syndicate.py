@@ -10,6 +10,7 @@ from communique.ingest.normalize import from_v11
 from communique.outbound import syndicate
 from communique.outbound.client import KEYS as USER_KEYS
 from communique.outbound.client import make_client, user_client
+from communique.records import provenance
 from communique.site.feeds import Feed, FeedItem, atom, post_title
 from communique.site.render import post_html
 from communique.store import Store
@@ -265,7 +266,8 @@ def test_a_post_the_bridge_made_is_not_posted_again_when_an_export_brings_it_bac
     made = len(server.api.created)
     # Imported from an export, the post is in the site's feed as an item of its own.
     record = from_v11(came_back(post_id, "Event number 1", ITEM_1), account="envoy",
-                      source="export", retrieved_at="2024-02-01T00:00:00Z")  # fmt: skip
+                      provenance=provenance("export:data/tweets.js", None,
+                                            "2024-02-01T00:00:00Z"))  # fmt: skip
     echo = item(3, post_title(record["text"], ""), content=post_html(record), post_id=post_id)
     ordinary = item(4, "An ordinary post", content=post_html({"text": "x", "entities": {}}))
     write_feed(feed, 2, more=[echo, ordinary])

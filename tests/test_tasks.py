@@ -14,6 +14,10 @@ from invoke import MockContext, Result
 
 import tasks
 from apiserver import TOKEN, APIServer
+from communique.errors import CommuniqueError
+from communique.ingest.normalize import from_v11
+from communique.site.model import load
+from communique.store import Store
 from conftest import ROOT, make_project, tweet, write_export
 
 TASKS = {
@@ -182,3 +186,27 @@ def test_invoke_test_says_why_each_test_is_skipped(tmp_path):
     )  # fmt: skip
     assert "SKIPPED [1] " in done.stdout, done.stdout
     assert "frobnicator is not installed" in done.stdout, done.stdout
+
+
+def test_a_build_upgrades_a_store_of_the_old_shape_once_and_names_no_zip(tmp_path):
+    conf = make_project(tmp_path / "p")
+    store = Store(tmp_path / "p" / "content" / "archive")
+    post = from_v11(tweet("1", "one"), account="envoy", provenance={})
+    post["provenance"] = {  # as the version before capture times stored it
+        "source": "jane-doe-backup.zip:data/tweets.js",
+        "retrieved_at": "2024-01-01T00:00:00Z",
+        "sha256": post["provenance"]["sha256"],
+    }
+    store.merge([post])
+    with pytest.raises(CommuniqueError, match="post 1 is stored as before capture times"):
+        load(store)  # what Pelican run on its own, without the task, would meet
+    outputs = []
+    for _ in range(2):
+        build = invoke("build", "--no-search", "--config", str(conf))
+        outputs.append(build.communicate(timeout=120)[0])
+        assert build.returncode == 0, outputs[-1]
+    assert outputs[0].startswith("store upgraded: the provenance of 1 post names"), outputs[0]
+    assert "store upgraded" not in outputs[1]
+    assert next(store.posts())["raw"] == post["raw"]
+    built = [p for p in (tmp_path / "p").rglob("*") if p.is_file()]
+    assert not [p for p in built if b"jane-doe" in p.read_bytes()]

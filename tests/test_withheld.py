@@ -14,6 +14,7 @@ from PIL import Image
 from communique.errors import CommuniqueError
 from communique.ingest.api import from_v2, index
 from communique.ingest.export import import_archive, in_periods, protected_periods
+from communique.records import provenance
 from communique.settings import from_mapping
 from communique.site.search import index_site
 from communique.site.withheld import hide_handles, load_redactions, parse_redactions
@@ -143,7 +144,8 @@ def test_the_api_record_keeps_no_other_persons_post_or_name():
         "created_at": "2024-01-01T00:00:00.000Z", "in_reply_to_user_id": "7",
         "referenced_tweets": [{"type": "replied_to", "id": "1"}],
     }  # fmt: skip
-    record = from_v2(post, index(page["includes"]), account="envoy", source="api", retrieved_at="t")
+    captured = provenance("api:GET /2/users/:id/tweets", "t", "t")
+    record = from_v2(post, index(page["includes"]), account="envoy", provenance=captured)
     raw = json.dumps(record)
     assert "private complaint" not in raw and "Bob Private" not in raw
     assert record["reply_to"]["user"] == "bob"

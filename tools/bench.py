@@ -109,12 +109,14 @@ def new_posts(store_root: Path, count: int) -> None:
     """Add ``count`` posts newer than any in the store, as a scheduled archive run would."""
     sys.path.insert(0, str(ROOT / "plugins"))
     from communique.ingest.normalize import from_v11
+    from communique.records import provenance
     from communique.store import Store
 
     store = Store(store_root)
     (account,) = store.accounts()[:1]
     newest = int(store.latest_id(account))
     records = []
+    stamps = provenance("export:data/tweets.js", None, "2026-01-01T00:00:00Z")
     for i in range(1, count + 1):
         tweet = {
             "id_str": str(newest + i * 1000),
@@ -123,9 +125,7 @@ def new_posts(store_root: Path, count: int) -> None:
             "entities": {"hashtags": [{"text": "Bench", "indices": [str(36 + len(str(i))),
                                                                     str(42 + len(str(i)))]}]},
         }  # fmt: skip
-        records.append(
-            from_v11(tweet, account=account, source="bench", retrieved_at="2026-01-01T00:00:00Z")
-        )
+        records.append(from_v11(tweet, account=account, provenance=stamps))
     store.merge(records)
 
 

@@ -3,8 +3,6 @@
 Importing the package is cheap; ``register()`` makes it a Pelican plugin.
 """
 
-__version__ = "0.1.0"
-
 
 def register() -> None:
     from communique.site import plugin

@@ -7,6 +7,8 @@ entity offsets count code points in ``text``.
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import re
 from typing import Any, NotRequired, TypedDict
 
@@ -71,8 +73,17 @@ class Community(TypedDict):
 
 
 class Provenance(TypedDict):
-    source: str  # the archive file or the API endpoint
-    retrieved_at: str
+    """What an archivist asks of a record: when it was captured, and by what, when it came
+    into this archive, and the hash that lets anyone check its payload. Never a local file
+    name: the name of the user's zip says nothing about the record and may say much about the
+    user."""
+
+    # When Twitter made the export (manifest.js's generationDate) or the API answered (its
+    # Date header); None for an export without a manifest, which does not say.
+    captured_at: str | None
+    imported_at: str  # when this archive stored the record
+    captured_by: str  # "export:data/tweets.js" (the file in the export) or "api:GET /2/..."
+    tool: str | None  # "communique 0.1.0"; None for a record stored before this was kept
     sha256: str | None  # of ``raw`` in canonical JSON (None in a withheld post's placeholder)
 
 
@@ -104,6 +115,49 @@ class Record(TypedDict):
     # True of a retweet Twitter cut at about 140 characters: the rest is in no payload we have.
     shortened: NotRequired[bool]
     community: NotRequired[Community]  # the X Community the post was made in, public there
+
+
+@functools.cache
+def tool() -> str:
+    """This tool and its version as a record's provenance names them, from the installed
+    package's metadata: the one place the version is written is pyproject.toml."""
+    try:
+        return f"communique {importlib.metadata.version('communique')}"
+    except importlib.metadata.PackageNotFoundError:  # run from a clone never installed
+        return "communique (version unknown)"
+
+
+def provenance(captured_by: str, captured_at: str | None, imported_at: str) -> dict:
+    """A new record's provenance, but for its hash, which is of the payload it comes with."""
+    return {
+        "captured_at": captured_at,
+        "imported_at": imported_at,
+        "captured_by": captured_by,
+        "tool": tool(),
+    }
+
+
+def is_old_provenance(provenance: dict) -> bool:
+    """Whether a stored provenance is of the shape before capture times were kept: {source,
+    retrieved_at, sha256}, whose source began with the name of the user's zip file."""
+    return "retrieved_at" in provenance
+
+
+def upgraded_provenance(old: dict) -> dict:
+    """The provenance an old record would have been given, as far as it says: its hash as it
+    was, its retrieval time as the import time, and the file in the export or the API endpoint
+    it came from, without the local file name that came first ("my-export.zip:data/tweets.js").
+    A fetch was stamped as its page arrived, which is the capture; an import, when the export
+    was read, which is not (the export's date was not kept: captured_at is None)."""
+    source = old["source"]
+    api = source.startswith("api:")
+    return {
+        "captured_at": old["retrieved_at"] if api else None,
+        "imported_at": old["retrieved_at"],
+        "captured_by": source if api else f"export:{source.rpartition(':')[2]}",
+        "tool": None,
+        "sha256": old["sha256"],
+    }
 
 
 def is_public(record: Record | dict) -> bool:

@@ -30,7 +30,7 @@ import orjson
 
 from communique.errors import StoreError
 from communique.files import Staged, remove_temps
-from communique.records import handle, is_public
+from communique.records import handle, is_old_provenance, is_public, upgraded_provenance
 from communique.vault import Vault
 
 # Fields that a later copy of the same post must not take away: what we learned about a post
@@ -38,6 +38,7 @@ from communique.vault import Vault
 # that came with it.
 STICKY = ("deleted_at", "deleted_how", "visibility", "syndicated_from")
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+OLD_SHAPE = b'"retrieved_at":'  # in the line of a record of the old shape, and no other
 
 
 @dataclass
@@ -85,7 +86,7 @@ def encode(value: dict, path: Path, what: str = "") -> bytes:
         return line_of(value)
     except (ValueError, TypeError, RecursionError):
         if not what:
-            source = (value.get("provenance") or {}).get("source")
+            source = (value.get("provenance") or {}).get("captured_by")
             what = f"post {value.get('id')}" + (f" (from {source})" if source else "")
         raise StoreError(f"{path}: {what}: {fault(value)}; refused, nothing written") from None
 
@@ -135,8 +136,15 @@ def month_of(record: dict) -> str:
 
 
 def merge_record(old: dict, new: dict) -> dict:
-    """The record to keep when ``new`` arrives for a post the store already has."""
-    kept = dict(old) if old["provenance"]["sha256"] == new["provenance"]["sha256"] else dict(new)
+    """The record to keep when ``new`` arrives for a post the store already has.
+
+    The same payload again changes nothing, unless it says when it was captured and the
+    stored copy does not (an export read before its manifest was, or without one).
+    """
+    same = old["provenance"]["sha256"] == new["provenance"]["sha256"]
+    kept = dict(old) if same else dict(new)
+    if same and new["provenance"].get("captured_at") and not old["provenance"].get("captured_at"):
+        kept["provenance"] = new["provenance"]
     # A media file downloaded by either copy stays attached to the post.
     files = {
         m["id"]: m["file"] for m in (*new.get("media", []), *old.get("media", [])) if m.get("file")
@@ -371,6 +379,37 @@ class Store:
                 result.deleted += bool(kept.get("deleted_at")) and not old.get("deleted_at")
             existing[record["id"]] = kept
         return existing, result
+
+    def upgrade(self) -> int:
+        """Bring the records of an older shape to this one, once: their provenance as it is
+        kept now (``records.upgraded_provenance``), which names no local file. No payload and
+        no hash changes. Every month holding one is rewritten, all of them or none, and a
+        store of this shape already is only looked at: a build checks every time, and takes
+        the store's lock only when there is work. Returns how many records changed."""
+        if not any(self._holds_old(a, m) for a in self.accounts() for m in self.months(a)):
+            return 0
+        changed = 0
+        with self.writing(), Staged() as staged:
+            for account in self.accounts():
+                for month in self.months(account):
+                    if not self._holds_old(account, month):
+                        continue
+                    records = self.read_month(account, month)
+                    old = [r for r in records.values() if is_old_provenance(r["provenance"])]
+                    for record in old:
+                        record["provenance"] = upgraded_provenance(record["provenance"])
+                    if old:
+                        self._stage_month(staged, account, month, records)
+                        changed += len(old)
+        return changed
+
+    def _holds_old(self, account: str, month: str) -> bool:
+        """Whether a month may hold a record of the old shape, from its bytes, unparsed."""
+        path = self.month_path(account, month)
+        if path.exists() and OLD_SHAPE in path.read_bytes():
+            return True
+        kept = self.vault.read(self.folder(account), month)
+        return kept is not None and OLD_SHAPE in kept[1]
 
     def mark_deleted(self, account: str, deletions: dict[str, tuple[str, str]]) -> int:
         """Mark posts deleted: ``{id: (deleted_at, how)}``. Returns how many were newly marked."""

@@ -176,8 +176,9 @@ def media_of(includes: dict) -> list[dict]:
     return out
 
 
-def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved_at: str) -> dict:
-    """A store record from one v2 post and the page's includes (as ``index`` gives them)."""
+def from_v2(tweet: dict, includes: dict, *, account: str, provenance: dict) -> dict:
+    """A store record from one v2 post and the page's includes (as ``index`` gives them);
+    ``provenance`` is ``records.provenance``'s, to which the payload's hash is added."""
     mine = own_includes(tweet, includes)
     raw = {"data": tweet, "includes": mine} if mine else {"data": tweet}
     if problem := unstorable(raw):
@@ -226,6 +227,6 @@ def from_v2(tweet: dict, includes: dict, *, account: str, source: str, retrieved
         "deleted_at": None,
         "deleted_how": None,
         "raw": raw,
-        "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(raw)},
+        "provenance": {**provenance, "sha256": sha256_of(raw)},
     }
     return mark_shortened(record)

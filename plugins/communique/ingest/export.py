@@ -34,7 +34,7 @@ from communique.ingest.normalize import (
     mark_syndicated,
     unstorable,
 )
-from communique.records import handle, is_public
+from communique.records import handle, is_public, provenance
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -330,25 +330,42 @@ def note_key(created_at: str, text: str) -> tuple[str, str]:
     return created_at, words[:40]
 
 
-def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[list[dict], int]:
-    """Every post in the export as a record, and how many took their full text from a note."""
-    label = source.path.name
+def generation_date(source: ExportSource) -> str | None:
+    """When Twitter made the export, which is when its records were captured (the import may
+    come years later); None for an export without a manifest (some hold only data/tweets.js),
+    which does not say."""
+    name = "data/manifest.js"
+    if name not in source.members:
+        return None
+    manifest = source.read_js(name)
+    info = manifest.get("archiveInfo") if isinstance(manifest, dict) else None
+    value = info.get("generationDate") if isinstance(info, dict) else None
+    if value is None:
+        return None
+    return make_time(str(value), f"{source.path}: {name}: archiveInfo.generationDate")
+
+
+def read_posts(
+    source: ExportSource, account: str, stamps: tuple[str | None, str]
+) -> tuple[list[dict], int]:
+    """Every post in the export as a record, and how many took their full text from a note.
+    ``stamps`` are the records' capture and import times."""
     records: dict[str, dict] = {}
     for name in tweet_files(source):
         tweets = unwrap(source.read_js(name), "tweet", name)
         for tweet in progress(tweets, f"reading {name}", total=len(tweets)):
-            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            record = make_record(tweet, account, name, stamps)
             records[record["id"]] = record
     # Posts made in an X Community, public there: the community file's copy of one is kept,
     # since its payload is the one that says where it was made.
     for name in sorted(n for n in source.members if COMMUNITY_FILES.match(n)):
         for tweet in unwrap(source.read_js(name), "tweet", name):
-            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            record = make_record(tweet, account, name, stamps)
             records[record["id"]] = record
     if "data/deleted-tweets.js" in source.members:
         name = "data/deleted-tweets.js"
         for tweet in unwrap(source.read_js(name), "tweet", name):
-            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            record = make_record(tweet, account, name, stamps)
             records.setdefault(record["id"], record)
     notes = join_notes(source, "data/note-tweet.js", records)
     # A deleted long post's text joins its post of deleted-tweets.js only: it stays deleted, and
@@ -356,7 +373,7 @@ def read_posts(source: ExportSource, account: str, retrieved_at: str) -> tuple[l
     deleted = {i: r for i, r in records.items() if r.get("deleted_at")}
     notes += join_notes(source, "data/deleted-note-tweet.js", deleted)
     records.update(deleted)
-    mark_private(source, records, account, label, retrieved_at)
+    mark_private(source, records, account, stamps)
     posts = sorted(records.values(), key=lambda r: int(r["id"]))
     assign_conversations(posts)
     return posts, notes
@@ -390,7 +407,7 @@ def join_notes(source: ExportSource, name: str, records: dict[str, dict]) -> int
 
 
 def mark_private(
-    source: ExportSource, records: dict[str, dict], account: str, label: str, retrieved_at: str
+    source: ExportSource, records: dict[str, dict], account: str, stamps: tuple[str | None, str]
 ) -> None:
     """Mark the posts the account never made public: Circle posts, and a protected period's.
 
@@ -398,7 +415,7 @@ def mark_private(
     """
     for name in sorted(n for n in source.members if CIRCLE_FILES.match(n)):
         for tweet in unwrap(source.read_js(name), "tweet", name):
-            record = make_record(tweet, account, f"{label}:{name}", retrieved_at, name)
+            record = make_record(tweet, account, name, stamps)
             records.setdefault(record["id"], record)["visibility"] = "circle"
     name = "data/protected-history.js"
     if name not in source.members:
@@ -438,10 +455,12 @@ def malformed(which: str) -> Iterator[None]:
 POST_ID = re.compile(r"^[0-9]{1,25}$")
 
 
-def make_record(tweet: dict, account: str, source: str, retrieved_at: str, name: str) -> dict:
+def make_record(tweet: dict, account: str, name: str, stamps: tuple[str | None, str]) -> dict:
+    """A post of the export's file ``name`` as a record, captured and imported at ``stamps``."""
     ident = tweet.get("id_str") or tweet.get("id") or "?"
     with malformed(f"{name}: post {ident!r:.40}"):
-        record = from_v11(tweet, account=account, source=source, retrieved_at=retrieved_at)
+        captured = provenance(f"export:{name}", *stamps)
+        record = from_v11(tweet, account=account, provenance=captured)
     if not POST_ID.match(record["id"]):  # ids name files and URLs: digits only
         raise CommuniqueError(f"{name}: post id {ident!r} is not a number")
     return record
@@ -486,7 +505,7 @@ def import_archive(
     the feed bridge made it (``syndicate.Posted``): such a post is marked, as `invoke archive`
     marks it.
     """
-    retrieved_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    imported_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     source = ExportSource(Path(path))
     try:
         info = account_info(source)
@@ -496,7 +515,7 @@ def import_archive(
             why = f"{given!r} is not a handle" if given else "no account name (no data/account.js)"
             raise CommuniqueError(f"{source.path}: {why}; pass --account")
         check_account(source.path, name, handle(info.get("username")), account, accounts)
-        posts, notes = read_posts(source, name, retrieved_at)
+        posts, notes = read_posts(source, name, (generation_date(source), imported_at))
         mark_syndicated(posts, syndicated)
         summary = ImportSummary(account=name, posts=len(posts), notes=notes)
         summary.private = sum(1 for p in posts if p.get("visibility"))

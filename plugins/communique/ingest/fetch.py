@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
@@ -26,7 +27,7 @@ from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, read_page
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
-from communique.records import is_public
+from communique.records import is_public, provenance
 from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
 
@@ -43,6 +44,7 @@ MEDIA_FIELDS = ["alt_text", "url", "variants", "preview_image_url", "type", "wid
 PLACE_FIELDS = ["full_name", "country", "country_code", "geo", "name", "place_type"]
 USER_FIELDS = ["username", "name"]
 RETRIES = 6
+TIMELINE = "api:GET /2/users/:id/tweets"  # what captures the posts, as their provenance says
 CHUNK = 1024**2  # a medium is written as it arrives, this much at a time
 
 
@@ -141,6 +143,16 @@ class Fetcher:
     media_hosts: tuple[str, ...] = MEDIA_HOSTS
     max_bytes: int = MEDIA_MAX_MB * 1024**2
     refused: dict[str, str] = field(default_factory=dict)  # URL -> why, for this run
+    answered: str | None = None  # when the API answered the latest request
+
+    def __post_init__(self) -> None:
+        # tweepy hands back a response's body alone: its time is caught on the way past.
+        self.client.session.hooks["response"].append(self.heard)
+
+    def heard(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        """When the API answered, which is when a page's posts were captured: the response's
+        Date header (the API's own clock), or else the time it arrived."""
+        self.answered = http_date(response.headers.get("Date")) or self.stamp()
 
     def stamp(self) -> str:
         return self.now().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -188,8 +200,8 @@ class Fetcher:
             posts, found, next_token = read_page(page)
             if not posts:
                 break
-            stamp = self.stamp()
-            records = [record_of(p, found, account, stamp) for p in posts]
+            captured = provenance(TIMELINE, self.answered or self.stamp(), self.stamp())
+            records = [record_of(p, found, account, captured) for p in posts]
             mark_syndicated(records, self.syndicated)
             # The retry below says what was refused.
             ok, failed, _ = self.download_media([r for r in records if r["id"] not in hidden])
@@ -354,15 +366,24 @@ def read_checkpoint(path: Path) -> dict | None:
     )
 
 
-def record_of(post: dict, found: dict, account: str, stamp: str) -> dict:
+def http_date(value: str | None) -> str | None:
+    """An HTTP date ("Mon, 01 Jan 2024 00:00:00 GMT") as the store writes times, or None."""
+    try:
+        moment = parsedate_to_datetime(value or "")
+        if moment.tzinfo is None:  # "-0000": UTC, its source not saying where it was
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def record_of(post: dict, found: dict, account: str, captured: dict) -> dict:
     """A store record from one timeline post; a malformed one stops the run before its page is
     stored (the checkpoint still points before it, so a later run asks for that page again)."""
     try:
         if not (isinstance(post["id"], str) and post["id"].isdigit()):
             raise ValueError(f"id {post['id']!r} is not a number")
-        return from_v2(
-            post, found, account=account, source="api:GET /2/users/:id/tweets", retrieved_at=stamp
-        )
+        return from_v2(post, found, account=account, provenance=captured)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         what = f"no {e} field" if isinstance(e, KeyError) else str(e)
         ident = post.get("id") if isinstance(post, dict) else None

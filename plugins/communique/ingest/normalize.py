@@ -318,8 +318,9 @@ def v11_media(tweet: dict) -> list[dict]:
     return media
 
 
-def from_v11(tweet: dict, *, account: str, source: str, retrieved_at: str) -> dict:
-    """A post record from a v1.1-shaped tweet: the archive export's and the old Grailbird's."""
+def from_v11(tweet: dict, *, account: str, provenance: dict) -> dict:
+    """A post record from a v1.1-shaped tweet: the archive export's and the old Grailbird's.
+    ``provenance`` is ``records.provenance``'s, to which the payload's hash is added."""
     text = tweet.get("full_text") or tweet.get("text") or ""
     items = (tweet.get("extended_entities") or {}).get("media", [])
     plain, entities = expand(text, v11_spans(tweet.get("entities") or {}, items))
@@ -357,7 +358,7 @@ def from_v11(tweet: dict, *, account: str, source: str, retrieved_at: str) -> di
         "deleted_at": iso_utc(tweet["deleted_at"]) if tweet.get("deleted_at") else None,
         "deleted_how": "archive export (deleted-tweets.js)" if tweet.get("deleted_at") else None,
         "raw": tweet,
-        "provenance": {"source": source, "retrieved_at": retrieved_at, "sha256": sha256_of(tweet)},
+        "provenance": {**provenance, "sha256": sha256_of(tweet)},
     }
     if community := community_of(tweet):
         record["community"] = community

@@ -44,8 +44,10 @@ CSV_FIELDS = [
     "id", "account", "created_at", "text", "reply_to_id", "reply_to_user", "quote_of_id",
     "retweet_of_user", "conversation_id", "hashtags", "media_count", "place", "lang", "source",
     "likes", "retweets", "edited", "deleted_at", "deleted_how", "source_file", "retrieved_at",
-    "sha256", "url",
+    "sha256", "url", "captured_at", "imported_at", "captured_by", "tool",
 ]  # fmt: skip
+# source_file and retrieved_at are what the columns captured_by and imported_at were called
+# before capture times were kept: kept for those who read them, and never a local file name.
 
 SHOWN_FIELDS = ("text", "entities", "reply_to", "quote_of", "retweet_of", "conversation_id",
                 "edit_ids")  # fmt: skip
@@ -64,7 +66,8 @@ CREATE TABLE posts (
     reply_to_id TEXT, reply_to_user TEXT, quote_of_id TEXT, retweet_of_user TEXT,
     conversation_id TEXT, hashtags TEXT, place TEXT, lang TEXT, source TEXT, likes INTEGER,
     retweets INTEGER, edit_ids TEXT, deleted_at TEXT, deleted_how TEXT, provenance_source TEXT,
-    retrieved_at TEXT, sha256 TEXT
+    retrieved_at TEXT, sha256 TEXT, captured_at TEXT, imported_at TEXT, captured_by TEXT,
+    tool TEXT
 ) WITHOUT ROWID;
 CREATE TABLE media (
     post_id TEXT NOT NULL REFERENCES posts(id), position INTEGER NOT NULL, media_id TEXT,
@@ -128,8 +131,9 @@ def csv_row(post: dict, siteurl: str) -> list:
         (post.get("place") or {}).get("name"), post.get("lang"), post.get("source"),
         post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
         len(post.get("edit_ids") or []) > 1, post.get("deleted_at"), post.get("deleted_how"),
-        prov["source"], prov["retrieved_at"], prov["sha256"],
+        prov["captured_by"], prov["imported_at"], prov["sha256"],
         f"{siteurl}/{post['account']}/status/{post['id']}/",
+        prov["captured_at"], prov["imported_at"], prov["captured_by"], prov["tool"],
     ]  # fmt: skip
     for i in TEXT_CELLS:
         value = row[i]
@@ -365,7 +369,8 @@ def insert_posts(db: sqlite3.Connection, posts: Iterable[dict]) -> None:
                 (post.get("place") or {}).get("name"), post.get("lang"), post.get("source"),
                 post.get("metrics", {}).get("likes"), post.get("metrics", {}).get("retweets"),
                 json.dumps(post.get("edit_ids") or []), post.get("deleted_at"),
-                post.get("deleted_how"), prov["source"], prov["retrieved_at"], prov["sha256"],
+                post.get("deleted_how"), prov["captured_by"], prov["imported_at"], prov["sha256"],
+                prov["captured_at"], prov["imported_at"], prov["captured_by"], prov["tool"],
             )  # fmt: skip
             media.extend(
                 (post["id"], n, m.get("id"), m.get("type"), m.get("alt"), m.get("file"),
@@ -373,7 +378,7 @@ def insert_posts(db: sqlite3.Connection, posts: Iterable[dict]) -> None:
                 for n, m in enumerate(post.get("media") or [])
             )  # fmt: skip
 
-    db.executemany("INSERT INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows())
+    db.executemany(f"INSERT INTO posts VALUES ({','.join('?' * 25)})", rows())
     db.executemany("INSERT INTO media VALUES (?,?,?,?,?,?,?)", media)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from communique.console import progress
 from communique.errors import CommuniqueError
-from communique.records import is_public
+from communique.records import is_old_provenance, is_public
 from communique.site.freshness import MonthCache, month_stamp
 from communique.site.parallel import forking
 from communique.site.render import tag_slug
@@ -107,6 +107,11 @@ def load(
             for record in month_records(store, path, cache):
                 if record.get("account") != name:
                     raise CommuniqueError(f"{path}: post {record.get('id')} is not @{name}'s")
+                if is_old_provenance(record["provenance"]):  # it would publish the zip's name
+                    raise CommuniqueError(
+                        f"{path}: post {record['id']} is stored as before capture times were"
+                        " kept; `invoke build` upgrades the store first (once)"
+                    )
                 if not is_public(record) or record["id"] in hidden:
                     hidden.add(record["id"])
                     continue

@@ -89,17 +89,18 @@ def provenance_page(pages: Pages) -> None:
     rows, older = [], pages.archive.older
     for name, posts in pages.archive.by_account.items():
         sources: dict[str, int] = {}
-        deleted = edited = withheld = 0
-        retrieved = None
+        deleted = edited = withheld = undated = 0
+        captured = imported = ""
         for p in posts:  # one pass over the account's records for every count
             provenance = p["provenance"]
-            kind = "API" if provenance["source"].startswith(("api", "http")) else "archive export"
+            kind = "API" if provenance["captured_by"].startswith("api:") else "archive export"
             sources[kind] = sources.get(kind, 0) + 1
             deleted += bool(p.get("deleted_at"))
             edited += len(p.get("edit_ids") or []) > 1 and p["id"] not in older  # once a post
             withheld += bool(p.get("withheld"))
-            if retrieved is None or provenance["retrieved_at"] > retrieved:
-                retrieved = provenance["retrieved_at"]
+            undated += not provenance["captured_at"]
+            captured = max(captured, provenance["captured_at"] or "")
+            imported = max(imported, provenance["imported_at"])
         rows.append(
             {
                 "account": name,
@@ -108,7 +109,9 @@ def provenance_page(pages: Pages) -> None:
                 "sources": sorted(sources.items()),
                 "deleted": deleted,
                 "edited": edited,
-                "retrieved": retrieved,
+                "captured": captured,
+                "undated": undated,
+                "imported": imported,
                 "withheld": withheld,
                 "private": pages.archive.private[name],
             }

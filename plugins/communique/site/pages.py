@@ -201,7 +201,7 @@ class Pages:
         media = get("media")
         return digest(  # the page's key too: it holds the stamp, and ``withheld`` the template
             self.stamp,
-            post["provenance"]["sha256"],
+            post["provenance"],
             get("deleted_at"),
             get("deleted_how"),
             get("syndicated_from"),

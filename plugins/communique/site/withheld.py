@@ -135,11 +135,7 @@ def placeholder(post: dict, redaction: Redaction) -> dict:
         "metrics": {},
         "deleted_at": post.get("deleted_at"),
         "deleted_how": post.get("deleted_how"),
-        "provenance": {
-            "source": post["provenance"]["source"],
-            "retrieved_at": post["provenance"]["retrieved_at"],
-            "sha256": None,
-        },
+        "provenance": {**post["provenance"], "sha256": None},
         "withheld": {"reason": redaction.reason, "label": redaction.label, "date": redaction.date},
     }
 
