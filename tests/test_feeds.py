@@ -1,8 +1,12 @@
+import xml.etree.ElementTree as ET
+
 import feedparser
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from communique.ingest.export import import_archive
+from communique.site.check import run_checks
 from communique.site.feeds import (
     Feed,
     FeedItem,
@@ -13,6 +17,8 @@ from communique.site.feeds import (
     weight_bound,
     weighted_length,
 )
+from communique.store import Store
+from conftest import build_project, make_project, tweet, write_export
 
 LINK = "https://archive.example.org/envoy/status/1234567890123456789/"
 
@@ -116,3 +122,55 @@ def test_weighted_length_counts_as_twitter_text(text):
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=80))
 def test_the_bound_taken_without_parsing_is_never_below_the_count(text):
     assert weight_bound(text) >= weighted_length(text)
+
+
+def photo_post(id: str, *alts: str | None) -> dict:
+    """A post of photos alone, as the export has one: its text is only the photos' link."""
+    media = [
+        {"id_str": f"9{id}{n}", "type": "photo", "url": "https://t.co/p", "indices": ["0", "14"],
+         "media_url_https": f"https://pbs.twimg.com/media/P{id}{n}.jpg"}
+        | ({"ext_alt_text": alt} if alt is not None else {})
+        for n, alt in enumerate(alts)
+    ]  # fmt: skip
+    return tweet(id, "https://t.co/p", extended_entities={"media": media})
+
+
+PHOTO_ONLY = [
+    ("1", ["A glacier at dawn"], "A glacier at dawn"),
+    ("2", [None], "Photo"),
+    ("3", ["", None], "2 photos"),
+    ("4", [None, "The second one"], "The second one"),
+    ("5", ["<b>Bold</b> & \u202eexe.png\x07\nnext line"], "<b>Bold</b> & exe.png next line"),
+]
+# A page shows a control as its code point (``visible``), where a feed leaves it out.
+PAGE_TITLES = {"5": "&lt;b&gt;Bold&lt;/b&gt; &amp; [U+202E]exe.png[U+0007] next line"}
+
+
+@pytest.fixture(scope="module")
+def photo_site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    conf = make_project(folder)
+    posts = [photo_post(id, *alts) for id, alts, _ in PHOTO_ONLY]
+    import_archive(write_export(folder / "export", posts), Store(folder / "content" / "archive"))
+    return build_project(conf)
+
+
+@pytest.mark.parametrize(("id", "title"), [(id, title) for id, _, title in PHOTO_ONLY])
+def test_a_photo_only_post_is_titled_by_its_alt_text_or_its_photos(photo_site, id, title):
+    entries = ET.parse(photo_site / "envoy" / "atom.xml").getroot()
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    titles = {e.findtext(f"{atom_ns}id"): e.findtext(f"{atom_ns}title") for e in entries}
+    assert titles[f"https://archive.example.org/envoy/status/{id}/"] == title
+    items = ET.parse(photo_site / "envoy" / "rss.xml").getroot().iter("item")
+    assert {i.findtext("guid"): i.findtext("title") for i in items}[
+        f"https://archive.example.org/envoy/status/{id}/"
+    ] == title
+    page = (photo_site / "envoy" / "status" / id / "index.html").read_text()
+    shown = PAGE_TITLES.get(id, title)
+    assert f"<title>{shown}" in page
+    assert f'<span data-pagefind-meta="title">{shown}</span>' in page
+
+
+def test_a_site_of_photo_only_posts_passes_the_feed_check(photo_site):
+    (feeds,) = [r for r in run_checks(photo_site, skip=("html",)) if r.name == "feeds"]
+    assert feeds.checked and feeds.failures == []

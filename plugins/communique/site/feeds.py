@@ -23,7 +23,7 @@ from communique.files import digest
 from communique.site.freshness import FeedTitles
 from communique.site.layout import own
 from communique.site.pages import Pages
-from communique.site.render import post_html, visible
+from communique.site.render import post_html, title_text, visible
 
 LIMIT = 280
 URL_WEIGHT = 23
@@ -334,7 +334,7 @@ class SiteFeeds:
                     )
             key = self.pages.keys[post["id"]]
             self.items[post["id"]] = FeedItem(
-                id=link, title=self.titles.get(key, lambda: post_title(post["text"], link)),
+                id=link, title=self.titles.get(key, lambda: post_title(title_text(post), link)),
                 link=link, published=post["created_at"], updated=post["created_at"],
                 content_html=str(body), author=f"@{post['account']}",
                 categories=[e["tag"] for e in post["entities"]["hashtags"]],

@@ -23,7 +23,7 @@ from communique.settings import Settings
 from communique.site.freshness import Output, Slice
 from communique.site.layout import moved_from
 from communique.site.model import Archive
-from communique.site.render import excerpt, post_html, signature
+from communique.site.render import excerpt, post_html, signature, title_text
 from communique.site.trips import Trip
 
 
@@ -187,7 +187,7 @@ class Pages:
             post["title"] = (
                 f"Post withheld: {post['withheld']['label']}"
                 if post.get("withheld")
-                else excerpt(post["text"]) or f"Post {post['id']}"
+                else excerpt(title_text(post))
             )
         return post
 

@@ -7,6 +7,7 @@ each piece escaped with markupsafe, and only http(s) links become ``href``s.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
@@ -116,6 +117,37 @@ def signature(text: str, signatures: dict[str, str]) -> str | None:
         if tail.endswith(suffix) and (len(tail) == len(suffix) or tail[-len(suffix) - 1].isspace()):
             return name
     return None
+
+
+# What a post of media alone shows, one and many, by its media's type.
+MEDIA_NAMES = {
+    "photo": ("photo", "photos"),
+    "video": ("video", "videos"),
+    "animated_gif": ("GIF", "GIFs"),
+}
+
+
+def title_text(post: dict) -> str:
+    """What a post's titles are made from, in its feeds, on its page, its thread and in search.
+
+    Its text; for a post of media alone (its text in the export is only the media link, which
+    the import takes out), what its media show: the first alt text, else what they are
+    ("Photo", "2 photos"), so that no title is empty. Untrusted, as the text is: each title
+    escapes it.
+    """
+    if " ".join(post["text"].split()):
+        return post["text"]
+    media = post.get("media") or []
+    alt = next((m["alt"] for m in media if " ".join((m.get("alt") or "").split())), None)
+    if alt:
+        return alt
+    counts = Counter(m.get("type") or "photo" for m in media)
+    said = " and ".join(
+        one if n == 1 else f"{n} {many}"
+        for kind, n in counts.items()
+        for one, many in [MEDIA_NAMES.get(kind, ("media item", "media items"))]
+    )
+    return said[:1].upper() + said[1:] if said else f"Post {post['id']}"
 
 
 def excerpt(text: str, limit: int = 80) -> str:
