@@ -126,6 +126,13 @@ def exif_photo(site):
             lambda s: replace(s, "atom.xml", "<title>Post 5", "<title>" + "word " * 80),
             "exceed 280",
         ),
+        (
+            "links",
+            lambda s: replace(
+                s, "index.html", "</main>", '<video src="/x.mp4" controls></video></main>'
+            ),
+            "index.html: 1 video(s) without a poster",
+        ),
         ("images", exif_photo, "leak.jpg: carries"),
         pytest.param(
             "videos",

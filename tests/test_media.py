@@ -14,9 +14,17 @@ from PIL import Image
 
 from communique.ingest.export import import_archive
 from communique.site import media
-from communique.site.check import run_checks, video_metadata
+from communique.site.check import image_metadata, run_checks, video_metadata
 from communique.store import Store
-from conftest import build_project, gif, make_project, make_video, tweet, write_export
+from conftest import (
+    build_project,
+    gif,
+    make_project,
+    make_video,
+    snapshot,
+    tweet,
+    write_export,
+)
 
 FFPROBE = shutil.which("ffprobe")
 needs_ffmpeg = pytest.mark.skipif(
@@ -161,6 +169,19 @@ def video_post(id: str, name: str, kind: str = "video") -> dict:
     return tweet(id, f"A {kind}", extended_entities={"media": [item]})
 
 
+STILL = (200, 30, 30)  # the export's thumbnail: a colour no frame of the test video has
+
+
+def still_with_gps() -> bytes:
+    """A video's thumbnail as the export has it, with a phone's EXIF (GPS, make) in it."""
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x8825] = {1: "N", 2: (35.0, 39.0, 30.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), STILL).save(out, "JPEG", exif=exif, comment=b"Embassy garden")
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, phone_video):
     """A site of a video, an animated GIF as Twitter keeps one (an MP4 without sound), and a
@@ -186,6 +207,7 @@ def site(tmp_path_factory, phone_video):
         real_gif,
         files={
             "data/tweets_media/30-clip.mp4": phone_video,
+            "data/tweets_media/30-clip.jpg": still_with_gps(),
             "data/tweets_media/31-loop.mp4": make_video(folder / "loop.mp4", sound=False),
             "data/tweets_media/32-real.gif": gif(),
         },
@@ -197,7 +219,9 @@ def site(tmp_path_factory, phone_video):
 def test_the_site_publishes_videos_and_gifs_with_only_their_picture_and_sound(site):
     store = site.parent / "content" / "archive" / "envoy" / "media"
     published = sorted(p.name for p in (site / "envoy" / "media").iterdir())
-    assert published == ["30-clip.mp4", "31-loop.mp4", "32-real.gif"]
+    assert published == [
+        "30-clip-poster.jpg", "30-clip.mp4", "31-loop-poster.jpg", "31-loop.mp4", "32-real.gif"
+    ]  # fmt: skip
     for name in ("30-clip.mp4", "31-loop.mp4"):
         assert packets(site / "envoy" / "media" / name) == packets(store / name)
     assert frames((site / "envoy/media/32-real.gif").read_bytes()) == frames(gif())
@@ -209,11 +233,58 @@ def test_the_site_publishes_videos_and_gifs_with_only_their_picture_and_sound(si
 
 
 @needs_ffmpeg
-def test_a_video_is_stripped_once_and_kept_until_its_original_changes(site):
-    published = site / "envoy" / "media" / "30-clip.mp4"
-    made = published.stat().st_mtime_ns
+@pytest.mark.parametrize(("name", "made_from"), [("30-clip", "the export's thumbnail"),
+                                                 ("31-loop", "its first frame")])  # fmt: skip
+def test_a_video_has_a_poster_without_metadata_and_its_box_has_a_size(site, name, made_from):
+    poster = site / "envoy" / "media" / f"{name}-poster.jpg"
+    assert image_metadata(poster) == []
+    assert not any(secret in poster.read_bytes() for secret in SECRETS)
+    with Image.open(poster) as image:
+        assert image.size == (64, 48)
+        colour = image.convert("RGB").resize((1, 1)).getpixel((0, 0))
+    if made_from == "the export's thumbnail":
+        assert all(abs(a - b) < 16 for a, b in zip(colour, STILL, strict=True))
+    else:
+        assert max(colour) > 40 and all(abs(a - b) > 40 for a, b in zip(colour, STILL, strict=True))
+    page = (site / "envoy" / "status" / name[:2] / "index.html").read_text()
+    assert (
+        f'<video src="/envoy/media/{name}.mp4" poster="/envoy/media/{name}-poster.jpg"'
+        ' width="64" height="48" controls'
+    ) in page
+    (links,) = [r for r in run_checks(site, skip=("html",)) if r.name == "links"]
+    assert links.failures == []
+
+
+@needs_ffmpeg
+def test_a_withheld_video_takes_its_poster_with_it_as_a_clean_build_would(tmp_path, phone_video):
+    conf = export_site(
+        tmp_path,
+        video_post("30", "clip"),
+        tweet("33", "Kept"),
+        files={
+            "data/tweets_media/30-clip.mp4": phone_video,
+            "data/tweets_media/30-clip.jpg": still_with_gps(),
+        },
+    )
+    output = build_project(conf)
+    assert (output / "envoy" / "media" / "30-clip-poster.jpg").is_file()
+    (tmp_path / "content" / "redactions.md").write_text(
+        "Title: Withheld\n\nPosts withheld.\n\n- 30: personal-data, 2024-05-02\n"
+    )
+    build_project(conf)
+    assert list((output / "envoy").glob("media/30-clip*")) == []
+    after = snapshot(output)
+    shutil.rmtree(output)
+    shutil.rmtree(tmp_path / "cache")
+    assert snapshot(build_project(conf)) == after
+
+
+@needs_ffmpeg
+def test_a_video_and_its_poster_are_made_once_and_kept_until_the_original_changes(site):
+    published = [site / "envoy" / "media" / name for name in ("30-clip.mp4", "30-clip-poster.jpg")]
+    made = [path.stat().st_mtime_ns for path in published]
     build_project(site.parent / "pelican.conf.py")
-    assert published.stat().st_mtime_ns == made
+    assert [path.stat().st_mtime_ns for path in published] == made
 
 
 @needs_ffmpeg

@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import re
+from pathlib import PurePosixPath
 from typing import Any, NotRequired, TypedDict
 
 HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
+# What a video's still image (the export's thumbnail, the API's preview) adds to its file's name.
+PREVIEW = "-preview.jpg"
 
 
 class Hashtag(TypedDict):
@@ -171,3 +174,10 @@ def handle(name: object) -> str | None:
     if isinstance(name, str) and HANDLE.fullmatch(name):
         return name.lower()
     return None
+
+
+def preview_of(file: str) -> str:
+    """Where a video's still image is kept, beside it: ``media/1-clip.mp4`` has
+    ``media/1-clip-preview.jpg``. A name, not a field of the record: the fetch kept stills
+    there before the site made posters of them, and its stores need no upgrade."""
+    return f"{PurePosixPath(file).with_suffix('')}{PREVIEW}"

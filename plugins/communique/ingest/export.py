@@ -34,7 +34,7 @@ from communique.ingest.normalize import (
     mark_syndicated,
     unstorable,
 )
-from communique.records import handle, is_public, provenance
+from communique.records import handle, is_public, preview_of, provenance
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -484,6 +484,11 @@ def attach_media(source: ExportSource, posts: list[dict]) -> dict[str, str]:
                     media["file"] = local
                     wanted[local] = member
                     break
+            still = PurePosixPath(urlsplit(media.get("preview") or "").path).name
+            if media["file"] and still:
+                for filename, member in available:
+                    if filename == still:  # a video's thumbnail: the site makes it its poster
+                        wanted[preview_of(media["file"])] = member
     return wanted
 
 
@@ -524,8 +529,9 @@ def import_archive(
         known = {**store.read_account(name), **{k: v for k, v in info.items() if v}}
         # A never-public post's media (as this export or the store knows it) stay out of git.
         hidden = {r["id"] for r in store.never_public(name)}
-        private = {m["file"] for p in posts if p["id"] in hidden or not is_public(p)
-                   for m in p["media"] if m["file"]}  # fmt: skip
+        private = {f for p in posts if p["id"] in hidden or not is_public(p)
+                   for m in p["media"] if m["file"]
+                   for f in (m["file"], preview_of(m["file"]))}  # fmt: skip
         # The posts and the account are checked, then the media copied, then the posts written.
         with store.changes(posts, {name: {**known, "username": name}}) as result:
             summary.media_copied = source.copy_all(

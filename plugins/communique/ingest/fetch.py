@@ -27,7 +27,7 @@ from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, read_page
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
-from communique.records import is_public, provenance
+from communique.records import PREVIEW, is_public, provenance
 from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
 
@@ -433,5 +433,5 @@ def media_urls(media: dict) -> list[tuple[str, str, str]]:
         return [(url, suffix if known else ".jpg", "image/")]
     urls = [(url, ".mp4", "video/")]
     if media.get("preview"):
-        urls.append((media["preview"], "-preview.jpg", "image/"))
+        urls.append((media["preview"], PREVIEW, "image/"))
     return urls

@@ -85,6 +85,7 @@ class PageParser(HTMLParser):
         self.inline_scripts = 0
         self.handlers: list[str] = []
         self.csp = ""  # the Content-Security-Policy, if any
+        self.posterless = 0  # videos without a poster: a black box until played
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -95,6 +96,11 @@ class PageParser(HTMLParser):
             self.csp = a.get("content", "")
         if tag == "script" and "src" not in a:
             self.inline_scripts += 1
+        if tag == "video":
+            if a.get("poster"):
+                self.loads.append(a["poster"])
+            else:
+                self.posterless += 1
         for attr in ("href", "src", "data", "poster"):
             if a.get(attr):
                 self.urls.append(a[attr])
@@ -140,7 +146,8 @@ def resolve(output: Path, page: Path, url: str, base: str) -> Path | None:
 
 
 def check_pages(output: Path, pages: list[Path], base: str = "") -> list[CheckResult]:
-    """Links and images resolve; a strict CSP; nothing loaded from elsewhere; no inline script."""
+    """Links and images resolve, and every video has a poster; a strict CSP; nothing loaded
+    from elsewhere; no inline script."""
     links = CheckResult("links", what="links and images")
     safety = CheckResult("csp", what="pages with a strict CSP, no outside loads, no inline script")
     exists: dict[Path, bool] = {}
@@ -162,6 +169,8 @@ def check_pages(output: Path, pages: list[Path], base: str = "") -> list[CheckRe
             safety.failures.append(f"{rel}: {parser.inline_scripts} inline script(s)")
         for handler in parser.handlers:
             safety.failures.append(f"{rel}: event-handler attribute {handler}")
+        if parser.posterless:
+            links.failures.append(f"{rel}: {parser.posterless} video(s) without a poster")
         for url in parser.urls:
             target = resolve(output, page, url, base)
             if target is None:

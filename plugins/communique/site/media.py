@@ -11,6 +11,7 @@ not as written.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import re
@@ -24,6 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from communique.errors import CommuniqueError
 from communique.files import digest, replacing, write_atomic
+from communique.records import preview_of
 from communique.site.freshness import Entry, Slice, code_stamp
 from communique.site.model import media_folder, media_path
 from communique.site.pages import Pages
@@ -36,6 +38,9 @@ GIF = (b"GIF87a", b"GIF89a")
 # A GIF's loop count and nothing else: how often it plays, so kept.
 GIF_LOOP = re.compile(rb"\x21\xff\x0b(?:NETSCAPE2\.0|ANIMEXTS1\.0)\x03\x01..\x00", re.S)
 GIF_PICTURE = {"header", "control", "image", "loop", "trailer"}
+POSTER = "-poster"  # what a video's poster adds to its name
+# What a medium that cannot be read raises, from Pillow, the GIF reader or ffmpeg.
+UNUSABLE = (UnidentifiedImageError, OSError, ValueError, subprocess.CalledProcessError)
 
 
 class Refused(CommuniqueError):
@@ -156,6 +161,36 @@ def remux(source: Path, target: Path) -> None:
         )  # fmt: skip
 
 
+def first_frame(source: Path) -> bytes:
+    """A video's first picture, as a PNG, read as MP4/QuickTime only (as ``remux`` reads it);
+    a cover picture is not a frame of it. CalledProcessError when ffmpeg cannot read one."""
+    done = subprocess.run(
+        [find_ffmpeg(), "-nostdin", "-v", "error", "-f", "mov", "-i", str(source),
+         "-map", "0:V:0", "-frames:v", "1", "-c:v", "png", "-f", "image2pipe", "-"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def make_poster(
+    source: Path, still: Path | None, target_stem: Path
+) -> tuple[Path, tuple[int, int]] | None:
+    """A video's poster beside it, so its box shows a picture rather than black: the still
+    Twitter made of it (the export's thumbnail, the API's preview) when the store has one,
+    else its first frame; re-encoded from pixels like every published image. None when
+    neither can be read."""
+    reads = [still.read_bytes] if still is not None else []
+    for read in [*reads, functools.partial(first_frame, source)]:
+        try:
+            data, suffix, size = clean_image(read())
+        except (Refused, *UNUSABLE):
+            continue
+        target = target_stem.with_name(f"{target_stem.name}{POSTER}{suffix}")
+        write_atomic(target, data, sync=False)
+        return target, size
+    return None
+
+
 def form(source: Path, kind: str) -> str:
     """How a medium is published: "image" (a photo), "gif" (a real GIF file) or "video"
     (a video, or an animated GIF as Twitter keeps one: an MP4)."""
@@ -178,7 +213,7 @@ def publish_media(source: Path, target_stem: Path, how: str) -> tuple[Path, tupl
             write_atomic(target, clean_gif(source.read_bytes()), sync=False)
             return target, (0, 0)
         data, suffix, size = clean_image(source.read_bytes())
-    except (UnidentifiedImageError, OSError, ValueError, subprocess.CalledProcessError):
+    except UNUSABLE:
         return None
     target = target_stem.with_suffix(suffix)
     write_atomic(target, data, sync=False)  # the store keeps the original
@@ -192,14 +227,30 @@ def names(stem: str, how: str) -> tuple[str, ...]:
     )
 
 
+def kept(pages: Pages, stem: str, how: str, key: str) -> list[tuple[str, Entry]] | None:
+    """A medium's files as an earlier build made them from the same inputs (its copy, and a
+    video's poster), or None when any is not."""
+    shapes = [(stem, how), (stem + POSTER, "image")] if how == "video" else [(stem, how)]
+    found = []
+    for name, shape in shapes:
+        entries = [(rel, pages.output.kept(rel)) for rel in names(name, shape)]
+        match = [(rel, entry) for rel, entry in entries if entry is not None and entry.key == key]
+        if not match:
+            return None
+        found.append(match[0])
+    return found
+
+
 def publish_all(pages: Pages, store_root: Path) -> None:
-    """Every post's media published into the site, on every core; their URLs and sizes noted
-    in the posts (their keys hold them). A copy kept from an earlier build is not opened.
+    """Every post's media published into the site, on every core, a video with its poster;
+    their URLs and sizes noted in the posts (their keys hold them). A copy kept from an
+    earlier build is not opened.
 
     A medium that must not be published as it is (an image too large to decode, a video
     without ffmpeg to strip it) stops the build with one line naming it and its post."""
     output = pages.output
-    todo: list[tuple[str, dict, Path, str, str, str]] = []  # post, item, original, stem, form, key
+    # post, item, original, its still, stem, form, key
+    todo: list[tuple[str, dict, Path, Path | None, str, str, str]] = []
     media_folder.cache_clear()
     for post in [p for p in pages.archive.posts if p.get("media")]:  # 5% of posts
         for item in post["media"]:
@@ -211,30 +262,38 @@ def publish_all(pages: Pages, store_root: Path) -> None:
             with naming(source, post["id"]):
                 how = form(source, item.get("type", "photo"))
                 tool = ffmpeg_stamp(find_ffmpeg()) if how == "video" else None
-            st = source.stat()
-            key = digest(code_stamp(), str(source), st.st_size, st.st_mtime_ns, how, tool)
-            for rel in names(stem, how):
-                entry = output.kept(rel)
-                if entry is not None and entry.key == key:
-                    output.keep(rel, entry)
-                    show(pages, item, rel, entry)
-                    break
-            else:
-                todo.append((post["id"], item, source, stem, how, key))
+            still = None
+            if how == "video":
+                still = media_path(store_root, post, {"file": preview_of(item["file"])})
+            inputs = [
+                (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in (source, still) if p
+            ]
+            key = digest(code_stamp(), inputs, how, tool)
+            files = kept(pages, stem, how, key)
+            if files is None:
+                todo.append((post["id"], item, source, still, stem, how, key))
+                continue
+            for rel, entry in files:
+                output.keep(rel, entry)
+            show(pages, item, files)
 
     def job(start: int, stop: int) -> tuple[list, Slice]:
-        def publish() -> list[tuple[str, Entry] | None]:
+        def publish() -> list[list[tuple[str, Entry]]]:
             done = []
-            for post_id, _, source, stem, how, key in todo[start:stop]:
+            for post_id, _, source, still, stem, how, key in todo[start:stop]:
                 with naming(source, post_id):
                     made = publish_media(source, output.output / stem, how)
-                if made is None:
-                    done.append(None)
-                    continue
-                path, (width, height) = made
-                rel = path.relative_to(output.output).as_posix()
-                output.note(rel, key, width, height)
-                done.append((rel, output.made.entries[rel]))
+                poster = None
+                if made is not None and how == "video":
+                    poster = make_poster(source, still, output.output / stem)
+                    if poster is not None:  # the video's box takes its poster's size
+                        made = (made[0], poster[1])
+                files = []
+                for path, (width, height) in [p for p in (made, poster) if p]:
+                    rel = path.relative_to(output.output).as_posix()
+                    output.note(rel, key, width, height)
+                    files.append((rel, output.made.entries[rel]))
+                done.append(files)
             return done
 
         return output.apart(publish)
@@ -245,9 +304,9 @@ def publish_all(pages: Pages, store_root: Path) -> None:
     for done, part in results:
         output.merge(part)
         published += done
-    for (_, item, *_), made in zip(todo, published, strict=True):
-        if made is not None:
-            show(pages, item, *made)
+    for (_, item, *_), files in zip(todo, published, strict=True):
+        if files:
+            show(pages, item, files)
 
 
 @contextlib.contextmanager
@@ -259,8 +318,12 @@ def naming(source: Path, post_id: str) -> Iterator[None]:
         raise CommuniqueError(f"{source}: post {post_id}: {e}") from None
 
 
-def show(pages: Pages, item: dict, rel: str, entry: Entry) -> None:
+def show(pages: Pages, item: dict, files: list[tuple[str, Entry]]) -> None:
+    """A medium's published files in its item: its copy, and a video's poster."""
+    (rel, entry), *poster = files
     item["src"] = f"{pages.base}/{rel}"
     item["width"] = entry.width or item.get("width")
     item["height"] = entry.height or item.get("height")
+    if poster:
+        item["poster"] = f"{pages.base}/{poster[0][0]}"
     pages.summary.media += 1

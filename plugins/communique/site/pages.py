@@ -205,7 +205,9 @@ class Pages:
             get("deleted_at"),
             get("deleted_how"),
             get("syndicated_from"),
-            [(m.get("src"), m.get("width"), m.get("height")) for m in media] if media else [],
+            [(m.get("src"), m.get("poster"), m.get("width"), m.get("height")) for m in media]
+            if media
+            else [],
             get("edit_ids"),
             archive.latest.get(post["id"]),
             reply_to.get("id") in archive.by_id,
