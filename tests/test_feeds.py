@@ -17,6 +17,7 @@ from communique.site.feeds import (
     weight_bound,
     weighted_length,
 )
+from communique.site.render import title_text
 from communique.store import Store
 from conftest import build_project, make_project, tweet, write_export
 
@@ -169,6 +170,21 @@ def test_a_photo_only_post_is_titled_by_its_alt_text_or_its_photos(photo_site, i
     shown = PAGE_TITLES.get(id, title)
     assert f"<title>{shown}" in page
     assert f'<span data-pagefind-meta="title">{shown}</span>' in page
+
+
+SAYS_NOTHING = ["", " ", "\n", "\x07", "\x9b", "\u202e", "\u202b", "\u2069", "\ufdd0"]
+ALT_PIECES = [*SAYS_NOTHING, "A glacier", "日本"]
+
+
+@given(
+    st.lists(st.sampled_from(SAYS_NOTHING), max_size=6).map("".join),
+    st.lists(st.none() | st.lists(st.sampled_from(ALT_PIECES)).map("".join), max_size=4),
+    st.sampled_from(["photo", "video", "animated_gif", "unknown"]),
+)  # fmt: skip
+def test_a_post_that_says_nothing_still_gets_a_title_that_fits(text, alts, kind):
+    post = {"id": "7", "text": text, "media": [{"type": kind, "alt": alt} for alt in alts]}
+    title = post_title(title_text(post), LINK)
+    assert title.strip() and weighted_length(f"{title} {LINK}") <= 280
 
 
 def test_a_site_of_photo_only_posts_passes_the_feed_check(photo_site):

@@ -135,10 +135,10 @@ def title_text(post: dict) -> str:
     ("Photo", "2 photos"), so that no title is empty. Untrusted, as the text is: each title
     escapes it.
     """
-    if " ".join(post["text"].split()):
+    if says(post["text"]):
         return post["text"]
     media = post.get("media") or []
-    alt = next((m["alt"] for m in media if " ".join((m.get("alt") or "").split())), None)
+    alt = next((m["alt"] for m in media if says(m.get("alt") or "")), None)
     if alt:
         return alt
     counts = Counter(m.get("type") or "photo" for m in media)
@@ -148,6 +148,12 @@ def title_text(post: dict) -> str:
         for one, many in [MEDIA_NAMES.get(kind, ("media item", "media items"))]
     )
     return said[:1].upper() + said[1:] if said else f"Post {post['id']}"
+
+
+def says(text: str) -> bool:
+    """Whether ``text`` has anything to read: more than spaces and controls, which a feed's
+    title drops (a page shows them as code points, which say nothing either)."""
+    return bool(SHOWN_AS_CODE.sub("", text).split())
 
 
 def excerpt(text: str, limit: int = 80) -> str:
