@@ -662,11 +662,14 @@ def test_a_video_is_its_best_mp4_with_its_still_as_preview(tmp_path, store):
     }  # fmt: skip
     entities = {"hashtags": [], "user_mentions": [], "urls": [], "media": [video]}
     post = tweet("1", "vid https://t.co/v", extended_entities={"media": [video]}, entities=entities)
-    folder = write_export(tmp_path / "x", [post], **{"data/tweets_media/1-high.mp4": b"MP4"})
-    assert import_archive(folder, store).media_copied == 1
+    files = {"data/tweets_media/1-high.mp4": b"MP4", "data/tweets_media/1-still.jpg": b"JPG"}
+    folder = write_export(tmp_path / "x", [post], **files)
+    assert import_archive(folder, store).media_copied == 2
     (media,) = next(store.posts())["media"]
     assert media["url"].split("?")[0].endswith("/high.mp4")
     assert media["preview"].endswith("/still.jpg") and media["file"] == "media/1-high.mp4"
+    # The thumbnail, which the site makes the video's poster, where the fetch keeps a preview.
+    assert (store.media_dir("envoy") / "1-high-preview.jpg").read_bytes() == b"JPG"
 
 
 # A post's fields, and names inside them; the last three are kept in raw, read by nothing.

@@ -41,9 +41,14 @@ def committed(repo) -> bytes:
 
 def circle_export(folder, *, photo: bytes = b"\xff\xd8circle-photo"):
     """An export with a public post, a public reply to a Circle post, and the Circle post with
-    its photo (Circle posts also appear in tweets.js, looking like any other)."""
+    its photo and its video's thumbnail (Circle posts also appear in tweets.js, looking like
+    any other)."""
     media = [{"id_str": "77", "type": "photo", "url": "https://t.co/m", "indices": ["19", "42"],
-              "media_url_https": "https://pbs.twimg.com/media/CircleSnap.jpg"}]  # fmt: skip
+              "media_url_https": "https://pbs.twimg.com/media/CircleSnap.jpg"},
+             {"id_str": "78", "type": "video", "url": "https://t.co/m", "indices": ["19", "42"],
+              "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/78/pu/img/Thumb.jpg",
+              "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
+              "url": "https://video.twimg.com/ext_tw_video/78/pu/vid/Clip.mp4"}]}}]  # fmt: skip
     circle = tweet(
         CIRCLE_ID, f"{SECRET} https://t.co/m", "Mon Nov 03 09:15:00 +0000 2008",
         entities={"hashtags": [], "user_mentions": [], "urls": [], "media": media},
@@ -63,6 +68,8 @@ def circle_export(folder, *, photo: bytes = b"\xff\xd8circle-photo"):
                 "YTD.twitter_circle_tweet.part0", [{"tweet": circle}]
             ),
             f"data/twitter_circle_tweet_media/{CIRCLE_ID}-CircleSnap.jpg": photo,
+            f"data/twitter_circle_tweet_media/{CIRCLE_ID}-Clip.mp4": b"circle-video",
+            f"data/twitter_circle_tweet_media/{CIRCLE_ID}-Thumb.jpg": b"circle-thumb",
         },
     )
 
@@ -82,6 +89,7 @@ def test_nothing_of_a_never_public_post_is_in_what_git_commits(repo, tmp_path, k
     import_archive(circle_export(tmp_path / "export"), store)
     public = committed(repo)
     assert b"CIRCLESECRET" not in public and b"circle-photo" not in public
+    assert b"circle-video" not in public and b"circle-thumb" not in public
     # The public reply's own record still names the post it answers, as Twitter showed it
     # (the site cuts that from every page); no record of the Circle post itself is there.
     month_files = store.month_files("envoy")
