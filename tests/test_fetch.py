@@ -15,6 +15,7 @@ from apiserver import TOKEN, APIServer
 from communique.errors import CommuniqueError
 from communique.ingest import fetch
 from communique.outbound.client import bearer_token, make_client
+from communique.records import preview_of
 from communique.store import Store
 from conftest import ROOT, make_project, snapshot
 
@@ -162,6 +163,7 @@ def test_a_video_whose_preview_failed_is_retried_without_fetching_the_mp4_again(
     assert video["file"] == "media/2000000-7_1.mp4"
     media = f.store.media_dir("envoy")
     assert (media / "2000000-7_1-preview.jpg").read_bytes() == b"\xff\xd8preview"
+    assert preview_of(video["file"]) == "media/2000000-7_1-preview.jpg"  # the site's poster
     assert server.api.requests.count("/media/7_1.mp4") == 1
 
 
