@@ -7,6 +7,7 @@ screenshots/ for a person.
 
 import functools
 import http.server
+import io
 import shutil
 import threading
 from contextlib import contextmanager
@@ -15,10 +16,13 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from PIL import Image, ImageStat
 
+from communique.ingest.export import import_archive
 from communique.site import search
 from communique.site.search import index_site
-from conftest import ROOT, build_project, make_project
+from communique.store import Store
+from conftest import ROOT, build_project, make_project, make_video, tweet, write_export
 from hostile import SCRIPT, build_hostile_site
 from tools.synth import make_demo
 
@@ -284,3 +288,34 @@ def test_where_a_site_page_was_the_reader_is_sent_on(browser, server, old, new):
     page.wait_for_url(server.url + new)
     assert page.locator("h1").count() == 1
     page.close()
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed")
+def test_a_video_shows_its_poster_in_a_box_of_its_size(page, tmp_path):
+    video = {
+        "id_str": "830", "type": "video",
+        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/830/pu/img/clip.jpg",
+        "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
+                       "url": "https://video.twimg.com/ext_tw_video/830/pu/vid/clip.mp4"}]},
+    }  # fmt: skip
+    conf = make_project(tmp_path)
+    export = write_export(
+        tmp_path / "export",
+        [tweet("30", "A video", extended_entities={"media": [video]})],
+        **{"data/tweets_media/30-clip.mp4": make_video(tmp_path / "clip.mp4")},
+    )
+    import_archive(export, Store(tmp_path / "content" / "archive"))
+    with serving(build_project(conf)) as served:
+        page.goto(f"{served.url}/envoy/status/30/")
+        box = page.locator("video")
+        expect(box).to_have_attribute("poster", "/envoy/media/30-clip-poster.jpg")
+        size = box.bounding_box()
+        assert (round(size["width"]), round(size["height"])) == (64, 48)  # the video's own
+        # Without its controls, which darken a box this small, the box is its poster.
+        box.evaluate("video => video.removeAttribute('controls')")
+        with Image.open(io.BytesIO(box.screenshot())) as shot:
+            shown = ImageStat.Stat(shot.convert("RGB")).mean
+    with Image.open(served.output / "envoy" / "media" / "30-clip-poster.jpg") as poster:
+        made = ImageStat.Stat(poster.convert("RGB")).mean
+    assert max(shown) > 60  # a picture, not a black box
+    assert all(abs(a - b) < 12 for a, b in zip(shown, made, strict=True)), (shown, made)
