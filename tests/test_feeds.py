@@ -152,6 +152,8 @@ def photo_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("photos")
     conf = make_project(folder)
     posts = [photo_post(id, *alts) for id, alts, _ in PHOTO_ONLY]
+    posts.append(tweet("6", "And a reply", in_reply_to_status_id_str="1",
+                       in_reply_to_screen_name="envoy"))  # fmt: skip
     import_archive(write_export(folder / "export", posts), Store(folder / "content" / "archive"))
     return build_project(conf)
 
@@ -185,6 +187,11 @@ def test_a_post_that_says_nothing_still_gets_a_title_that_fits(text, alts, kind)
     post = {"id": "7", "text": text, "media": [{"type": kind, "alt": alt} for alt in alts]}
     title = post_title(title_text(post), LINK)
     assert title.strip() and weighted_length(f"{title} {LINK}") <= 280
+
+
+def test_a_thread_begun_by_a_photo_only_post_is_titled_by_its_alt_text(photo_site):
+    page = (photo_site / "-" / "threads" / "1" / "index.html").read_text()
+    assert "<h1>Conversation: A glacier at dawn</h1>" in page
 
 
 def test_a_site_of_photo_only_posts_passes_the_feed_check(photo_site):

@@ -228,6 +228,9 @@ def test_the_site_publishes_videos_and_gifs_with_only_their_picture_and_sound(si
     assert (
         '<video src="/envoy/media/30-clip.mp4"' in (site / "envoy/status/30/index.html").read_text()
     )
+    # A GIF file is a picture: a <video> would show nothing of it.
+    gif_page = (site / "envoy/status/32/index.html").read_text()
+    assert '<img src="/envoy/media/32-real.gif"' in gif_page
     (videos,) = [r for r in run_checks(site, skip=("html",)) if r.name == "videos"]
     assert (videos.checked, videos.failures) == (3, [])
 
