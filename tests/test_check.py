@@ -64,6 +64,38 @@ def test_a_built_site_passes_every_check(site):
     assert all(not f for f in failures(site, skip=()).values()), failures(site, skip=())
 
 
+@needs_ffmpeg
+def test_a_site_of_photo_only_posts_and_videos_passes_every_check(tmp_path):
+    photo = {"id_str": "940", "type": "photo", "url": "https://t.co/p", "indices": ["0", "14"],
+             "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}  # fmt: skip
+    video = {
+        "id_str": "941", "type": "video", "url": "https://t.co/v", "indices": ["0", "14"],
+        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/941/pu/img/clip.jpg",
+        "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
+                       "url": "https://video.twimg.com/ext_tw_video/941/pu/vid/clip.mp4"}]},
+    }  # fmt: skip
+    still = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(still, "JPEG")
+    tweets = [
+        tweet("40", "https://t.co/p", extended_entities={"media": [photo]}),
+        tweet("41", "https://t.co/v", extended_entities={"media": [video]}),
+        tweet("42", "https://t.co/v", extended_entities={"media": [video | {"id_str": "942"}]}),
+    ]
+    clip = make_video(tmp_path / "clip.mp4")
+    files = {
+        "data/tweets_media/40-Pic.jpg": still.getvalue(),
+        "data/tweets_media/41-clip.mp4": clip,
+        "data/tweets_media/41-clip.jpg": still.getvalue(),  # 42 has no thumbnail: a frame
+        "data/tweets_media/42-clip.mp4": clip,
+    }
+    conf = make_project(tmp_path / "site")
+    export = write_export(tmp_path / "export", tweets, **files)
+    import_archive(export, Store(tmp_path / "site" / "content" / "archive"))
+    output = build_project(conf)
+    found = failures(output, skip=())
+    assert all(not f for f in found.values()), found
+
+
 def replace(site, rel, old, new):
     path = site / rel
     text = path.read_text()
