@@ -63,6 +63,23 @@ SHAPES = [
         ["never to be shown"],  # a deleted note whose post is not in the export
         id="deleted-note-tweet.js",
     ),
+    pytest.param(
+        "media",
+        [],
+        {
+            "1686800000000646272": ["<title>A llama in front of the terraces of Machu Picchu"],
+            "1686900000000646272": ["<title>2 photos"],
+            "1687000000000646272": [  # its poster from the export's thumbnail
+                "<title>Video",
+                'poster="/mission_lima/media/1687000000000646272-Vl4m4Cl1p-poster.jpg"',
+            ],
+            "1687100000000646272": [  # no thumbnail in the export: its first frame
+                'poster="/mission_lima/media/1687100000000646272-Fr4m3Cl1p-poster.jpg"',
+            ],
+        },
+        [],
+        id="photo-only posts and videos",
+    ),
 ]
 
 
