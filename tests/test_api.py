@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from communique.errors import CommuniqueError
 from communique.ingest.api import read_page
 from communique.ingest.fetch import record_of
+from communique.records import provenance
 from communique.store import dumps
 
 FIELDS = ["id", "text", "created_at", "entities", "attachments", "media_keys", "geo", "place_id",
@@ -33,6 +34,7 @@ JSON = st.recursive(
     max_leaves=10,
 )
 POST = {"id": "1", "text": "one", "created_at": "2023-01-05T10:00:00.000Z", "author_id": "42"}
+CAPTURED = provenance("api:GET /2/users/:id/tweets", "2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z")
 
 
 def as_tweepy_reads(value: object) -> object:
@@ -48,7 +50,7 @@ def test_any_json_in_a_page_gives_records_the_store_reads_back_or_one_clear_erro
     page = as_tweepy_reads({"data": [{**POST, **fields}], "includes": includes})
     try:
         posts, found, _ = read_page(page)
-        records = [record_of(post, found, "envoy", "2024-01-01T00:00:00Z") for post in posts]
+        records = [record_of(post, found, "envoy", CAPTURED) for post in posts]
     except CommuniqueError as e:
         assert "\n" not in str(e)
         return
@@ -76,7 +78,7 @@ def test_any_json_body_is_a_page_or_one_clear_error(body):
 )
 def test_a_place_the_store_cannot_keep_is_refused(geo, message):
     with pytest.raises(CommuniqueError, match=message):
-        record_of({**POST, "geo": geo}, read_page({})[1], "envoy", "2024-01-01T00:00:00Z")
+        record_of({**POST, "geo": geo}, read_page({})[1], "envoy", CAPTURED)
 
 
 def test_a_retweet_twitter_cut_short_says_so_and_names_the_original():
@@ -88,8 +90,8 @@ def test_a_retweet_twitter_cut_short_says_so_and_names_the_original():
     users = [{"id": "9", "username": "andean_news"}]
     page = {"data": [retweet], "includes": {"tweets": [original], "users": users}}
     posts, found, _ = read_page(page)
-    record = record_of(posts[0], found, "envoy", "2024-01-01T00:00:00Z")
+    record = record_of(posts[0], found, "envoy", CAPTURED)
     assert record["shortened"] is True
     assert record["retweet_of"] == {"id": "7", "user": "andean_news"}
-    whole = record_of({**retweet, "text": "RT @andean_news: all of it"}, found, "envoy", "x")
+    whole = record_of({**retweet, "text": "RT @andean_news: all of it"}, found, "envoy", CAPTURED)
     assert "shortened" not in whole
