@@ -39,7 +39,7 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
         for col in range(12):
             month = f"{year}-{col + 1:02d}"
             n = counts.get(month, 0)
-            label = f"{month}: {n} posts"
+            label = f"{month}: {n:,} post{'s' if n != 1 else ''}"
             cell = Markup('<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"/>').format(
                 48 + col * CELL, y, CELL - 3, CELL - 3, shade(n, peak)
             )

@@ -53,7 +53,13 @@ def make_env(theme: Path, site: dict, zone: tzinfo, cache: Path | None = None) -
     env.filters["day"] = lambda iso: times.day(iso, zone)
     env.filters["when"] = lambda iso: times.when(iso, zone)
     env.filters["urlpart"] = lambda s: quote(str(s))
+    env.filters["number"] = number
     return env
+
+
+def number(n: int) -> str:
+    """A count as a reader reads it, "12,345": the one way every page writes a number."""
+    return f"{n:,}"
 
 
 def chrome(env: Environment) -> dict[str, Markup]:
