@@ -129,8 +129,30 @@ def test_signatures(text, who):
     assert signature(text, {"^MV": "Mara Vale", "^TS": "Tomas"}) == who
 
 
-def test_excerpt_cuts_at_a_word():
-    assert excerpt("one two three four", limit=10) == "one two…"
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("one two three four", "one two three…"),
+        ("We are home. Then we slept", "We are home…"),
+        ("Are we home? Then we slept", "Are we home…"),
+        ("We are home... Then we slept", "We are home…"),
+        ("We are home… Then we slept", "We are home…"),
+        ("We are, home; then", "We are, home…"),
+        ("We are home.", "We are home."),  # not cut: as posted
+    ],
+)
+def test_excerpt_cuts_at_a_word_with_one_ellipsis(text, title):
+    assert excerpt(text, limit=15) == title
+
+
+@given(st.text(), st.integers(min_value=1, max_value=100))
+def test_a_cut_excerpt_ends_in_one_ellipsis_after_no_other_stop(text, limit):
+    title = excerpt(text, limit)
+    if title == " ".join(visible(text).split()):
+        return  # short enough to be whole
+    assert title.endswith("…") and len(title) <= limit + 1
+    rest = title[:-1]
+    assert not rest.endswith(tuple(".,;:!?… ")) or not rest.strip(".,;:!?… ")
 
 
 @given(st.text())

@@ -156,10 +156,14 @@ def says(text: str) -> bool:
     return bool(SHOWN_AS_CODE.sub("", text).split())
 
 
+# What a cut title drops from its end before its one ellipsis: "home.…" reads as two stops.
+BEFORE_ELLIPSIS = ".,;:!?…"
+
+
 def excerpt(text: str, limit: int = 80) -> str:
     """A one-line title for a post: the start of its text, cut at a word."""
     line = " ".join(visible(text).split())
     if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
-    return cut + "…"
+    return (cut.rstrip(BEFORE_ELLIPSIS).rstrip() or cut) + "…"
