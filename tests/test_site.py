@@ -553,3 +553,19 @@ def test_every_count_on_the_site_counts_each_post_once_as_its_timeline_lists_it(
     assert re.search(r"<dt>Posts</dt><dd>(\d+)</dd>", trip)[1] == str(on_trip)
     for shown in (page(site, ""), timeline, page(site, "-/provenance")):
         assert "an edited post by its latest version" in shown
+
+
+def test_a_thread_indents_a_reply_to_another_account_and_not_one_to_oneself(tmp_path):
+    store = Store(tmp_path / "content" / "archive")
+    said = [("1", "envoy", None), ("2", "vale", "1"), ("3", "vale", "2"), ("4", "vale", "3"),
+            ("5", "envoy", "4"), ("6", "envoy", "5"), ("7", "vale", "6")]  # fmt: skip
+    for i, account, parent in said:
+        to = {"in_reply_to_status_id_str": parent} if parent else {}
+        post = tweet(i, f"Part {i}", conversation_id_str="1", **to)
+        export = write_export(tmp_path / i, [post], username=account)
+        import_archive(export, store)
+    output = build_project(make_project(tmp_path, ACCOUNTS=["envoy", "vale"]))
+    thread = page(output, "-/threads/1")
+    shown = re.findall(r'<li class="depth-(\d)"><article[^>]* id="p(\d+)"', thread)
+    assert shown == [("0", "1"), ("1", "2"), ("1", "3"), ("1", "4"), ("2", "5"), ("2", "6"),
+                     ("3", "7")]  # fmt: skip

@@ -146,18 +146,31 @@ def thread_pages(pages: Pages) -> None:
             anchor=posts[-1],
             title=Lazy(lambda first=posts[0]: f"Conversation: {pages.derive(first)['title']}"),
             cards=Lazy(lambda posts=posts: [pages.card(p) for p in posts]),
-            depth=Lazy(lambda posts=posts: {p["id"]: depth(p, posts) for p in posts}),
+            depth=Lazy(lambda posts=posts: depths(posts)),
             posts=posts,
             support=support,
         )
 
 
-def depth(post: dict, posts: list[dict]) -> int:
-    ids = {p["id"]: p for p in posts}
-    level = 0
-    while (parent := (post.get("reply_to") or {}).get("id")) in ids and level < 20:
-        post = ids[parent]
-        level += 1
+MAX_DEPTH = 3  # indents a thread takes at most: a long exchange stays readable on a phone
+
+
+def depths(posts: list[dict]) -> dict[str, int]:
+    """How far each post of a thread (in reply order: a post after what it answers) is indented.
+
+    A reply to one's own post continues at its level, so an account's thread of posts reads as
+    one column; a reply to someone else is indented one more, to MAX_DEPTH.
+    """
+    by_id = {p["id"]: p for p in posts}
+    level: dict[str, int] = {}
+    for post in posts:
+        parent = by_id.get((post.get("reply_to") or {}).get("id"))
+        if parent is None or parent["id"] not in level:
+            level[post["id"]] = 0
+        elif parent["account"] == post["account"]:
+            level[post["id"]] = level[parent["id"]]
+        else:
+            level[post["id"]] = min(level[parent["id"]] + 1, MAX_DEPTH)
     return level
 
 
