@@ -569,3 +569,10 @@ def test_a_thread_indents_a_reply_to_another_account_and_not_one_to_oneself(tmp_
     shown = re.findall(r'<li class="depth-(\d)"><article[^>]* id="p(\d+)"', thread)
     assert shown == [("0", "1"), ("1", "2"), ("1", "3"), ("1", "4"), ("2", "5"), ("2", "6"),
                      ("3", "7")]  # fmt: skip
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in (ROOT / "theme/templates").iterdir()))
+def test_the_theme_assumes_no_institution_behind_the_archive(template):
+    """A person's own archive is kept by that person: the pages say what is done, not who by."""
+    text = (ROOT / "theme" / "templates" / template).read_text().casefold()
+    assert not [word for word in ("staff", "institution", "independent") if word in text]
