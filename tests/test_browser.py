@@ -106,7 +106,7 @@ def page(browser):
 @contextmanager
 def watched_page(browser, **options):
     """A page that records every request to another host, every console error and dialog."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, **options)
+    context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
     page = context.new_page()
     page.outside, page.errors, page.dialogs = [], [], []
     page.on("request", lambda r: local(r.url) or page.outside.append(r.url))
@@ -319,3 +319,29 @@ def test_a_video_shows_its_poster_in_a_box_of_its_size(page, tmp_path):
         made = ImageStat.Stat(poster.convert("RGB")).mean
     assert max(shown) > 60  # a picture, not a black box
     assert all(abs(a - b) < 12 for a, b in zip(shown, made, strict=True)), (shown, made)
+
+
+PHONE = {"width": 390, "height": 844}
+ON_A_PHONE = [
+    "/", "/envoy_vale/", "/envoy_vale/status/996952462/", "/envoy_vale/status/1386400976/",
+    "/-/trips/", "/-/trips/iceland-croatia-armenia-2008/", "/-/provenance/", "/-/data/",
+    "/-/redactions/", "/-/tags/", "/-/search/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ON_A_PHONE)
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_no_date_wraps(browser, server, path):
+    with watched_page(browser, viewport=PHONE) as page:
+        assert page.goto(server.url + path).ok
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        wrapped = page.evaluate(
+            "[...document.querySelectorAll('main time')]"
+            ".filter(t => t.getClientRects().length > 1).map(t => t.textContent)"
+        )
+        assert wrapped == []
+        for table in page.locator("main table").all():  # whole, in a box of its own that scrolls
+            box = table.evaluate(
+                "t => [t.parentElement.clientWidth, t.parentElement.scrollWidth,"
+                " t.scrollWidth, getComputedStyle(t.parentElement).overflowX]"
+            )
+            assert box[0] <= PHONE["width"] and box[1] >= box[2] and box[3] == "auto"
