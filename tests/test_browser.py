@@ -345,3 +345,35 @@ def test_on_a_phone_no_page_is_wider_than_the_screen_and_no_date_wraps(browser, 
                 " t.scrollWidth, getComputedStyle(t.parentElement).overflowX]"
             )
             assert box[0] <= PHONE["width"] and box[1] >= box[2] and box[3] == "auto"
+
+
+LABELS = """[...document.querySelectorAll('svg.trip-map text:not([aria-hidden])')].map(t => {
+    const box = t.getBoundingClientRect();
+    return {text: t.textContent, shown: [...t.querySelectorAll('tspan')]
+                .every(s => getComputedStyle(s).display !== 'none') ? t.textContent : '',
+            px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+            box: [box.left, box.top, box.right, box.bottom]};
+})"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1100, "height": 900}])
+def test_a_trip_map_s_labels_are_legible_and_apart_on_a_phone_as_on_a_screen(
+    browser, server, viewport
+):
+    with watched_page(browser, viewport=viewport) as page:
+        page.goto(server.url + "/-/trips/iceland-croatia-armenia-2008/")
+        labels = page.evaluate(LABELS)
+        names = page.locator("figure.map .map-key li").all_inner_texts()
+        assert len(labels) == len(names) > 1
+        assert min(label["px"] for label in labels) >= 12
+        for i, a in enumerate(labels):
+            for b in labels[i + 1 :]:
+                apart = a["box"][2] <= b["box"][0] or b["box"][2] <= a["box"][0]
+                assert apart or a["box"][3] <= b["box"][1] or b["box"][3] <= a["box"][1]
+        if viewport is PHONE:  # numbers on the map, the names beneath it
+            assert [label["shown"] for label in labels] == [""] * len(names)
+            assert page.locator("figure.map .map-key").is_visible()
+        else:
+            assert [label["shown"] for label in labels] == [
+                f"{n}. {name}" for n, name in enumerate(names, 1)
+            ]

@@ -294,8 +294,10 @@ def svg_map(points: list[MapPoint], *, title: str) -> Markup:
     ]
     for n, ((x, y), name) in enumerate(zip(spots, names, strict=True), 1):
         short = name if len(name) <= LABEL_MAX else name[: LABEL_MAX - 1] + "…"
-        text = f"{n}. {short}"
-        tx, ty, anchor = label_spot(x, y, text, taken, height)
+        tx, ty, anchor = label_spot(x, y, f"{n}. {short}", taken, height)
+        # The name in its own tspan: a phone's stylesheet shows the number alone, larger, and
+        # the names in the list below the map (``map-key``), where they are legible.
+        text = Markup('{}.<tspan class="name"> {}</tspan>').format(n, short)
         parts.append(
             Markup(
                 '<g class="place"><circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#0550ae"'
@@ -309,4 +311,4 @@ def svg_map(points: list[MapPoint], *, title: str) -> Markup:
         )
     parts.append(Markup("</svg>"))
     listing = Markup("").join(Markup("<li>{}</li>").format(name) for name in names)
-    return Markup("").join(parts) + Markup('<ol class="visually-hidden">{}</ol>').format(listing)
+    return Markup("").join(parts) + Markup('<ol class="map-key">{}</ol>').format(listing)
