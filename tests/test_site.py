@@ -576,3 +576,21 @@ def test_the_theme_assumes_no_institution_behind_the_archive(template):
     """A person's own archive is kept by that person: the pages say what is done, not who by."""
     text = (ROOT / "theme" / "templates" / template).read_text().casefold()
     assert not [word for word in ("staff", "institution", "independent") if word in text]
+
+
+def test_a_post_page_links_to_the_posts_before_and_after_it_and_to_its_month(site):
+    timeline = [page(site, "envoy")] + [page(site, f"envoy/page/{n}") for n in range(4, 0, -1)]
+    shown = re.findall(r'<article[^>]* id="p(\d+)"', "".join(timeline))[::-1]  # oldest first
+    links = {}
+    for post in site.glob("envoy/status/*/index.html"):
+        nav = re.search(r'<nav class="around".*?</nav>', post.read_text(), re.S)[0]
+        step = dict(re.findall(r'rel="(prev|next)" href="/envoy/status/(\d+)/"', nav))
+        (month,) = re.findall(r'<a href="(/envoy/2008/11/[^"]*)">This post in November 2008', nav)
+        links[post.parent.name] = step.get("prev"), step.get("next"), month
+    assert [links[i][1] for i in shown] == shown[1:] + [None]  # through the timeline and back
+    assert [links[i][0] for i in shown] == [None] + shown[:-1]
+    for i in shown:  # each in its place on its month's page
+        where, _, anchor = links[i][2].partition("#")
+        assert anchor == f"p{i}" and f'id="p{i}"' in page(site, where.strip("/"))
+    # An earlier version, on no list: where it stood, just before the version that replaced it.
+    assert links["22"][2].endswith("/") and links["22"][:2] == (links["23"][0], "23")

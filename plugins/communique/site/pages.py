@@ -228,11 +228,17 @@ class Pages:
         """
         threads, fresh, post_key = self.archive.threads, self.output.fresh, self.post_key
         position, keys, base = self.position, self.keys, self.base
+        around = self.around()
         for i, post in enumerate(self.archive.posts):
             post_id, account = post["id"], post["account"]
             position[post_id] = i
             post["url"] = f"{base}/{account}/status/{post_id}/"
             key = keys[post_id] = post_key(post)  # holds the stamp: the page's key too
+            nav = around[post_id]
+            # The page links to the posts before and after it and to its place in its month:
+            # a new post changes its neighbours' pages, and only theirs.
+            key = digest(key, nav["before"] and nav["before"]["id"],
+                         nav["after"] and nav["after"]["id"], nav["month"])  # fmt: skip
             rel = f"{account}/status/{post_id}/index.html"
             if fresh(rel, key):
                 continue  # most pages of an incremental build: make no context for them
@@ -245,10 +251,44 @@ class Pages:
                 latest=self.archive.latest.get(post["id"], post["id"]),
                 thread=cid if cid in threads and len(threads[cid]) > 1 else None,
                 trips=self.trips_of.get(post["id"], []),
+                around=nav,
             )
             template = "withheld.html" if post.get("withheld") else "post.html"
             self.queue(rel, template, key, post, context)
         self.summary.pages += len(self.archive.posts)
+
+    def around(self) -> dict[str, dict]:
+        """Each post's neighbours in its account's timeline and the address of the month page
+        that shows it, at the post: a reader of one post can walk the record without going back
+        to a list. A withheld post and an earlier version of an edited one are nobody's
+        neighbour (the redaction log and the edit history show them), but have those of where
+        they stand."""
+        older, per_page, base = self.archive.older, self.settings.posts_per_page, self.base
+        around: dict[str, dict] = {}
+        for posts in self.archive.by_account.values():
+            steps = [post["id"] not in older and not post.get("withheld") for post in posts]
+            before = None
+            for post, step in zip(posts, steps, strict=True):
+                around[post["id"]] = {"before": before, "after": None}
+                before = post if step else before
+            after = None
+            for post, step in zip(reversed(posts), reversed(steps), strict=True):
+                around[post["id"]]["after"] = after
+                after = post if step else after
+        for (account, month), posts in self.archive.months.items():
+            count = max(1, -(-len(self.archive.shown(posts)) // per_page))
+            year, mm = month.split("-")
+            url, name = f"{base}/{account}/{year}/{mm}/", f"{datetime(int(year), int(mm), 1):%B %Y}"
+            at = -1  # the post's place in the month page's list (``lists.paginate``)
+            for post in posts:
+                shown = post["id"] not in older
+                at += shown
+                n = max(at, 0) // per_page + 1
+                page = url if n == count else f"{url}page/{n}/"
+                # an earlier version is not on the list: the page it would be on, no anchor
+                anchor = f"#p{post['id']}" if shown else ""
+                around[post["id"]].update(month=f"{page}{anchor}", month_name=name)
+        return around
 
     def feeds_for(self, rel_dir: str) -> list[dict]:
         """The feeds of a page: linked from it with rel=alternate (``feeds.write_feeds``)."""
