@@ -15,6 +15,36 @@ def shade(count: int, peak: int) -> str:
     return SHADES[min(4, 1 + (4 * count - 1) // max(peak, 1))]
 
 
+def shade_ranges(peak: int) -> list[tuple[int, int, str]]:
+    """The counts each shade stands for, lowest first, as ``(low, high, shade)``: a shade
+    that no count up to ``peak`` takes is left out."""
+    ranges = [(0, 0, SHADES[0])]
+    for n, colour in enumerate(SHADES[1:], 1):
+        low = max(1, -(-((n - 1) * peak + 1) // 4))  # the least count with 4c - 1 >= (n-1) peak
+        high = peak if n == 4 else n * peak // 4
+        if low <= high:
+            ranges.append((low, high, colour))
+    return ranges
+
+
+def legend(peak: int) -> Markup:
+    """What each shade of the calendar means, in HTML beneath it: it wraps on a phone."""
+    swatch = Markup(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" aria-hidden="true">'
+        '<rect width="12" height="12" rx="2" fill="{}"/></svg>'
+    )
+    items = [
+        Markup("<li>{} {}</li>").format(
+            swatch.format(colour),
+            "none" if high == 0 else f"{low:,}" if low == high else f"{low:,}–{high:,}",
+        )
+        for low, high, colour in shade_ranges(peak)
+    ]
+    return Markup('<p class="legend-title">Posts a month:</p><ul class="legend">{}</ul>').format(
+        Markup("").join(items)
+    )
+
+
 def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
     """An SVG grid: a row a year, a cell a month, darker for more posts, linked to the month."""
     if not counts:
@@ -51,4 +81,4 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
                 rect = Markup("<g><title>{}</title>{}</g>").format(label, cell)
             parts.append(rect)
     parts.append(Markup("</svg>"))
-    return Markup("").join(parts)
+    return Markup("").join(parts) + legend(peak)
