@@ -6,7 +6,7 @@ newest page: every other page keeps its URL and its bytes (permanent links, chea
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from communique.files import digest
 from communique.site import activity, times
@@ -22,11 +22,13 @@ def paginate(
     posts: list[dict],
     template: str,
     landing: dict | None = None,
+    by_day: tzinfo | None = None,
     **context,
 ) -> None:
     """A list (``posts`` oldest first) in pages of POSTS_PER_PAGE, newest first, numbered
     from the oldest: ``rel_dir/`` shows the newest page, ``rel_dir/page/1/`` the oldest posts.
-    ``landing`` is context only the newest page shows.
+    ``landing`` is context only the newest page shows. With ``by_day``, each page's posts
+    are under a heading a day (in that zone), which a link can name: ``#day-2009-01-12``.
     """
     landing = landing or {}
     per_page = pages.settings.posts_per_page
@@ -46,10 +48,11 @@ def paginate(
         total = len(posts) if n == count else None  # only the newest page says how many
         key = [[keys[p["id"]] for p in chunk], nav, total, shared, newest if n == count else None]
         cards = (pages.card(p) for p in reversed(chunk))  # rendered only if the page is
+        days = None if by_day is None else Lazy(lambda c=chunk: day_groups(pages, c[::-1], by_day))
         extra = landing if n == count else {}
         where = rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
         pages.page(where, template, key=key, anchor=chunk[-1] if chunk else None,
-                   cards=cards, pager=nav, total=total, **context, **extra)  # fmt: skip
+                   cards=cards, days=days, pager=nav, total=total, **context, **extra)  # fmt: skip
 
 
 def account_pages(pages: Pages) -> None:
@@ -80,19 +83,52 @@ def account_pages(pages: Pages) -> None:
 
 def month_pages(pages: Pages) -> None:
     """A page a month, a UTC month as the store files them, whatever TIMEZONE is: a post
-    does not move to another page when the setting changes."""
+    does not move to another page when the setting changes. Its posts are under a heading a
+    day, and every page of the month lists the days, each linked to its heading."""
     zone = pages.settings.timezone
     for (account, month), posts in pages.archive.months.items():
         year, mm = month.split("-")
         first = datetime(int(year), int(mm), 1)
+        shown = pages.archive.shown(posts)
+        rel_dir = f"{account}/{year}/{mm}"
         paginate(
             pages,
-            f"{account}/{year}/{mm}",
-            pages.archive.shown(posts),
+            rel_dir,
+            shown,
             "list.html",
+            by_day=zone,
             title=f"@{account}, {first:%B %Y}",
             intro=month_note(first, zone),
+            day_index=day_index(pages, rel_dir, shown, first, zone),
         )
+
+
+def day_groups(pages: Pages, posts: list[dict], zone: tzinfo) -> list[tuple[date, list]]:
+    """``posts`` (in the order shown) under their days in ``zone``, each day's cards."""
+    days: dict[str, list] = {}
+    for post in posts:
+        days.setdefault(times.day(post["created_at"], zone), []).append(pages.card(post))
+    return [(date.fromisoformat(day), cards) for day, cards in days.items()]
+
+
+def day_index(
+    pages: Pages, rel_dir: str, posts: list[dict], first: datetime, zone: tzinfo
+) -> list[tuple[str, str]]:
+    """Each day of a month's list (``posts`` oldest first) as a label and the address of its
+    heading, on the page that shows the day's newest posts (the top of the day)."""
+    per_page = pages.settings.posts_per_page
+    count = max(1, -(-len(posts) // per_page))
+    url = pages.url(rel_dir)
+    last: dict[str, int] = {}
+    for i, post in enumerate(posts):
+        last[times.day(post["created_at"], zone)] = i
+    index = []
+    for day, i in sorted(last.items()):
+        n = i // per_page + 1
+        shown = date.fromisoformat(day)
+        label = str(shown.day) if shown.month == first.month else f"{shown.day} {shown:%b}"
+        index.append((label, f"{url if n == count else f'{url}page/{n}/'}#day-{day}"))
+    return index
 
 
 def month_note(first: datetime, zone: tzinfo) -> str | None:
