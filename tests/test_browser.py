@@ -325,7 +325,7 @@ PHONE = {"width": 390, "height": 844}
 ON_A_PHONE = [
     "/", "/envoy_vale/", "/envoy_vale/status/996952462/", "/envoy_vale/status/1386400976/",
     "/-/trips/", "/-/trips/iceland-croatia-armenia-2008/", "/-/provenance/", "/-/data/",
-    "/-/redactions/", "/-/tags/", "/-/search/",
+    "/-/redactions/", "/-/tags/", "/-/search/", "/envoy_vale/2009/01/",
 ]  # fmt: skip
 
 
@@ -377,3 +377,14 @@ def test_a_trip_map_s_labels_are_legible_and_apart_on_a_phone_as_on_a_screen(
             assert [label["shown"] for label in labels] == [
                 f"{n}. {name}" for n, name in enumerate(names, 1)
             ]
+
+
+def test_a_day_in_a_month_s_calendar_goes_to_that_day_s_posts(page, server):
+    page.goto(server.url + "/envoy_vale/2009/01/")
+    day = page.locator("nav.days svg a").first
+    day.click()
+    heading = page.locator(f"#{page.url.partition('#')[2]}")
+    expect(heading).to_be_in_viewport()
+    assert heading.locator("time").get_attribute("datetime") in page.url
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=SHOTS / "month-phone.png")

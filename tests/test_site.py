@@ -596,18 +596,26 @@ def test_a_post_page_links_to_the_posts_before_and_after_it_and_to_its_month(sit
     assert links["22"][2].endswith("/") and links["22"][:2] == (links["23"][0], "23")
 
 
-def test_a_month_page_heads_each_day_and_lists_the_days_linked_to_their_headings(site):
+def test_a_month_page_heads_each_day_and_its_calendar_links_each_day_to_its_heading(site):
     month = sorted(site.glob("envoy/2008/11/**/index.html"), key=lambda p: -len(p.parts))
     newest_first = [month[-1]] + sorted(month[:-1], key=lambda p: -int(p.parent.name))
-    top = {}  # each day, and the page where its newest posts are: the top of the day
+    top, posted = {}, {}  # each day, the page where its newest posts are, and how many it has
     for path in newest_first:
         url = f"/{path.parent.relative_to(site)}/"
-        for day in re.findall(r'<h2 id="day-([0-9-]+)">', path.read_text()):
+        for day, body in re.findall(
+            r'<h2 id="day-([0-9-]+)">(.*?)</section>', path.read_text(), re.S
+        ):
             top.setdefault(day, url)
-        sections = re.findall(r'<section class="day".*?</section>', path.read_text(), re.S)
-        assert sections and all(re.search(r"<article", s) for s in sections)
-    index = re.search(r'<nav class="days".*?</nav>', newest_first[-1].read_text(), re.S)[0]
-    links = re.findall(r'<a href="([^"#]+)#day-([0-9-]+)">(\d+)</a>', index)
-    assert [(url, day) for url, day, _ in links] == [(top[d], d) for d in sorted(top)]
-    assert [int(label) for _, day, label in links] == [int(d[-2:]) for d in sorted(top)]
-    assert all(index in path.read_text() for path in month)  # on every page of the month
+            posted[day] = posted.get(day, 0) + body.count("<article")
+    calendar = re.search(r'<nav class="days".*?</nav>', newest_first[-1].read_text(), re.S)[0]
+    links = re.findall(
+        r'<a href="([^"#]+)#day-([0-9-]+)"><title>[0-9-]+: (\d+) posts?</title><rect[^>]*/>'
+        r"<text[^>]*>(\d+)</text></a>",
+        calendar,
+    )
+    assert [(url, day, int(n)) for url, day, n, _ in links] == [
+        (top[d], d, posted[d]) for d in sorted(top)
+    ]
+    assert [int(shown) for *_, shown in links] == [int(d[-2:]) for d in sorted(top)]
+    assert "Posts a day:" in calendar
+    assert all(calendar in path.read_text() for path in month)  # on every page of the month

@@ -1,6 +1,9 @@
-"""The posting calendar: a grid of years by months, so a reader sees when an account went quiet."""
+"""The posting calendars: a timeline's grid of years by months, so a reader sees when an account
+went quiet, and a month page's grid of its days, each linked to the day's posts."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from markupsafe import Markup
 
@@ -27,8 +30,8 @@ def shade_ranges(peak: int) -> list[tuple[int, int, str]]:
     return ranges
 
 
-def legend(peak: int) -> Markup:
-    """What each shade of the calendar means, in HTML beneath it: it wraps on a phone."""
+def legend(peak: int, per: str = "month") -> Markup:
+    """What each shade of a calendar means, in HTML beneath it: it wraps on a phone."""
     swatch = Markup(
         '<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" aria-hidden="true">'
         '<rect width="12" height="12" rx="2" fill="{}"/></svg>'
@@ -40,8 +43,8 @@ def legend(peak: int) -> Markup:
         )
         for low, high, colour in shade_ranges(peak)
     ]
-    return Markup('<p class="legend-title">Posts a month:</p><ul class="legend">{}</ul>').format(
-        Markup("").join(items)
+    return Markup('<p class="legend-title">Posts a {}:</p><ul class="legend">{}</ul>').format(
+        per, Markup("").join(items)
     )
 
 
@@ -82,3 +85,47 @@ def calendar_svg(counts: dict[str, int], base: str, account: str) -> Markup:
             parts.append(rect)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts) + legend(peak)
+
+
+def month_svg(month: date, days: list[tuple[date, int, str]], title: str) -> Markup:
+    """A month's days in weeks, Monday first, darker for more posts; each day with posts
+    (``days``: its date, count and the address of its heading) a link to them. A day of another
+    month (a UTC month's last hours are the next day in Tokyo) gets a week of its own."""
+    if not days:
+        return Markup("")
+    start = min(month, days[0][0])
+    start -= timedelta(days=start.weekday())
+    month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    weeks = (max(days[-1][0], month_end) - start).days // 7 + 1
+    peak = max(n for _, n, _ in days)
+    posted = {day: (n, href) for day, n, href in days}
+    width, height = 7 * CELL, 16 + weeks * CELL
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="calendar month-calendar"'
+            ' viewBox="0 0 {w} {h}" width="{w}" height="{h}" aria-labelledby="cal-{m}">'
+            '<title id="cal-{m}">{t}</title>'
+        ).format(w=width, h=height, m=month.isoformat()[:7], t=title)
+    ]
+    for i, d in enumerate("MTWTFSS"):
+        x = i * CELL + CELL // 2
+        parts.append(Markup('<text x="{}" y="11" text-anchor="middle">{}</text>').format(x, d))
+    for k in range(weeks * 7):
+        day = start + timedelta(days=k)
+        n, href = posted.get(day, (0, None))
+        if n == 0 and day.month != month.month:
+            continue  # another month's day without posts: left blank
+        colour = shade(n, peak)
+        x, y = (k % 7) * CELL, 16 + (k // 7) * CELL
+        ink = "#ffffff" if colour in SHADES[3:] else "#1b1f24"
+        cell = Markup(
+            '<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"/>'
+            '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>'
+        ).format(x, y, CELL - 3, CELL - 3, colour, x + (CELL - 3) / 2, y + 14, ink, day.day)
+        label = f"{day.isoformat()}: {n:,} post{'s' if n != 1 else ''}"
+        if href:
+            parts.append(Markup('<a href="{}"><title>{}</title>{}</a>').format(href, label, cell))
+        else:
+            parts.append(Markup("<g><title>{}</title>{}</g>").format(label, cell))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts) + legend(peak, "day")

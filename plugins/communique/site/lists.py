@@ -84,7 +84,7 @@ def account_pages(pages: Pages) -> None:
 def month_pages(pages: Pages) -> None:
     """A page a month, a UTC month as the store files them, whatever TIMEZONE is: a post
     does not move to another page when the setting changes. Its posts are under a heading a
-    day, and every page of the month lists the days, each linked to its heading."""
+    day, and every page of the month shows its calendar, each day linked to its heading."""
     zone = pages.settings.timezone
     for (account, month), posts in pages.archive.months.items():
         year, mm = month.split("-")
@@ -99,7 +99,11 @@ def month_pages(pages: Pages) -> None:
             by_day=zone,
             title=f"@{account}, {first:%B %Y}",
             intro=month_note(first, zone),
-            day_index=day_index(pages, rel_dir, shown, first, zone),
+            calendar=activity.month_svg(
+                first.date(),
+                day_links(pages, rel_dir, shown, zone),
+                f"Posts a day by @{account}, {first:%B %Y}",
+            ),
         )
 
 
@@ -111,24 +115,26 @@ def day_groups(pages: Pages, posts: list[dict], zone: tzinfo) -> list[tuple[date
     return [(date.fromisoformat(day), cards) for day, cards in days.items()]
 
 
-def day_index(
-    pages: Pages, rel_dir: str, posts: list[dict], first: datetime, zone: tzinfo
-) -> list[tuple[str, str]]:
-    """Each day of a month's list (``posts`` oldest first) as a label and the address of its
-    heading, on the page that shows the day's newest posts (the top of the day)."""
+def day_links(
+    pages: Pages, rel_dir: str, posts: list[dict], zone: tzinfo
+) -> list[tuple[date, int, str]]:
+    """Each day of a month's list (``posts`` oldest first), its count of posts and the address
+    of its heading, on the page that shows the day's newest posts (the top of the day)."""
     per_page = pages.settings.posts_per_page
     count = max(1, -(-len(posts) // per_page))
     url = pages.url(rel_dir)
     last: dict[str, int] = {}
+    posted: dict[str, int] = {}
     for i, post in enumerate(posts):
-        last[times.day(post["created_at"], zone)] = i
-    index = []
+        day = times.day(post["created_at"], zone)
+        last[day] = i
+        posted[day] = posted.get(day, 0) + 1
+    links = []
     for day, i in sorted(last.items()):
         n = i // per_page + 1
-        shown = date.fromisoformat(day)
-        label = str(shown.day) if shown.month == first.month else f"{shown.day} {shown:%b}"
-        index.append((label, f"{url if n == count else f'{url}page/{n}/'}#day-{day}"))
-    return index
+        links.append((date.fromisoformat(day), posted[day],
+                      f"{url if n == count else f'{url}page/{n}/'}#day-{day}"))  # fmt: skip
+    return links
 
 
 def month_note(first: datetime, zone: tzinfo) -> str | None:
