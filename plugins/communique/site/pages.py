@@ -59,6 +59,17 @@ class BuildSummary:
         )
 
 
+@dataclass(slots=True)
+class Around:
+    """What a post's page links to besides the post: see ``Pages.around``."""
+
+    before: dict | None
+    after: dict | None = None
+    month: str = ""  # the page of the month's list that shows the post
+    month_name: str = ""
+    listed: bool = False  # shown there (an earlier version of an edited post is not)
+
+
 @dataclass
 class Job:
     place: int  # in archive.posts, of a post the page shows
@@ -237,8 +248,8 @@ class Pages:
             nav = around[post_id]
             # The page links to the posts before and after it and to its place in its month:
             # a new post changes its neighbours' pages, and only theirs.
-            key = digest(key, nav["before"] and nav["before"]["id"],
-                         nav["after"] and nav["after"]["id"], nav["month"])  # fmt: skip
+            key = digest(key, nav.before and nav.before["id"], nav.after and nav.after["id"],
+                         nav.month, nav.listed)  # fmt: skip
             rel = f"{account}/status/{post_id}/index.html"
             if fresh(rel, key):
                 continue  # most pages of an incremental build: make no context for them
@@ -257,37 +268,36 @@ class Pages:
             self.queue(rel, template, key, post, context)
         self.summary.pages += len(self.archive.posts)
 
-    def around(self) -> dict[str, dict]:
-        """Each post's neighbours in its account's timeline and the address of the month page
-        that shows it, at the post: a reader of one post can walk the record without going back
-        to a list. A withheld post and an earlier version of an edited one are nobody's
-        neighbour (the redaction log and the edit history show them), but have those of where
-        they stand."""
+    def around(self) -> dict[str, Around]:
+        """Each post's neighbours in its account's timeline and the month page that shows it:
+        a reader of one post can walk the record without going back to a list. A withheld
+        post and an earlier version of an edited one are nobody's neighbour (the redaction log
+        and the edit history show them), but have those of where they stand."""
         older, per_page, base = self.archive.older, self.settings.posts_per_page, self.base
-        around: dict[str, dict] = {}
+        around: dict[str, Around] = {}
         for posts in self.archive.by_account.values():
-            steps = [post["id"] not in older and not post.get("withheld") for post in posts]
             before = None
-            for post, step in zip(posts, steps, strict=True):
-                around[post["id"]] = {"before": before, "after": None}
-                before = post if step else before
+            for post in posts:
+                around[post["id"]] = Around(before)
+                if post["id"] not in older and not post.get("withheld"):
+                    before = post
             after = None
-            for post, step in zip(reversed(posts), reversed(steps), strict=True):
-                around[post["id"]]["after"] = after
-                after = post if step else after
+            for post in reversed(posts):
+                around[post["id"]].after = after
+                if post["id"] not in older and not post.get("withheld"):
+                    after = post
         for (account, month), posts in self.archive.months.items():
             count = max(1, -(-len(self.archive.shown(posts)) // per_page))
             year, mm = month.split("-")
             url, name = f"{base}/{account}/{year}/{mm}/", f"{datetime(int(year), int(mm), 1):%B %Y}"
-            at = -1  # the post's place in the month page's list (``lists.paginate``)
+            addresses = [f"{url}page/{n}/" for n in range(1, count)] + [url]
+            at = 0  # the post's place in the month page's list (``lists.paginate``)
             for post in posts:
-                shown = post["id"] not in older
-                at += shown
-                n = max(at, 0) // per_page + 1
-                page = url if n == count else f"{url}page/{n}/"
-                # an earlier version is not on the list: the page it would be on, no anchor
-                anchor = f"#p{post['id']}" if shown else ""
-                around[post["id"]].update(month=f"{page}{anchor}", month_name=name)
+                nav = around[post["id"]]
+                nav.month, nav.month_name = addresses[at // per_page], name
+                if post["id"] not in older:  # an earlier version is on no list
+                    nav.listed = True
+                    at += 1
         return around
 
     def feeds_for(self, rel_dir: str) -> list[dict]:
