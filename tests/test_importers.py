@@ -3,6 +3,7 @@ import importlib.metadata
 import io
 import json
 import math
+import re
 import resource
 import struct
 import subprocess
@@ -197,6 +198,18 @@ def test_a_community_id_that_is_no_number_is_one_line_naming_the_post(tmp_path, 
     with pytest.raises(CommuniqueError, match=refused):
         import_archive(folder, store)
     assert not store.root.exists()
+
+
+@pytest.mark.parametrize("ident", ["2\n", " 2", "2 ", "-2", "٢"])
+@pytest.mark.parametrize("name", ["data/tweets.js", "data/community-tweet.js"])
+def test_a_post_id_that_is_not_only_digits_is_one_line_naming_the_post(
+    tmp_path, refuses, name, ident
+):
+    """An id names the post's file and address: "2\n" would make a folder and a URL of its
+    own (a regular expression's ``$`` lets a last newline through)."""
+    files = {name: js("YTD.tweets.part0", [{"tweet": tweet(ident, "hostile id")}])}
+    source = write_export(tmp_path / "x", [tweet("1", "one")], **files)
+    refuses(source, rf"{name}: post id {re.escape(repr(ident))} is not a number")
 
 
 def deleted_note(created_at: str, text: str) -> dict:

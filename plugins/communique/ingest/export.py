@@ -452,7 +452,7 @@ def malformed(which: str) -> Iterator[None]:
         raise CommuniqueError(f"{which} is malformed ({type(e).__name__}: {e})") from None
 
 
-POST_ID = re.compile(r"^[0-9]{1,25}$")
+POST_ID = re.compile(r"[0-9]{1,25}")
 
 
 def make_record(tweet: dict, account: str, name: str, stamps: tuple[str | None, str]) -> dict:
@@ -461,7 +461,7 @@ def make_record(tweet: dict, account: str, name: str, stamps: tuple[str | None, 
     with malformed(f"{name}: post {ident!r:.40}"):
         captured = provenance(f"export:{name}", *stamps)
         record = from_v11(tweet, account=account, provenance=captured)
-    if not POST_ID.match(record["id"]):  # ids name files and URLs: digits only
+    if not POST_ID.fullmatch(record["id"]):  # ids name files and URLs: digits only, no "\n"
         raise CommuniqueError(f"{name}: post id {ident!r} is not a number")
     return record
 
