@@ -116,20 +116,25 @@ def build(c, config=None, search=True):
 
 
 @task(help={"port": "port to serve on (default 8000)", "config": "settings file"})
-def serve(c, port=8000, config=None):
+def serve(c, port="8000", config=None):
     """Serve output/ on http://127.0.0.1:PORT/ to read the site as it will be published."""
     import errno
     import functools
     import http.server
 
+    # Taken as text and read here: invoke's own reading of a number ends in a traceback, and
+    # a port out of range in an OverflowError from bind(); port 0 would serve on a port unsaid.
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise Exit(f"error: --port: {port!r} is not a port (a number from 1 to 65535)", code=1)
+    port = int(port)
     settings = load_settings(config)
     folder = settings.output_path
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as e:  # most often another `invoke serve` still running
         why = "is in use" if e.errno == errno.EADDRINUSE else f"cannot be served: {e.strerror}"
-        raise Exit(f"error: port {port} {why}; try --port {int(port) + 1}", code=1) from None
+        raise Exit(f"error: port {port} {why}; try --port {port + 1}", code=1) from None
     with server:
         print(f"Serving {folder} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         server.serve_forever()

@@ -170,6 +170,13 @@ def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
     assert output == f"error: port {port} is in use; try --port {port + 1}\n"
 
 
+@pytest.mark.parametrize("port", ["abc", "70000", "-1", "0", "8000.5", ""])
+def test_serve_on_a_port_that_is_none_says_so_in_one_line(tmp_path, port):
+    conf = make_project(tmp_path)
+    output = one_error(invoke("serve", f"--port={port}", "--config", str(conf)))
+    assert output == f"error: --port: {port!r} is not a port (a number from 1 to 65535)\n"
+
+
 def test_invoke_test_says_why_each_test_is_skipped(tmp_path):
     """Skips stand for what a machine lacks (Chromium, ffmpeg...): a count alone hides which."""
     context = MockContext(run=Result(), repeat=True)
