@@ -76,6 +76,12 @@ PHOTO = {
 }
 
 
+# A retweet Twitter cut short, whose original names a path for an account and an id.
+RETWEET = {"id_str": "../../i/flow/login", "user": {"screen_name": f"../../intent?{HANDLER}"}}
+# The full text of a long post the account deleted: only deleted-tweets.js holds its post.
+DELETED_NOTE = f"{SCRIPT} a long deleted post \u202eevil{HANDLER} " + "word " * 60
+
+
 def posts() -> list[dict]:
     """One post for each way in; ids are minutes past nine on 3 November 2008."""
     return [
@@ -107,7 +113,21 @@ def posts() -> list[dict]:
                 },
             },
         ),
+        post("15", "RT @x: a repost that Twitter cut… https://t.co/cut", retweeted_status=RETWEET),
     ]
+
+
+def deleted_files() -> dict[str, str]:
+    """Post 16, deleted, and its long text in deleted-note-tweet.js; post 17, in a community."""
+    deleted = post("16", DELETED_NOTE[:100] + "…", deleted_at="Tue Nov 04 10:00:00 +0000 2008")
+    core = {"text": escaped(DELETED_NOTE), "urls": [], "mentions": [], "hashtags": []}
+    note = {"noteTweetId": "16", "createdAt": "2008-11-03T09:16:00.000Z", "core": core}
+    community = post("17", f"{SCRIPT} in a community", community_id_str="77")
+    return {
+        "data/deleted-tweets.js": js("YTD.deleted_tweets.part0", [{"tweet": deleted}]),
+        "data/deleted-note-tweet.js": js("YTD.deleted_note_tweet.part0", [{"noteTweet": note}]),
+        "data/community-tweet.js": js("YTD.community_tweet.part0", [{"tweet": community}]),
+    }
 
 
 NARRATIVE = f"""\
@@ -131,7 +151,10 @@ def build_hostile_site(folder: Path) -> Path:
     image = io.BytesIO()
     Image.new("RGB", (12, 8), "teal").save(image, "JPEG")
     export = write_export(
-        folder / "export", posts(), **{"data/tweets_media/12-photo.jpg": image.getvalue()}
+        folder / "export",
+        posts(),
+        **{"data/tweets_media/12-photo.jpg": image.getvalue()},
+        **deleted_files(),
     )
     account = [{"account": {"username": "envoy", "accountId": "42", "accountDisplayName": NAME}}]
     (export / "data" / "account.js").write_text(js("YTD.account.part0", account))

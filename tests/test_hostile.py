@@ -11,7 +11,7 @@ from communique.site.check import PageParser, run_checks
 from communique.site.feeds import safe_bidi
 from communique.site.render import visible
 from communique.site.trips import sanitized
-from hostile import ALT, LONG, NAME, TAGS, build_hostile_site
+from hostile import ALT, DELETED_NOTE, LONG, NAME, RETWEET, TAGS, build_hostile_site
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,13 @@ def test_the_hostile_site_passes_every_check(site):
         ("envoy/status/8", '👩‍👩‍👧 🇮🇸 日本語 <a href="https://example.org/𠮷"'),
         ("envoy/status/11", '<a href="https://twitter.com/a%22%3E%3Cscript%3E" rel="nofollow">'),
         ("envoy/status/12", f'alt="{escape(visible(ALT))}"'),
+        (
+            "envoy/status/15",  # each value one segment of the path: no ../ out of the account
+            f'<a href="https://twitter.com/{quote(RETWEET["user"]["screen_name"], safe="")}'
+            f'/status/{quote(RETWEET["id_str"], safe="")}" rel="nofollow">The original post</a>',
+        ),
+        ("envoy/status/16", f'<div class="text" lang="en">{escape(visible(DELETED_NOTE.strip()))}'),
+        ("envoy/status/17", '<a href="https://x.com/i/communities/77" rel="nofollow">'),
         ("envoy", f"<h1>{escape(visible(NAME))} "),
         ("-/trips/hostile", f"<h1>{escape(visible(NAME))}</h1>"),
         ("-/trips/hostile", '<p>x d\n<img alt="" src="/-/theme/favicon.svg"></p>'),

@@ -52,7 +52,9 @@ def make_env(theme: Path, site: dict, zone: tzinfo, cache: Path | None = None) -
     env.globals["chrome"] = chrome(env)
     env.filters["day"] = lambda iso: times.day(iso, zone)
     env.filters["when"] = lambda iso: times.when(iso, zone)
-    env.filters["urlpart"] = lambda s: quote(str(s))
+    # One segment of a path: a "/" in a name the payload gave ("../../i/flow/login") would
+    # lead the link away from the account it names.
+    env.filters["urlpart"] = lambda s: quote(str(s), safe="")
     env.filters["number"] = number
     return env
 
