@@ -343,6 +343,67 @@ def test_the_downloads_hold_only_what_the_site_shows(site):
     assert quote["entities"]["hashtags"] == [{"tag": "Iceland", "start": 13, "end": 21}]
 
 
+def deleted_note(note_id: str, minute: int, text: str) -> dict:
+    core = {"text": text, "urls": [], "mentions": [], "hashtags": []}
+    return {"noteTweet": {"noteTweetId": note_id, "createdAt": f"2008-11-03T09:{minute}:00.000Z",
+                          "core": core}}  # fmt: skip
+
+
+def test_a_deleted_note_reaches_no_live_page_nor_a_withheld_posts(tmp_path):
+    """deleted-note-tweet.js holds what the account took down: its text joins a deleted post
+    only, so it never shows on a live post's page (of its second, or of its id, when
+    deleted-tweets.js lists a post still live), and a withheld post keeps it out of every file."""
+    conf = make_project(tmp_path)
+    deleted = "Tue Nov 04 10:00:00 +0000 2008"
+    live, same_id, gone = "1500000000000000001", "1500000000000000003", "1500000000000000002"
+    tweets = [
+        tweet(live, "live, the second of a stray note", "Mon Nov 03 09:30:00 +0000 2008"),
+        tweet(same_id, "live, and in deleted-tweets.js", "Mon Nov 03 09:40:00 +0000 2008"),
+    ]
+    export = write_export(
+        tmp_path / "export",
+        tweets,
+        **{
+            "data/deleted-tweets.js": js(
+                "YTD.deleted_tweets.part0",
+                [
+                    {
+                        "tweet": tweet(
+                            gone,
+                            "withheld start…",
+                            "Mon Nov 03 09:35:00 +0000 2008",
+                            deleted_at=deleted,
+                        )
+                    },
+                    {"tweet": {**tweets[1], "deleted_at": deleted}},
+                ],
+            ),  # fmt: skip
+            "data/deleted-note-tweet.js": js(
+                "YTD.deleted_note_tweet.part0",
+                [
+                    deleted_note("71", 30, "STRAYSECRET a note no post of the export has"),
+                    deleted_note("72", 35, "withheld start WITHHELDSECRET " + "word " * 50),
+                    deleted_note("73", 40, "live, and in deleted-tweets.js SAMEIDSECRET"),
+                ],
+            ),
+        },
+    )
+    summary = import_archive(export, Store(tmp_path / "content" / "archive"))
+    assert (summary.posts, summary.deleted, summary.notes) == (3, 1, 1)
+    (tmp_path / "content" / "redactions.md").write_text(
+        f"Title: Withheld posts\n\n- {gone}: personal-data, 2009-01-15\n"
+    )
+    output = build_project(conf)
+    index_site(output)
+    for name, text in output_texts(output):
+        for secret in ("STRAYSECRET", "WITHHELDSECRET", "SAMEIDSECRET"):
+            assert secret not in text, f"{secret} in {name}"
+    for post_id in (live, same_id):
+        assert (
+            "mark-deleted" not in (output / "envoy" / "status" / post_id / "index.html").read_text()
+        )
+
+
 @pytest.mark.parametrize(
     "line, message",
     [
