@@ -113,7 +113,12 @@ def posts() -> list[dict]:
                 },
             },
         ),
-        post("15", "RT @x: a repost that Twitter cut… https://t.co/cut", retweeted_status=RETWEET),
+        post(
+            "15",
+            "RT @x: a repost that Twitter cut, as it cuts every retweet at 140 characters or so…"
+            " https://t.co/cut",
+            retweeted_status=RETWEET,
+        ),
     ]
 
 

@@ -239,7 +239,11 @@ CUT = "RT @andean_news: The ministers signed a joint declaration on trade, clima
         (CUT + " https://t.co/Qm4vR8sLtA", True),  # the link no entity expands, as exported
         (CUT, True),
         ("RT @andean_news: The ministers signed a joint declaration.", False),
-        ("RT @andean_news: more to come…", True),
+        # Twitter cuts at 140 as it counts (a CJK character or an emoji 2, a link 23): a
+        # retweet as short as these ends in "…" because it was written so.
+        ("RT @andean_news: more to come…", False),
+        ("RT @andean_news: more to come… https://t.co/Qm4vR8sLtA", False),
+        ("RT @nhk_news: " + "外務大臣は本日、共同宣言に署名しました" * 3 + "…", True),
         ("The ministers signed a joint declaration on trade, climate and…", False),  # no retweet
         ("RT @andean_news: … and then the vote", False),
     ],

@@ -204,12 +204,17 @@ def retweet_of(text: str) -> dict | None:
 # Twitter keeps a retweet's first 140 or so characters only ("RT @x: …"), ending in "…" and
 # often a t.co link that no entity expands; the rest of it is in no payload of the export.
 CUT = re.compile(r"…(?:\s+https?://t\.co/\w+)?\Z")
+# Those 140 are counted as Twitter counts, a CJK character or an emoji as 2 and a link as 23
+# whatever it expands to: a cut leaves at least 60 characters before its "…".
+CUT_AFTER = 60
 
 
 def mark_shortened(record: dict) -> dict:
     """Say so of a retweet Twitter cut short, so that no page shows it as if it were whole.
-    Only when true: the records of every other post stay as they were."""
-    if record["retweet_of"] and CUT.search(record["text"]):
+    Only when true: the records of every other post stay as they were, and a short retweet
+    that ends in "…" ("RT @x: more to come…") was written so."""
+    cut = CUT.search(record["text"]) if record["retweet_of"] else None
+    if cut and cut.start() >= CUT_AFTER:
         record["shortened"] = True
     return record
 
