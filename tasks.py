@@ -129,6 +129,8 @@ def serve(c, port="8000", config=None):
     port = int(port)
     settings = load_settings(config)
     folder = settings.output_path
+    if not folder.is_dir():  # else every page is a 404, and nothing says why
+        raise Exit(f"error: {folder}: nothing is built there yet; `invoke build` builds it", code=1)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -160,8 +160,22 @@ def test_a_second_archive_run_is_refused_while_the_first_writes(tmp_path):
     )
 
 
+def test_serve_before_a_build_says_so_in_one_line(tmp_path):
+    """A folder not there would be served as a 404 for every page, and no word of why."""
+    conf = make_project(tmp_path)
+    with socket.socket() as taken:  # were the folder not looked at first, this would say so
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        output = one_error(invoke("serve", "--port", port, "--config", str(conf)))
+    assert output == (
+        f"error: {tmp_path / 'output'}: nothing is built there yet; `invoke build` builds it\n"
+    )
+
+
 def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
     conf = make_project(tmp_path)
+    (tmp_path / "output").mkdir()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
