@@ -620,3 +620,27 @@ def test_a_month_page_heads_each_day_and_its_calendar_links_each_day_to_its_head
     assert [int(shown) for *_, shown in links] == [int(d[-2:]) for d in sorted(top)]
     assert "Posts a day:" in calendar
     assert all(calendar in path.read_text() for path in month)  # on every page of the month
+
+
+def test_a_hashtag_an_edit_took_out_lists_the_version_that_has_it(tmp_path):
+    """ "#Icleand" edited to "#Iceland": the earlier version's page links #Icleand, whose page
+    lists that version, once; not "0 posts" on a page the hashtag index counts."""
+    conf = make_project(tmp_path)
+    chain = {"initial": {"editTweetIds": ["22", "23"]}}
+    tweets = [
+        tweet(ident, f"#{tag} at last", edit_info=chain,
+              entities={"hashtags": [{"text": tag, "indices": ["0", "8"]}],
+                        "user_mentions": [], "urls": []})
+        for ident, tag in (("22", "Icleand"), ("23", "Iceland"))
+    ]  # fmt: skip
+    import_archive(write_export(tmp_path / "export", tweets), Store(tmp_path / "content/archive"))
+    site = build_project(conf)
+    assert 'href="/-/tags/icleand/"' in page(site, "envoy/status/22")
+    typo = page(site, "-/tags/icleand")
+    assert typo.count('<article class="post') == 1 and 'id="p22"' in typo
+    index = page(site, "-/tags")
+    assert re.findall(r'<a href="/-/tags/(\w+)/">#\w+</a> <span class="n">(\d+)<', index) == [
+        ("iceland", "1"),
+        ("icleand", "1"),
+    ]
+    assert page(site, "-/tags/iceland").count('<article class="post') == 1

@@ -155,7 +155,7 @@ def tag_pages(pages: Pages) -> None:
         paginate(
             pages,
             own(f"tags/{slug}"),
-            archive.shown(posts),
+            archive.once(posts),
             "list.html",
             title=f"#{archive.tag_names[slug]}",
             intro=None,
@@ -166,7 +166,7 @@ def tag_pages(pages: Pages) -> None:
             {
                 "name": archive.tag_names[s],
                 "href": tag_href(pages.base, s),
-                "count": len(archive.shown(p)),
+                "count": len(archive.once(p)),
             }
             for s, p in archive.tags.items()
         ),

@@ -59,6 +59,17 @@ class Archive:
         older = self.older
         return [p for p in posts if p["id"] not in older] if older else posts
 
+    def once(self, posts: list[dict]) -> list[dict]:
+        """Oldest first, an edited post once, by the newest of its versions in ``posts``: a
+        hashtag's list, where an edit may have taken the hashtag out ("#Icleand" made
+        "#Iceland") and the earlier version, which links it, is the one that has it."""
+        if not self.older:
+            return posts
+        latest = self.latest
+        last = {latest.get(p["id"], p["id"]): p["id"] for p in posts}  # a later one wins
+        kept = set(last.values())
+        return [p for p in posts if p["id"] in kept]
+
     def newest(self, posts: Iterable[dict], limit: int | None = None) -> list[dict]:
         """The first ``limit`` (or all) of ``posts``, given newest first, that are not an older
         version of an edited post: a timeline's head without going through the whole list."""
