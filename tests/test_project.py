@@ -123,7 +123,7 @@ def test_init_with_force_keeps_every_file_the_user_wrote(tmp_path):
     assert 'ACCOUNTS = ["jane_doe2"]' in (clone / "pelican.conf.py").read_text()
 
 
-@pytest.mark.parametrize("name", ["../x", "a" * 16, "jane doe"])
+@pytest.mark.parametrize("name", ["../x", "a" * 16, "jane doe", "", "jané", "Ｊane", "x\n"])
 def test_init_refuses_a_name_that_is_no_handle(tmp_path, name):
     clone = fresh_clone(tmp_path / "clone")
     before = snapshot(clone)
