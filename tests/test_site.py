@@ -512,9 +512,10 @@ def test_a_retweet_twitter_cut_short_says_so_and_links_to_the_original(tmp_path,
     assert "Shortened by Twitter" not in whole
 
 
-def test_every_count_on_the_site_counts_each_post_once_as_its_timeline_lists_it(tmp_path):
+def test_every_count_on_the_site_counts_each_post_once_as_its_timeline_lists_it(tmp_path, capsys):
     """An edited post is two records and one post; a withheld post keeps its place: the home
-    page, the timeline, the provenance, the hashtags and a trip count alike."""
+    page, the timeline, the provenance, the hashtags, a trip and the build's summary count
+    alike."""
     conf = make_project(tmp_path, POSTS_PER_PAGE=50)
     tag = {"hashtags": [{"text": "Iceland", "indices": ["0", "8"]}], "user_mentions": [],
            "urls": []}  # fmt: skip
@@ -538,6 +539,7 @@ def test_every_count_on_the_site_counts_each_post_once_as_its_timeline_lists_it(
     timeline = page(site, "envoy")
     listed = timeline.count('<article class="post')
     assert listed == 5  # 1 to 4 (3 by its placeholder) and 23, the edited post's latest version
+    assert f"communique: {listed} posts:" in capsys.readouterr().err
     home = page(site, "")
     assert re.search(r"@envoy</span></a>: (\d+) posts", home)[1] == str(listed)
     threads = site / "-" / "threads"  # a reply alone, to a post not archived, has no page

@@ -41,7 +41,7 @@ def build(
         settings.cache_path / "templates",
     )
     pages = Pages(archive, settings, env, output, stamp, now)
-    pages.summary.posts = len(archive.posts)
+    pages.summary.posts = len(archive.posts) - len(archive.older)  # as the timelines list them
     titles = FeedTitles(settings.cache_path / "feed-titles.json")
     media.publish_all(pages, settings.archive_path)
     overview.load_trips(pages)
