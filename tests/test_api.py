@@ -69,6 +69,12 @@ def test_any_json_body_is_a_page_or_one_clear_error(body):
     assert set(found) == {"media", "places", "users", "tweets"}
 
 
+@pytest.mark.parametrize("ident", ["٢", "²", "2\n", " 2", "-2", 2])
+def test_a_post_id_that_cannot_name_a_folder_is_refused(ident):
+    with pytest.raises(CommuniqueError, match=r"is not a number\); nothing of that page"):
+        record_of({**POST, "id": ident}, read_page({})[1], "envoy", CAPTURED)
+
+
 @pytest.mark.parametrize(
     ("geo", "message"),
     [

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError
 from communique.ingest import export as importers
-from communique.ingest.export import POST_ID, import_archive
+from communique.ingest.export import import_archive
+from communique.records import is_post_id
 from communique.store import Store, sha256_of
 from conftest import ROOT, js, make_project, snapshot, tweet, write_export, zip_of
 
@@ -726,7 +727,7 @@ def test_any_json_in_a_posts_fields_gives_a_readable_record_or_one_clear_error(t
         assert not store.root.exists()
         return
     (record,) = store.posts("envoy")  # read back by the store's own reader
-    assert POST_ID.match(record["id"]) and record["created_at"] >= "2006-03-21T"
+    assert is_post_id(record["id"]) and record["created_at"] >= "2006-03-21T"
     assert store.month_path("envoy", record["created_at"][:7]).exists()
 
 

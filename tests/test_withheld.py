@@ -46,6 +46,7 @@ def test_a_redaction_line_names_a_post_a_reason_and_a_date(line, expected):
         ("- 123: security, 2024-02-30", "is not a date"),
         ("- 123: security", "write a redaction as"),
         ("- 123", "write a redaction as"),
+        ("- ١٢٣: security, 2024-03-02", "is not a post id"),  # digits to \\d, not in an id
     ],
 )
 def test_a_malformed_redaction_stops_with_its_line(line, message):

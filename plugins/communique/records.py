@@ -167,6 +167,16 @@ def is_public(record: Record | dict) -> bool:
     return not record.get("visibility")
 
 
+POST_ID = re.compile(r"[0-9]{1,25}")
+
+
+def is_post_id(value: object) -> bool:
+    """Whether ``value`` can be a post's id: ASCII digits and nothing else. An id names a
+    folder and a URL, so not "٢" (a digit to ``str.isdigit`` and to ``\\d``) nor "2\\n" (which
+    a ``$`` lets through)."""
+    return isinstance(value, str) and POST_ID.fullmatch(value) is not None
+
+
 def handle(name: object) -> str | None:
     """An account's name as the settings, the store's folders and the records all spell it:
     the handle in lower case (Twitter's handles ignore case, so "Envoy_Vale" is envoy_vale), or

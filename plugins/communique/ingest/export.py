@@ -34,7 +34,7 @@ from communique.ingest.normalize import (
     mark_syndicated,
     unstorable,
 )
-from communique.records import handle, is_public, preview_of, provenance
+from communique.records import handle, is_post_id, is_public, preview_of, provenance
 from communique.store import Store, paused_gc
 
 MAX_MEMBER = 2 * 1024**3  # no real export has a 2 GB data file; a zip bomb might
@@ -452,16 +452,13 @@ def malformed(which: str) -> Iterator[None]:
         raise CommuniqueError(f"{which} is malformed ({type(e).__name__}: {e})") from None
 
 
-POST_ID = re.compile(r"[0-9]{1,25}")
-
-
 def make_record(tweet: dict, account: str, name: str, stamps: tuple[str | None, str]) -> dict:
     """A post of the export's file ``name`` as a record, captured and imported at ``stamps``."""
     ident = tweet.get("id_str") or tweet.get("id") or "?"
     with malformed(f"{name}: post {ident!r:.40}"):
         captured = provenance(f"export:{name}", *stamps)
         record = from_v11(tweet, account=account, provenance=captured)
-    if not POST_ID.fullmatch(record["id"]):  # ids name files and URLs: digits only, no "\n"
+    if not is_post_id(record["id"]):
         raise CommuniqueError(f"{name}: post id {ident!r} is not a number")
     return record
 

@@ -27,7 +27,7 @@ from communique.files import replacing, write_atomic
 from communique.ingest.api import from_v2, read_page
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
-from communique.records import PREVIEW, is_public, provenance
+from communique.records import PREVIEW, is_post_id, is_public, provenance
 from communique.settings import MEDIA_HOSTS, MEDIA_MAX_MB
 from communique.store import Store
 
@@ -355,7 +355,7 @@ def read_checkpoint(path: Path) -> dict | None:
         if (
             isinstance(state, dict)
             and set(state) == {"since_id", "until_id"}
-            and all(v is None or (isinstance(v, str) and v.isdigit()) for v in state.values())
+            and all(v is None or is_post_id(v) for v in state.values())
         ):
             return state
         problem = "not a since_id/until_id pair of post ids"
@@ -381,13 +381,13 @@ def record_of(post: dict, found: dict, account: str, captured: dict) -> dict:
     """A store record from one timeline post; a malformed one stops the run before its page is
     stored (the checkpoint still points before it, so a later run asks for that page again)."""
     try:
-        if not (isinstance(post["id"], str) and post["id"].isdigit()):
+        if not is_post_id(post["id"]):
             raise ValueError(f"id {post['id']!r} is not a number")
         return from_v2(post, found, account=account, provenance=captured)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         what = f"no {e} field" if isinstance(e, KeyError) else str(e)
         ident = post.get("id") if isinstance(post, dict) else None
-        which = f" {ident}" if isinstance(ident, str) and ident.isdigit() else ""
+        which = f" {ident}" if is_post_id(ident) else ""
         raise CommuniqueError(
             f"the API returned a malformed post{which} in @{account}'s timeline ({what});"
             " nothing of that page was stored"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from communique.errors import CommuniqueError
+from communique.records import is_post_id
 from communique.settings import Settings
 
 # The reason categories a redaction may give, and how the site says them.
@@ -27,7 +28,6 @@ REASONS = {
 # "- 1050118621198921728: personal-data, 2024-03-02" (a list item that starts with a post id)
 ITEM = re.compile(r"^\s*[-*]\s+(?P<id>\d+)\b(?P<rest>.*)$")
 RULE = re.compile(r"^\s*[:|,]?\s*(?P<reason>[A-Za-z][A-Za-z -]*?)\s*[,|]\s*(?P<date>\S+)\s*$")
-POST_ID = re.compile(r"^\d{1,25}$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def reason_key(text: str) -> str | None:
 
 def make_redaction(post_id: str, reason: str, day: str, where: str) -> Redaction:
     post_id = str(post_id).strip()
-    if not POST_ID.match(post_id):
+    if not is_post_id(post_id):
         raise CommuniqueError(f"{where}: {post_id!r} is not a post id")
     key = reason_key(str(reason))
     if key is None:
