@@ -57,3 +57,14 @@ def test_a_stored_time_falls_in_the_day_it_shows_on(zone, moment):
     stored = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     shown = date.fromisoformat(day(stored, tz))
     assert day_start(shown, tz) <= stored < day_start(shown + timedelta(days=1), tz)
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(2006, 3, 21), max_value=datetime(2100, 1, 1)),
+    zone=st.sampled_from([UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC"), ZoneInfo("Asia/Tokyo")]),
+)
+def test_a_stored_time_is_on_the_day_its_zone_says(moment, zone):
+    """UTC days are read off the stored time (it is asked of every post of every build)."""
+    stored = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    expected = moment.replace(tzinfo=UTC).astimezone(zone).date().isoformat()
+    assert day(stored, zone) == expected
