@@ -386,21 +386,19 @@ class Store:
         no hash changes. Every month holding one is rewritten, all of them or none, and a
         store of this shape already is only looked at: a build checks every time, and takes
         the store's lock only when there is work. Returns how many records changed."""
-        if not any(self._holds_old(a, m) for a in self.accounts() for m in self.months(a)):
+        months = [(a, m) for a in self.accounts() for m in self.months(a) if self._holds_old(a, m)]
+        if not months:
             return 0
         changed = 0
         with self.writing(), Staged() as staged:
-            for account in self.accounts():
-                for month in self.months(account):
-                    if not self._holds_old(account, month):
-                        continue
-                    records = self.read_month(account, month)
-                    old = [r for r in records.values() if is_old_provenance(r["provenance"])]
-                    for record in old:
-                        record["provenance"] = upgraded_provenance(record["provenance"])
-                    if old:
-                        self._stage_month(staged, account, month, records)
-                        changed += len(old)
+            for account, month in months:
+                records = self.read_month(account, month)
+                old = [r for r in records.values() if is_old_provenance(r["provenance"])]
+                for record in old:
+                    record["provenance"] = upgraded_provenance(record["provenance"])
+                if old:
+                    self._stage_month(staged, account, month, records)
+                    changed += len(old)
         return changed
 
     def _holds_old(self, account: str, month: str) -> bool:
