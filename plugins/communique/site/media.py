@@ -265,9 +265,8 @@ def publish_all(pages: Pages, store_root: Path) -> None:
             still = None
             if how == "video":
                 still = media_path(store_root, post, {"file": preview_of(item["file"])})
-            inputs = [
-                (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in (source, still) if p
-            ]
+            inputs = [(str(p), st.st_size, st.st_mtime_ns)
+                      for p in (source, still) if p for st in [p.stat()]]  # fmt: skip
             key = digest(code_stamp(), inputs, how, tool)
             files = kept(pages, stem, how, key)
             if files is None:
