@@ -12,7 +12,7 @@ from communique.files import digest
 from communique.site import activity, times
 from communique.site.layout import own
 from communique.site.model import audience_filter
-from communique.site.pages import Lazy, Pages
+from communique.site.pages import Lazy, Pages, page_count, page_url
 from communique.site.render import tag_href
 
 
@@ -32,7 +32,7 @@ def paginate(
     """
     landing = landing or {}
     per_page = pages.settings.posts_per_page
-    count = max(1, -(-len(posts) // per_page))
+    count = page_count(len(posts), per_page)
     keys = pages.keys
     # What every page of the list shows alike, keyed once for all of them.
     shared, newest = digest(sorted(context.items())), digest(sorted(landing.items()))
@@ -42,8 +42,8 @@ def paginate(
         chunk = posts[(n - 1) * per_page : n * per_page]
         nav = {  # no page count: a new page would change every page
             "number": n,
-            "newer": (url if n + 1 == count else f"{url}page/{n + 1}/") if n < count else None,
-            "older": f"{url}page/{n - 1}/" if n > 1 else None,
+            "newer": page_url(url, n + 1, count) if n < count else None,
+            "older": page_url(url, n - 1, count) if n > 1 else None,
         }
         total = len(posts) if n == count else None  # only the newest page says how many
         key = [[keys[p["id"]] for p in chunk], nav, total, shared, newest if n == count else None]
@@ -121,7 +121,7 @@ def day_links(
     """Each day of a month's list (``posts`` oldest first), its count of posts and the address
     of its heading, on the page that shows the day's newest posts (the top of the day)."""
     per_page = pages.settings.posts_per_page
-    count = max(1, -(-len(posts) // per_page))
+    count = page_count(len(posts), per_page)
     url = pages.url(rel_dir)
     last: dict[str, int] = {}
     posted: dict[str, int] = {}
@@ -132,8 +132,7 @@ def day_links(
     links = []
     for day, i in sorted(last.items()):
         n = i // per_page + 1
-        links.append((date.fromisoformat(day), posted[day],
-                      f"{url if n == count else f'{url}page/{n}/'}#day-{day}"))  # fmt: skip
+        links.append((date.fromisoformat(day), posted[day], f"{page_url(url, n, count)}#day-{day}"))
     return links
 
 

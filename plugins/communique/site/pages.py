@@ -59,6 +59,17 @@ class BuildSummary:
         )
 
 
+def page_count(items: int, per_page: int) -> int:
+    """How many pages a list of ``items`` takes: one at least, even when it is empty."""
+    return max(1, -(-items // per_page))
+
+
+def page_url(url: str, n: int, count: int) -> str:
+    """The address of page ``n`` of the ``count`` of the list at ``url``: the newest at the
+    list's own address, the others numbered from the oldest (``lists.paginate``)."""
+    return url if n == count else f"{url}page/{n}/"
+
+
 @dataclass(slots=True)
 class Around:
     """What a post's page links to besides the post: see ``Pages.around``."""
@@ -273,7 +284,7 @@ class Pages:
         a reader of one post can walk the record without going back to a list. A withheld
         post and an earlier version of an edited one are nobody's neighbour (the redaction log
         and the edit history show them), but have those of where they stand."""
-        older, per_page, base = self.archive.older, self.settings.posts_per_page, self.base
+        older, per_page = self.archive.older, self.settings.posts_per_page
         around: dict[str, Around] = {}
         for posts in self.archive.by_account.values():
             before = None
@@ -287,10 +298,13 @@ class Pages:
                 if post["id"] not in older and not post.get("withheld"):
                     after = post
         for (account, month), posts in self.archive.months.items():
-            count = max(1, -(-len(self.archive.shown(posts)) // per_page))
+            count = page_count(len(self.archive.shown(posts)), per_page)
             year, mm = month.split("-")
-            url, name = f"{base}/{account}/{year}/{mm}/", f"{datetime(int(year), int(mm), 1):%B %Y}"
-            addresses = [f"{url}page/{n}/" for n in range(1, count)] + [url]
+            url, name = (
+                self.url(f"{account}/{year}/{mm}"),
+                f"{datetime(int(year), int(mm), 1):%B %Y}",
+            )
+            addresses = [page_url(url, n, count) for n in range(1, count + 1)]
             at = 0  # the post's place in the month page's list (``lists.paginate``)
             for post in posts:
                 nav = around[post["id"]]
