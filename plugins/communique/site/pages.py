@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
+from datetime import datetime, tzinfo
+from functools import cached_property, partial
 from urllib.parse import quote
 
 from jinja2 import Environment
@@ -23,7 +23,14 @@ from communique.settings import Settings
 from communique.site.freshness import Output, Slice
 from communique.site.layout import moved_from
 from communique.site.model import Archive
-from communique.site.render import excerpt, post_html, signature, title_text
+from communique.site.render import (
+    capture_html,
+    excerpt,
+    post_html,
+    signature,
+    time_html,
+    title_text,
+)
 from communique.site.trips import Trip
 
 
@@ -80,6 +87,28 @@ class Around:
     month_name: str = ""
     listed: bool = False  # shown there (an earlier version of an edited post is not)
 
+    def html(self, post_id: str, base: str, zone: tzinfo) -> Markup:
+        """The links as the page shows them: made here, not by a template include, since
+        every post page of every full build has them (an include is a context a page)."""
+        month = f"{self.month}#p{post_id}" if self.listed else self.month
+        return Markup(
+            '<nav class="around" aria-label="Posts around this one">\n{}'
+            '<a href="{}">This post in {}</a>\n{}</nav>'
+        ).format(
+            neighbour(self.before, "prev", "Earlier post", base, zone),
+            month,
+            self.month_name,
+            neighbour(self.after, "next", "Later post", base, zone),
+        )
+
+
+def neighbour(post: dict | None, rel: str, label: str, base: str, zone: tzinfo) -> Markup:
+    if post is None:
+        return Markup()
+    return Markup('<a rel="{}" href="{}/{}/status/{}/">{}, {}</a>').format(
+        rel, base, post["account"], post["id"], label, time_html(post["created_at"], zone)
+    )
+
 
 @dataclass
 class Job:
@@ -87,7 +116,7 @@ class Job:
     rel: str
     template: str
     key: str | None
-    context: dict
+    context: dict | Lazy  # Lazy: the whole context made only when the page is rendered
 
 
 @dataclass
@@ -169,14 +198,16 @@ class Pages:
                   target=target, canonical=canonical)  # fmt: skip
 
     def queue(
-        self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict
+        self, rel: str, template: str, key: str | None, anchor: dict | None, context: dict | Lazy
     ) -> None:
         if anchor is None:
             self.render(rel, template, key, context)
         else:
             self.jobs.append(Job(self.position[anchor["id"]], rel, template, key, context))
 
-    def render(self, rel: str, template: str, key: str | None, context: dict) -> None:
+    def render(self, rel: str, template: str, key: str | None, context: dict | Lazy) -> None:
+        if isinstance(context, Lazy):
+            context = context.make()
         context.setdefault("feeds", [])
         context = {k: v.make() if isinstance(v, Lazy) else v for k, v in context.items()}
         self.output.write(rel, self.template(template).render(**context), key)
@@ -248,7 +279,7 @@ class Pages:
         it: see ``derive``. This loop runs for every post of every build, so names are bound
         once and a fresh page costs two lookups.
         """
-        threads, fresh, post_key = self.archive.threads, self.output.fresh, self.post_key
+        fresh, post_key = self.output.fresh, self.post_key
         position, keys, base = self.position, self.keys, self.base
         around = self.around()
         for i, post in enumerate(self.archive.posts):
@@ -264,20 +295,27 @@ class Pages:
             rel = f"{account}/status/{post_id}/index.html"
             if fresh(rel, key):
                 continue  # most pages of an incremental build: make no context for them
-            cid = post.get("conversation_id")
-            context = dict(  # title and signature made by the worker that renders the page
-                post=Lazy(lambda post=post: self.derive(post)),
-                title=Lazy(lambda post=post: self.derive(post)["title"]),
-                card=Lazy(lambda post=post: self.card(post)),
-                versions=Lazy(lambda post=post: self.archive.versions(post)),
-                latest=self.archive.latest.get(post["id"], post["id"]),
-                thread=cid if cid in threads and len(threads[cid]) > 1 else None,
-                trips=self.trips_of.get(post["id"], []),
-                around=nav,
-            )
             template = "withheld.html" if post.get("withheld") else "post.html"
-            self.queue(rel, template, key, post, context)
+            # One partial a page, not a closure a value: a full build holds one a post.
+            self.queue(rel, template, key, post, Lazy(partial(self.post_context, post, nav)))
         self.summary.pages += len(self.archive.posts)
+
+    def post_context(self, post: dict, nav: Around) -> dict:
+        """What a post's page shows, made by the worker that renders it: title and signature
+        are made from the text (``derive``) only for a page that is rendered."""
+        post_id, cid = post["id"], post.get("conversation_id")
+        thread, zone = self.archive.threads.get(cid), self.settings.timezone
+        return dict(
+            post=self.derive(post),
+            title=post["title"],
+            card=self.card(post),
+            versions=self.archive.versions(post),
+            latest=self.archive.latest.get(post_id, post_id),
+            thread=cid if thread and len(thread) > 1 else None,
+            trips=self.trips_of.get(post_id, []),
+            around=nav.html(post_id, self.base, zone),
+            capture=capture_html(post["provenance"], zone),
+        )
 
     def around(self) -> dict[str, Around]:
         """Each post's neighbours in its account's timeline and the month page that shows it:

@@ -6,12 +6,15 @@ each piece escaped with markupsafe, and only http(s) links become ``href``s.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from datetime import tzinfo
 from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
+from communique.site import times
 from communique.site.layout import OWN
 
 SAFE_SCHEMES = ("http", "https")
@@ -167,3 +170,41 @@ def excerpt(text: str, limit: int = 80) -> str:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return (cut.rstrip(BEFORE_ELLIPSIS).rstrip() or cut) + "…"
+
+
+def capture_html(provenance: dict, zone: tzinfo) -> Markup:
+    """How a record was captured, as its page's record says it: the same for every post of
+    an import or a fetch, so made once for them all, not by the template of each post's page."""
+    p = provenance
+    return captured(p["captured_by"], p["captured_at"], p["imported_at"], p.get("tool"), zone)
+
+
+@functools.lru_cache(maxsize=256)
+def captured(by: str, at: str | None, imported: str, tool: str | None, zone: tzinfo) -> Markup:
+    if by.startswith("api:"):
+        how = Markup("Fetched from the API on {}").format(time_html(at, zone))
+    elif at:
+        how = Markup("Captured from Twitter's export of {}").format(time_html(at, zone))
+    else:
+        how = Markup(
+            "Imported from an archive export on {} (the export does not say when it was made)"
+        ).format(time_html(imported, zone))
+    return Markup(
+        "<dt>Captured</dt><dd>{}</dd>\n<dt>Captured by</dt><dd><code>{}</code></dd>\n"
+        "<dt>Imported</dt><dd>{}{}</dd>"
+    ).format(
+        how,
+        shown(by),
+        time_html(imported, zone),
+        Markup(" by {}").format(shown(tool)) if tool else "",
+    )
+
+
+def time_html(iso: str | None, zone: tzinfo) -> Markup:
+    """A stored time as a page prints it: shown in ``zone``, UTC in ``datetime``."""
+    return Markup('<time datetime="{}">{}</time>').format(shown(iso), shown(times.when(iso, zone)))
+
+
+def shown(value: object) -> object:
+    """A value as a template prints it (see the finalize of ``templates.make_env``)."""
+    return visible(value) if type(value) is str else value

@@ -8,6 +8,7 @@ UTC month: a post would otherwise move between months when the setting changed).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, tzinfo
 
 
@@ -24,6 +25,7 @@ def zone_name(moment: datetime) -> str:
     return f"UTC{name}" if name[0] in "+-" else name
 
 
+@functools.lru_cache(maxsize=4096)  # every post of an import shows its import's times
 def when(iso: str | None, zone: tzinfo) -> str:
     """A time as a page shows it, "2010-03-01 23:30 JST". A value the store holds that is not
     a time is shown as it is: the page still says what the record says."""
