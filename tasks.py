@@ -363,6 +363,22 @@ def publish(c, remote=None, branch=None, message=None, config=None):
     )
 
 
+@task(help={"config": "settings file (default pelican.conf.py)"})
+def package(c, config=None):
+    """Build the site, then write package/: a BagIt bag of the published store and a WACZ of
+    the site, for a records office (never-public and withheld posts are in neither)."""
+    from communique.errors import StoreError
+    from communique.outbound.package import package as run
+    from communique.outbound.package import ready
+
+    settings = load_settings(config)
+    with fail_on():
+        ready(settings)
+    build(c, config=config)
+    with fail_on(StoreError, OSError):
+        print(run(settings, open_store(settings)).line())
+
+
 @task(
     help={
         "output": "the built site to check (default: OUTPUT_PATH, output/)",

@@ -94,3 +94,13 @@ def test_an_account_has_one_spelling_its_handle_in_lower_case(tmp_path):
 @pytest.mark.parametrize("name", ["UTC", "Asia/Tokyo", "Europe/Zagreb"])
 def test_timezone_is_read_once_as_a_zone(tmp_path, name):
     assert from_mapping({"TIMEZONE": name}, tmp_path).timezone == ZoneInfo(name)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("CONTACT_NAME", "Ann\nBagging-Date: 1999-01-01"), ("SOURCE_ORGANIZATION", 42)],
+)
+def test_who_keeps_the_archive_is_one_line_of_text(tmp_path, key, value):
+    """Each is a line of a package's bag-info.txt: a line break would add a field to it."""
+    with pytest.raises(CommuniqueError, match=rf"^{key}: .*use one line of text"):
+        from_mapping({key: value}, tmp_path)

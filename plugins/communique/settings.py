@@ -60,6 +60,10 @@ class Settings:
     github_branch: str = "gh-pages"
     github_keep_history: bool = False
     cname: str = ""
+    # Who keeps this archive, named in the bag-info.txt of `invoke package` (left out when unset).
+    source_organization: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
     # Pins the build's clock (tests, reproducible builds): "YYYY-MM-DD[THH:MM:SS]", UTC.
     build_date: str = ""
     # Whether this build makes a search index (`invoke build --no-search` turns it off, so the
@@ -161,6 +165,10 @@ def check(settings: Settings) -> None:
         raise CommuniqueError(
             f"GITHUB_KEEP_HISTORY: {settings.github_keep_history!r}; use True or False"
         )
+    for name in ("source_organization", "contact_name", "contact_email"):
+        value = getattr(settings, name)
+        if not isinstance(value, str) or not value.isprintable():  # one line of bag-info.txt
+            raise CommuniqueError(f"{name.upper()}: {value!r}; use one line of text")
     if settings.build_date:
         try:
             settings.now()

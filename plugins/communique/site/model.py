@@ -20,12 +20,14 @@ from pathlib import Path
 from communique.console import progress
 from communique.errors import CommuniqueError
 from communique.records import is_old_provenance, is_public
+from communique.settings import Settings
 from communique.site.freshness import MonthCache, month_stamp
 from communique.site.parallel import forking
 from communique.site.render import tag_slug
 from communique.site.withheld import (
     Redaction,
     hide_handles,
+    load_redactions,
     placeholder,
     redaction_of,
     without_links,
@@ -147,6 +149,20 @@ def load(
     if hide_handles:
         hide_others(archive, hide_handles, handle_label)
     return archive
+
+
+def published(store: Store, settings: Settings, cache: MonthCache | None = None) -> Archive:
+    """The archive as the site publishes it under ``settings``: the build and ``invoke
+    package`` read it alike, so a package never holds what the site withholds."""
+    return load(
+        store,
+        accounts=settings.accounts,
+        cache=cache,
+        support_hashtags=list(settings.support_hashtags),
+        redactions=load_redactions(settings),
+        hide_handles=settings.hide_other_handles,
+        handle_label=settings.other_handle_label,
+    )
 
 
 def month_records(store: Store, path: Path, cache: MonthCache | None) -> list[dict]:

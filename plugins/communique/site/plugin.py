@@ -28,7 +28,6 @@ from communique.site.layout import OWN, an_account_could_hold
 from communique.site.pages import BuildSummary
 from communique.site.parallel import Worker
 from communique.site.templates import chrome, site_globals
-from communique.site.withheld import load_redactions
 from communique.store import Store, paused_gc
 from communique.vault import key_from
 
@@ -68,14 +67,10 @@ class ArchiveGenerator(Generator):
         run = current()
         # Forked before the archive is loaded: it shares none of its posts.
         with Worker(write_downloads) as downloads, run.walk:
-            archive = model.load(
+            archive = model.published(
                 Store(settings.archive_path, key=key_from()),
-                accounts=settings.accounts,
+                settings,
                 cache=MonthCache(settings.archive_path, settings.cache_path / "store"),
-                support_hashtags=list(settings.support_hashtags),
-                redactions=load_redactions(settings),
-                hide_handles=settings.hide_other_handles,
-                handle_label=settings.other_handle_label,
             )
             for name in archive.left_out:
                 console.print(

@@ -1,0 +1,238 @@
+"""`invoke package`: a BagIt bag and a WACZ that pass their own validators and hold nothing
+the site withholds, scanned member by member as the site is scanned."""
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from PIL import Image
+from test_tasks import invoke, one_error
+from test_withheld import (  # the site that withholds every kind of post, and its scan
+    CUSTOMER_ID,
+    ID,
+    PLACEHOLDER_CARD,
+    REDACTED,
+    SECRETS,
+    output_texts,
+    project,  # noqa: F401 (a fixture)
+    with_photo,
+)
+from warcio.archiveiterator import ArchiveIterator
+
+from communique.errors import CommuniqueError, StoreError
+from communique.ingest.export import import_archive
+from communique.outbound.package import SHAPING, package
+from communique.records import tool
+from communique.settings import load
+from communique.site.search import index_site
+from communique.store import Store
+from conftest import build_project, snapshot, write_export
+
+PUBLIC_PHOTO = "1500000000000000120"
+SETTINGS = 'SOURCE_ORGANIZATION = "Office of the Envoy"\nCONTACT_EMAIL = "records@example.org"\n'
+
+
+def copy_of(conf: Path, folder: Path, extra: str = SETTINGS) -> Path:
+    """The withheld project's sources copied to ``folder``, one post redacted, ``extra``
+    settings added; returns its settings file."""
+    shutil.copytree(conf.parent, folder, ignore=shutil.ignore_patterns("output", "cache"))
+    (folder / "content" / "redactions.md").write_text(
+        f"Title: Withheld posts\n\n- {REDACTED[0]}: personal-data, 2009-01-15\n"
+    )
+    photo = with_photo(PUBLIC_PHOTO, "A public photo", 20, "PublicSnap")
+    export = write_export(folder / "more", [photo], **{
+        f"data/tweets_media/{PUBLIC_PHOTO}-PublicSnap.jpg": gps_photo()})  # fmt: skip
+    import_archive(export, Store(folder / "content" / "archive"))
+    conf = folder / "pelican.conf.py"
+    conf.write_text(conf.read_text() + extra)
+    return conf
+
+
+def gps_photo() -> bytes:
+    """A JPEG that says where it was taken, as a phone's does."""
+    image = Image.new("RGB", (32, 24), "blue")
+    exif = Image.Exif()
+    exif[0x8825] = {2: (35.0, 39.0, 30.0), 1: "N"}  # GPSInfo: latitude
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def packaged(conf: Path):
+    """The site of ``conf`` built, indexed and packaged, as `invoke package` does."""
+    index_site(build_project(conf))
+    settings = load(conf)
+    return package(settings, Store(settings.archive_path))
+
+
+@pytest.fixture(scope="module")
+def made(project, tmp_path_factory):  # noqa: F811
+    return packaged(copy_of(project, tmp_path_factory.mktemp("package") / "site"))
+
+
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True)
+
+
+def test_the_bag_and_the_wacz_pass_their_own_validators(made):
+    bag = run("bagit", "--validate", str(made.bag))
+    assert bag.returncode == 0 and "is valid" in bag.stderr, bag.stderr
+    wacz = run("wacz", "validate", "-f", str(made.wacz))
+    assert wacz.returncode == 0 and "the passed WACZ is valid" in wacz.stdout, wacz.stdout
+    # The redacted post's page is its placeholder; the never-public posts have none.
+    assert (made.posts, made.media, made.pages) == (6, 1, 7)
+
+
+def unpacked(wacz: Path, folder: Path) -> tuple[Path, Path]:
+    """The WACZ's members unzipped into ``folder``/members, and each WARC record's body
+    written at its URL's path under ``folder``/records (a folder's page as its index.html)."""
+    members, records = folder / "members", folder / "records"
+    with zipfile.ZipFile(wacz) as z:
+        z.extractall(members)
+    with (members / "archive" / "site.warc.gz").open("rb") as f:
+        for record in ArchiveIterator(f):
+            if record.rec_type != "response":
+                continue
+            path = unquote(urlsplit(record.rec_headers["WARC-Target-URI"]).path).lstrip("/")
+            target = records / (path + "index.html" if path.endswith("/") or not path else path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(record.content_stream().read())
+    return members, records
+
+
+def never_shown(name: str, text: str) -> None:
+    """What no file of any package may hold: never-public posts (their text, ids and media),
+    a withheld post's text and media, and the person whose handle the site hides."""
+    for post_id, secret in SECRETS.items():
+        assert secret.split(": ")[1] not in text, name
+        assert post_id not in text, name
+    for trace in ("CircleSnap", "LockedSnap", "RedactedSnap", "REDACTEDSECRET", "customer123",
+                  CUSTOMER_ID, ID[99]):  # fmt: skip
+        assert trace not in text, f"{trace} in {name}"
+
+
+def test_the_wacz_holds_nothing_the_site_withholds(made, tmp_path):
+    members, records = unpacked(made.wacz, tmp_path)
+    scanned = dict(output_texts(members))  # the whole WARC, gunzipped, and the indexes
+    assert {"archive/site.warc.gz", "indexes/index.cdx.gz", "pages/pages.jsonl"} <= set(scanned)
+    for name, text in scanned.items():
+        never_shown(name, text)
+    log = {f"envoy/status/{REDACTED[0]}/index.html", "-/redactions/index.html",
+           "-/data/redactions.csv"}  # fmt: skip
+    for name, text in output_texts(records):  # each page as the site serves it
+        never_shown(name, text)
+        if name not in log:
+            assert REDACTED[0] not in PLACEHOLDER_CARD.sub("", text), name
+    assert (records / "envoy" / "status" / ID[100] / "index.html").is_file()
+
+
+def test_the_bag_holds_the_published_store_and_nothing_withheld(made):
+    for name, text in output_texts(made.bag):
+        never_shown(name, text)
+        if name != "data/redactions.csv":  # the log says it is withheld, and why
+            assert REDACTED[0] not in text, name
+    data = made.bag / "data"
+    lines = (data / "archive" / "envoy" / "2008" / "2008-11.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [ID[100], ID[104], ID[105], ID[106],
+                                                          ID[107], PUBLIC_PHOTO]  # fmt: skip
+    assert json.loads((data / "archive" / "envoy" / "account.json").read_text())["username"]
+    # Its media: the copy the site serves, not the original, which says where it was taken.
+    (media,) = (data / "archive" / "envoy" / "media").iterdir()
+    served = made.bag.parents[1] / "output" / "envoy" / "media" / media.name
+    assert media.read_bytes() == served.read_bytes()
+    assert not Image.open(media).getexif().get_ifd(0x8825)
+    log = (data / "redactions.csv").read_text().splitlines()
+    assert log[1].startswith(f"{REDACTED[0]},envoy,2008-11-07T09:15:00Z,2009-01-15,personal-data")
+
+
+def bag_info(bag: Path) -> dict[str, str]:
+    lines = (bag / "bag-info.txt").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_bag_info_says_who_sent_it_what_it_spans_and_what_made_it(made):
+    info = bag_info(made.bag)
+    assert info["Source-Organization"] == "Office of the Envoy"
+    assert info["Contact-Email"] == "records@example.org"
+    assert "Contact-Name" not in info  # not set: left out, not made up
+    assert info["Communique-Accounts"] == "@envoy"
+    # The redacted post (7 November) is not in the bag; the earliest and latest published are.
+    assert info["Communique-Posted"] == "2008-11-01T09:15:00Z/2008-11-20T09:15:00Z"
+    assert info["Bagging-Date"] == "2012-01-01"  # the build's clock, BUILD_DATE
+    assert info["Bag-Software-Agent"] == tool()
+
+
+def test_the_settings_snapshot_holds_what_shapes_pages_and_no_local_path(made):
+    text = (made.bag / "data" / "settings.json").read_text()
+    snapshot = json.loads(text)
+    assert set(snapshot) == set(SHAPING)
+    assert snapshot["hide_other_handles"] == "support" and snapshot["timezone"] == "UTC"
+    assert str(made.bag.parents[1]) not in text and "records@example.org" not in text
+
+
+def test_packaging_again_changes_no_byte_but_the_wacz_dates(made, tmp_path):
+    bag, members, _ = snapshot(made.bag), *unpacked(made.wacz, tmp_path / "first")
+    settings = load(made.bag.parents[1] / "pelican.conf.py")
+    again = package(settings, Store(settings.archive_path))
+    assert snapshot(again.bag) == bag
+    members_again, _ = unpacked(again.wacz, tmp_path / "again")
+    for name in ("archive/site.warc.gz", "indexes/index.cdx.gz", "pages/pages.jsonl"):
+        assert (members_again / name).read_bytes() == (members / name).read_bytes(), name
+    first, second = (json.loads((m / "datapackage.json").read_text()) for m in
+                     (members, members_again))  # fmt: skip
+    assert {k: v for k, v in first.items() if k != "created"} == {
+        k: v for k, v in second.items() if k != "created"
+    }
+
+
+def test_a_damaged_store_is_named_and_the_last_package_kept(made, tmp_path):
+    folder = tmp_path / "site"
+    shutil.copytree(made.bag.parents[1], folder)
+    before = snapshot(folder / "package")
+    month = folder / "content" / "archive" / "envoy" / "2008" / "2008-11.jsonl"
+    month.write_bytes(month.read_bytes() + b'{"id": "1", torn\n')
+    settings = load(folder / "pelican.conf.py")
+    with pytest.raises(StoreError, match=rf"^{month}:\d+: not a JSON record"):
+        package(settings, Store(settings.archive_path))
+    assert snapshot(folder / "package") == before
+
+
+@pytest.mark.parametrize(
+    "extra, built, message",
+    [
+        ('SITEURL = ""\n', False, "SITEURL is not set: a WACZ keeps each page at its public"),
+        ("", False, "output: no finished build there; run `invoke build` first"),
+        ("", True, "no posts of envoy stored; import an export first"),
+    ],
+)
+def test_what_cannot_be_packaged_is_refused_in_one_line(
+    project,  # noqa: F811
+    tmp_path,
+    extra,
+    built,
+    message,
+):
+    conf = copy_of(project, tmp_path / "site", extra)
+    if built:  # a site built without a store: the store is gone, or was never made
+        shutil.rmtree(tmp_path / "site" / "content" / "archive")
+        (tmp_path / "site" / "content" / "redactions.md").unlink()
+        build_project(conf)
+    settings = load(conf)
+    with pytest.raises(CommuniqueError, match=message):
+        package(settings, Store(settings.archive_path))
+    assert not (tmp_path / "site" / "package").exists() or not any(
+        (tmp_path / "site" / "package").iterdir()
+    )
+
+
+def test_the_task_refuses_a_site_without_siteurl_before_building(project, tmp_path):  # noqa: F811
+    conf = copy_of(project, tmp_path / "site", 'SITEURL = ""\n')
+    output = one_error(invoke("package", "--config", str(conf)))
+    assert output.startswith("error: SITEURL is not set")
+    assert not (tmp_path / "site" / "output").exists()
