@@ -67,5 +67,10 @@ GITHUB_BRANCH = "gh-pages"
 # history. True: each publish is a commit on top of the last, and the history keeps them all.
 GITHUB_KEEP_HISTORY = False
 CNAME = ""  # e.g. "archive.example.org"; written to every publish when set
+
+# Who keeps this archive, named in the bag-info.txt of `invoke package` (left out when empty).
+SOURCE_ORGANIZATION = ""
+CONTACT_NAME = ""
+CONTACT_EMAIL = ""
 CACHE_PATH = "cache"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}

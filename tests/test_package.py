@@ -32,7 +32,7 @@ from communique.records import tool
 from communique.settings import load
 from communique.site.search import index_site
 from communique.store import Store
-from conftest import build_project, snapshot, write_export
+from conftest import build_project, js, snapshot, write_export
 
 PUBLIC_PHOTO = "1500000000000000120"
 SETTINGS = 'SOURCE_ORGANIZATION = "Office of the Envoy"\nCONTACT_EMAIL = "records@example.org"\n'
@@ -46,8 +46,11 @@ def copy_of(conf: Path, folder: Path, extra: str = SETTINGS) -> Path:
         f"Title: Withheld posts\n\n- {REDACTED[0]}: personal-data, 2009-01-15\n"
     )
     photo = with_photo(PUBLIC_PHOTO, "A public photo", 20, "PublicSnap")
+    manifest = {"userInfo": {"userName": "envoy", "accountId": "42", "displayName": "E"},
+                "archiveInfo": {"generationDate": "2009-02-01T10:00:00.000Z"}}  # fmt: skip
     export = write_export(folder / "more", [photo], **{
-        f"data/tweets_media/{PUBLIC_PHOTO}-PublicSnap.jpg": gps_photo()})  # fmt: skip
+        f"data/tweets_media/{PUBLIC_PHOTO}-PublicSnap.jpg": gps_photo(),
+        "data/manifest.js": js("__THAR_CONFIG", manifest)})  # fmt: skip
     import_archive(export, Store(folder / "content" / "archive"))
     conf = folder / "pelican.conf.py"
     conf.write_text(conf.read_text() + extra)
@@ -164,6 +167,7 @@ def test_bag_info_says_who_sent_it_what_it_spans_and_what_made_it(made):
     assert info["Communique-Accounts"] == "@envoy"
     # The redacted post (7 November) is not in the bag; the earliest and latest published are.
     assert info["Communique-Posted"] == "2008-11-01T09:15:00Z/2008-11-20T09:15:00Z"
+    assert info["Communique-Captured"] == "2009-02-01T10:00:00Z/2009-02-01T10:00:00Z"  # one export
     assert info["Bagging-Date"] == "2012-01-01"  # the build's clock, BUILD_DATE
     assert info["Bag-Software-Agent"] == tool()
 
@@ -208,7 +212,7 @@ def test_a_damaged_store_is_named_and_the_last_package_kept(made, tmp_path):
     [
         ('SITEURL = ""\n', False, "SITEURL is not set: a WACZ keeps each page at its public"),
         ("", False, "output: no finished build there; run `invoke build` first"),
-        ("", True, "no posts of envoy stored; import an export first"),
+        ("", True, "no posts of @envoy stored; import an export first"),
     ],
 )
 def test_what_cannot_be_packaged_is_refused_in_one_line(

@@ -180,6 +180,14 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
             sum(folder_mb(f) for f in (site / "output").glob(f"{SEARCH_INDEX}*")),
         )  # fmt: skip
     )
+    seconds, peak, _ = run_phase(  # `invoke package` of the built and indexed site
+        [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+         "from communique.outbound.package import package; from communique.settings import load;"
+         "from communique.store import Store; s = load('pelican.conf.py');"
+         "print(package(s, Store(s.archive_path)).line())", str(ROOT / "plugins")],
+        site,
+    )  # fmt: skip
+    phases.append(Phase(size, "package", seconds, size, peak, folder_mb(site / "package")))
     new_posts(site / "content" / "archive", 20)
     seconds, peak, out = run_phase(pelican, site)
     phases.append(Phase(size, "incremental", seconds, 20, peak, files_written=written(out)))

@@ -98,9 +98,10 @@ def package(settings: Settings, store: Store) -> Packaged:
     ):
         raise CommuniqueError(f"{output}: no finished build there; run `invoke build` first")
     if not set(settings.accounts) & set(store.accounts()):
+        whose = ", ".join(f"@{name}" for name in settings.accounts) or "the accounts (ACCOUNTS)"
         raise CommuniqueError(
-            f"{store.root}: no posts of {', '.join(settings.accounts) or 'ACCOUNTS'} stored;"
-            " import an export first (`invoke import-archive PATH`)"
+            f"{store.root}: no posts of {whose} stored; import an export first"
+            " (`invoke import-archive PATH`)"
         )
     archive = published(store, settings)
     folder = settings.base / "package"
