@@ -27,7 +27,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from communique.errors import CommuniqueError, StoreError
 from communique.ingest.export import import_archive
-from communique.outbound.package import SHAPING, package
+from communique.outbound.package import SHAPING, content_type, package, public_url
 from communique.records import tool
 from communique.settings import load
 from communique.site.search import index_site
@@ -240,3 +240,43 @@ def test_the_task_refuses_a_site_without_siteurl_before_building(project, tmp_pa
     output = one_error(invoke("package", "--config", str(conf)))
     assert output.startswith("error: SITEURL is not set")
     assert not (tmp_path / "site" / "output").exists()
+
+
+def test_a_link_in_the_built_site_is_refused_not_followed(made, tmp_path):
+    """The build makes no link: one would put what it points at, anywhere, in the WACZ."""
+    folder = tmp_path / "site"
+    shutil.copytree(made.bag.parents[1], folder)
+    vault = next((folder / "content" / "archive" / "envoy").glob("never-public*"))
+    (folder / "output" / "envoy" / "media" / "leak.jpg").symlink_to(next(vault.rglob("*.jpg")))
+    settings = load(folder / "pelican.conf.py")
+    with pytest.raises(CommuniqueError, match=r"envoy/media/leak\.jpg: not a file the build"):
+        package(settings, Store(settings.archive_path))
+
+
+HTML = "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "rel, path, kind",
+    [
+        ("index.html", "/", HTML),
+        ("envoy/status/1/index.html", "/envoy/status/1/", HTML),
+        ("-/tags/日本/index.html", "/-/tags/%E6%97%A5%E6%9C%AC/", HTML),
+        ("-/data/envoy-2008.jsonl", "/-/data/envoy-2008.jsonl", "application/jsonl"),
+        ("envoy/media/1-a b.jpg", "/envoy/media/1-a%20b.jpg", "image/jpeg"),
+        ("envoy/atom.xml", "/envoy/atom.xml", "application/xml; charset=utf-8"),
+    ],
+)
+def test_each_file_is_recorded_at_the_address_the_site_serves_it_from(rel, path, kind):
+    site = "https://a.example/archive"
+    assert (public_url(site, rel), content_type(rel)) == (site + path, kind)
+
+
+def test_the_task_builds_then_packages(project, tmp_path):  # noqa: F811
+    conf = copy_of(project, tmp_path / "site")
+    process = invoke("package", "--config", str(conf))
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 0, output
+    assert output.splitlines()[-1].startswith("packaged 6 posts and 1 media in "), output
+    assert (tmp_path / "site" / "output" / "-" / "pagefind").is_dir()  # built as `invoke build`
+    assert (tmp_path / "site" / "package" / "bag" / "bagit.txt").is_file()

@@ -231,7 +231,7 @@ def write_wacz(target: Path, archive: Archive, settings: Settings, work: Path) -
     """Every file of ``output/`` in one WARC, each at its public URL and dated by the time
     the build wrote it, then made a WACZ with the post pages listed; returns the count of
     files and of post pages."""
-    from wacz.main import main as wacz
+    from wacz.main import main as wacz  # imported here: it takes seconds (frictionless)
 
     output = settings.output_path
     base = settings.siteurl.rstrip("/")
