@@ -195,6 +195,14 @@ def test_packaging_again_changes_no_byte_but_the_wacz_dates(made, tmp_path):
     }
 
 
+def test_what_a_killed_run_left_is_cleared_by_the_next(made):
+    left = made.bag.parent / ".package.killed.tmp"
+    (left / "bag" / "data").mkdir(parents=True)
+    settings = load(made.bag.parents[1] / "pelican.conf.py")
+    package(settings, Store(settings.archive_path))
+    assert sorted(p.name for p in made.bag.parent.iterdir()) == ["bag", "site.wacz"]
+
+
 def test_a_damaged_store_is_named_and_the_last_package_kept(made, tmp_path):
     folder = tmp_path / "site"
     shutil.copytree(made.bag.parents[1], folder)

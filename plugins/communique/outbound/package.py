@@ -106,6 +106,8 @@ def package(settings: Settings, store: Store) -> Packaged:
     archive = published(store, settings)
     folder = settings.base / "package"
     folder.mkdir(exist_ok=True)
+    for left in folder.glob(f".package.*{TEMP}"):  # what a killed run left
+        shutil.rmtree(left)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".package.", suffix=TEMP) as work:
         work = Path(work)
         posts, media = write_bag(work / BAG, store, archive, settings)
