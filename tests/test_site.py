@@ -646,3 +646,50 @@ def test_a_hashtag_an_edit_took_out_lists_the_version_that_has_it(tmp_path):
         ("icleand", "1"),
     ]
     assert page(site, "-/tags/iceland").count('<article class="post') == 1
+
+
+def linked(text: str, short: str, expanded: str) -> dict:
+    start = text.index(short)
+    url = {"url": short, "expanded_url": expanded, "display_url": expanded[8:30],
+           "indices": [str(start), str(start + len(short))]}  # fmt: skip
+    return {"hashtags": [], "user_mentions": [], "urls": [url]}
+
+
+@pytest.mark.parametrize(
+    ("short", "shown"),
+    [
+        (
+            "https://t.co/abc",
+            '<a href="https://t.co/abc" rel="nofollow noopener">https://t.co/abc</a>',
+        ),
+        ('javascript:alert(1)//"><b>', "<code>javascript:alert(1)//&#34;&gt;&lt;b&gt;</code>"),
+    ],
+)
+def test_about_this_record_shows_each_t_co_link_beside_where_it_leads(tmp_path, short, shown):
+    text = f"Read {short} today"
+    expanded = "https://example.org/report?a=1&b=2"
+    posted = tweet("40", text, entities=linked(text, short, expanded))
+    answered = provenance("api:GET /2/users/:id/tweets", "2024-01-02T03:04:05Z", "t")
+    v2 = {**V2_POST, "id": "41", "text": text, "entities": {"urls": [{"start": 5,
+          "end": 5 + len(short), "url": short, "expanded_url": expanded}]}}  # fmt: skip
+    store = Store(tmp_path / "content" / "archive")
+    import_archive(write_export(tmp_path / "export", [posted, tweet("42", "plain")]), store)
+    store.merge([from_v2(v2, index({}), account="envoy", provenance=answered)])
+    output = build_project(make_project(tmp_path))
+    target = '<a href="https://example.org/report?a=1&amp;b=2" rel="nofollow noopener">'
+    for post_id in ("40", "41"):
+        about = page(output, f"envoy/status/{post_id}").partition('id="record"')[2]
+        assert f"<li>{shown} leads to {target}" in about
+    assert "Links as posted" not in page(output, "envoy/status/42")
+
+
+def test_a_link_a_page_cuts_takes_its_t_co_link_with_it(tmp_path):
+    text = "As https://t.co/who said"
+    posted = tweet(
+        "40", text, entities=linked(text, "https://t.co/who", "https://x.com/jo/status/5")
+    )
+    import_archive(
+        write_export(tmp_path / "export", [posted]), Store(tmp_path / "content" / "archive")
+    )
+    output = build_project(make_project(tmp_path, HIDE_OTHER_HANDLES="all"))
+    assert "t.co/who" not in page(output, "envoy/status/40")

@@ -200,9 +200,35 @@ def keep_month(store: Store, path: Path, cache: MonthCache) -> None:
 
 
 def strip(record: dict) -> dict:
+    keep_short_links(record)
     record.pop("raw", None)
     record.pop("note", None)
     return record
+
+
+def keep_short_links(record: dict) -> None:
+    """Each link's t.co address beside its expanded one, from the payloads, before they are
+    dropped: the record's page shows what the post said, and a t.co link is what it said. On
+    the link's entity, so that a link a page must not show takes its t.co address with it."""
+    raw = record.get("raw") or {}
+    data = raw.get("data", raw)  # an API response's post, or the export's tweet
+    data = data if isinstance(data, dict) else {}
+    note = (record.get("note") or {}).get("core") or {}
+    found = {}
+    for e in (
+        *(data.get("entities") or {}).get("urls", ()),
+        *((data.get("note_tweet") or {}).get("entities") or {}).get("urls", ()),
+        *note.get("urls", ()),
+    ):
+        if not isinstance(e, dict):
+            continue
+        short = e.get("url") or e.get("shortUrl")
+        for long in (e.get("unwound_url"), e.get("expanded_url"), e.get("expandedUrl")):
+            if isinstance(short, str) and isinstance(long, str) and short != long:
+                found.setdefault(long, short)
+    for link in (record.get("entities") or {}).get("urls", ()):
+        if link.get("url") in found:
+            link["short"] = found[link["url"]]
 
 
 STATUS_LINK = re.compile(r"/status(?:es)?/(\d{1,25})(?!\d)")

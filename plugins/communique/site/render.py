@@ -208,3 +208,23 @@ def time_html(iso: str | None, zone: tzinfo) -> Markup:
 def shown(value: object) -> object:
     """A value as a template prints it (see the finalize of ``templates.make_env``)."""
     return visible(value) if type(value) is str else value
+
+
+def short_links(post: dict) -> Markup:
+    """The post's links as it was written, each t.co address beside where it leads: a reader
+    holding a copy of the post as posted can match it to this record."""
+    items = []
+    for e in (post.get("entities") or {}).get("urls", []):
+        if not e.get("short"):
+            continue
+        items.append(Markup("<li>{} leads to {}</li>").format(link(e["short"]), link(e["url"])))
+    return Markup("").join(items)
+
+
+def link(url: str) -> Markup:
+    """A URL shown whole, and linked when it is http(s)."""
+    href = safe_url(url)
+    shown = visible(url)
+    if href is None:
+        return Markup("<code>{}</code>").format(shown)
+    return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, shown)
