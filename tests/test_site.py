@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
@@ -693,3 +693,29 @@ def test_a_link_a_page_cuts_takes_its_t_co_link_with_it(tmp_path):
     )
     output = build_project(make_project(tmp_path, HIDE_OTHER_HANDLES="all"))
     assert "t.co/who" not in page(output, "envoy/status/40")
+
+
+def test_a_post_page_opens_saying_it_is_an_archived_copy_and_captured_when_and_how(tmp_path):
+    """The day in TIMEZONE, the moment in UTC; a tweets.js alone does not say when it was
+    made, so the page says when it was imported instead."""
+    conf = make_project(tmp_path / "p", TIMEZONE="Asia/Tokyo")
+    store = Store(tmp_path / "p" / "content" / "archive")
+    made = js("__THAR_CONFIG", {"archiveInfo": {"generationDate": "2022-05-06T17:27:17.889Z"}})
+    import_archive(write_export(tmp_path / "x", [tweet("1", "one")], **{"data/manifest.js": made}),
+                   store)  # fmt: skip
+    bare = write_export(tmp_path / "y", [tweet("3", "three")])
+    import_archive(bare, store, now=datetime(2023, 3, 4, 22, 0, tzinfo=UTC))
+    answered = provenance("api:GET /2/users/:id/tweets", "2024-01-02T20:04:05Z", "t")
+    store.merge([from_v2(V2_POST, index({}), account="envoy", provenance=answered)])
+    site = build_project(conf)
+    opening = '<section class="archived" aria-label="Archived copy">\n<p>Archived copy of a post'
+    live = "; the live post may have changed or gone.</p>"
+    for post_id, at, day, source in [
+        ("1", "captured", '2022-05-06T17:27:17Z">2022-05-07', "Twitter's export"),
+        ("2", "captured", '2024-01-02T20:04:05Z">2024-01-03', "the API"),
+        ("3", "imported", '2023-03-04T22:00:00Z">2023-03-05', "an archive export"),
+    ]:
+        said = f' on X by @envoy, {at} <time datetime="{day}</time> from {source}'
+        html = page(site, f"envoy/status/{post_id}")
+        assert f"{opening}{said}{live}" in html
+        assert html.index(opening) < html.index("<h1")  # the first thing the page says

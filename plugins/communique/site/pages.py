@@ -24,7 +24,6 @@ from communique.site.freshness import Output, Slice
 from communique.site.layout import moved_from
 from communique.site.model import Archive
 from communique.site.render import (
-    capture_html,
     excerpt,
     post_html,
     short_links,
@@ -316,7 +315,6 @@ class Pages:
             thread=cid if thread and len(thread) > 1 else None,
             trips=self.trips_of.get(post_id, []),
             around=nav.html(post_id, self.base, zone),
-            capture=capture_html(post["provenance"], zone),
         )
 
     def around(self) -> dict[str, Around]:

@@ -6,7 +6,6 @@ each piece escaped with markupsafe, and only http(s) links become ``href``s.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from datetime import tzinfo
@@ -170,34 +169,6 @@ def excerpt(text: str, limit: int = 80) -> str:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return (cut.rstrip(BEFORE_ELLIPSIS).rstrip() or cut) + "…"
-
-
-def capture_html(provenance: dict, zone: tzinfo) -> Markup:
-    """How a record was captured, as its page's record says it: the same for every post of
-    an import or a fetch, so made once for them all, not by the template of each post's page."""
-    p = provenance
-    return captured(p["captured_by"], p["captured_at"], p["imported_at"], p.get("tool"), zone)
-
-
-@functools.lru_cache(maxsize=256)
-def captured(by: str, at: str | None, imported: str, tool: str | None, zone: tzinfo) -> Markup:
-    if by.startswith("api:"):
-        how = Markup("Fetched from the API on {}").format(time_html(at, zone))
-    elif at:
-        how = Markup("Captured from Twitter's export of {}").format(time_html(at, zone))
-    else:
-        how = Markup(
-            "Imported from an archive export on {} (the export does not say when it was made)"
-        ).format(time_html(imported, zone))
-    return Markup(
-        "<dt>Captured</dt><dd>{}</dd>\n<dt>Captured by</dt><dd><code>{}</code></dd>\n"
-        "<dt>Imported</dt><dd>{}{}</dd>"
-    ).format(
-        how,
-        shown(by),
-        time_html(imported, zone),
-        Markup(" by {}").format(shown(tool)) if tool else "",
-    )
 
 
 def time_html(iso: str | None, zone: tzinfo) -> Markup:
