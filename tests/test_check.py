@@ -144,6 +144,13 @@ def exif_photo(site):
         ),
         (
             "csp",
+            lambda s: replace(
+                s, "index.html", "</main>", '<script type="text/javascript">x()</script></main>'
+            ),
+            "inline script",
+        ),
+        (
+            "csp",
             lambda s: replace(s, "index.html", "<main", '<main onclick="x()"'),
             "event-handler attribute",
         ),

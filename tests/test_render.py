@@ -1,9 +1,12 @@
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.site.render import (
     SHOWN_AS_CODE,
+    data_block,
     excerpt,
     post_html,
     safe_url,
@@ -159,3 +162,21 @@ def test_a_cut_excerpt_ends_in_one_ellipsis_after_no_other_stop(text, limit):
 def test_any_text_renders_without_raw_angle_brackets(text):
     html = post_html(post(text))
     assert "<" not in html.replace("<br>", "")
+
+
+@pytest.mark.parametrize(
+    "text", ["</script><script>alert(1)</script>", "<!-- <script>", "</SCRIPT >", "a & b > c"]
+)
+def test_a_data_block_reads_back_its_text_which_cannot_end_or_open_a_script(text):
+    block = data_block({"text": text})
+    inner = block.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert json.loads(inner) == {"text": text}
+    assert not set("<>&") & set(inner)
+
+
+@given(st.text())
+def test_a_data_block_is_json_that_a_page_can_hold_as_it_is(text):
+    block = data_block({"text": text, "alt": [text]})
+    inner = block.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert json.loads(inner) == {"text": text, "alt": [text]}
+    assert not SHOWN_AS_CODE.search(inner) and not set("<>&") & set(inner)

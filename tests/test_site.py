@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import re
 import shutil
@@ -719,3 +720,134 @@ def test_a_post_page_opens_saying_it_is_an_archived_copy_and_captured_when_and_h
         html = page(site, f"envoy/status/{post_id}")
         assert f"{opening}{said}{live}" in html
         assert html.index(opening) < html.index("<h1")  # the first thing the page says
+
+
+SCHEMA = "https://schema.org/"
+HOSTILE_SCRIPT = "</script><script>alert(1)</script> <!-- <script> & \u202e"
+
+
+def schema_org(url: str, options: dict) -> dict:
+    """The one remote document the JSON-LD names, served from here: no test reaches out."""
+    assert url.rstrip("/") == SCHEMA.rstrip("/"), url
+    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+            "document": {"@context": {"@vocab": SCHEMA}}}  # fmt: skip
+
+
+def linked_data(output, path: str) -> dict:
+    """The page's one JSON-LD block, expanded by pyld: every term and type a schema.org IRI."""
+    from pyld import jsonld
+
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page(output, path))
+    assert len(blocks) == 1
+    assert not set("<>&") & set(blocks[0])  # nothing a hostile text could end the block with
+    expanded = jsonld.expand(json.loads(blocks[0]), {"documentLoader": schema_org})
+    assert len(expanded) == 1
+
+    def terms(node):
+        if isinstance(node, list):
+            for item in node:
+                yield from terms(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                yield key
+                if key == "@type":
+                    yield from value
+                elif key != "@value":
+                    yield from terms(value)
+
+    assert [t for t in terms(expanded) if not t.startswith(("@", SCHEMA))] == []
+    return expanded[0]
+
+
+def value(node: dict, term: str) -> list:
+    return [v.get("@value", v) for v in node.get(SCHEMA + term, [])]
+
+
+@pytest.fixture(scope="module")
+def described(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("described")
+    conf = make_project(folder, SITEURL="https://archive.example.org/mission",
+                        REDACTIONS={"5": ("error", "2009-01-02")})  # fmt: skip
+    photo = {"id_str": "90", "type": "photo", "url": "https://t.co/p", "indices": ["6", "20"],
+             "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}  # fmt: skip
+    quoted = "https://twitter.com/jo/status/9"
+    edits = {"editTweetIds": ["6", "7"]}
+    tweets = [
+        tweet("1", "Photo https://t.co/p", extended_entities={"media": [photo]}),
+        tweet("2", "Reply to self", in_reply_to_status_id_str="1", in_reply_to_screen_name="envoy"),
+        tweet("3", "Worth a read https://t.co/q", quoted_status_id_str="9",
+              entities=linked("Worth a read https://t.co/q", "https://t.co/q", quoted)),
+        tweet("4", "Reply to a withheld one", in_reply_to_status_id_str="5",
+              in_reply_to_screen_name="envoy"),
+        tweet("5", "withheld"),
+        tweet("6", "first version", edit_info={"initial": edits}),
+        tweet("7", "second version", edit_info={"edit": {"initialTweetId": "6",
+                                                         "editControlInitial": edits}}),
+        tweet("8", escaped(HOSTILE_SCRIPT)),
+    ]  # fmt: skip
+    files = {"data/tweets_media/1-Pic.jpg": photo_with_gps()}
+    import_archive(write_export(folder / "export", tweets, **files),
+                   Store(folder / "content" / "archive"))  # fmt: skip
+    return build_project(conf)
+
+
+def escaped(text: str) -> str:
+    """Text as Twitter stores it in ``full_text``."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.mark.parametrize(
+    ("post_id", "based_on"),
+    [
+        ("1", []),
+        ("2", [("https://x.com/envoy/status/1", "envoy/status/1/")]),  # the post it answers
+        ("3", [("https://x.com/jo/status/9", None)]),  # the quoted post, not in the archive
+        ("4", []),  # the post it answers is withheld
+        ("6", []),
+        ("7", [("https://x.com/envoy/status/6", "envoy/status/6/")]),  # its earlier version
+    ],
+)
+def test_a_post_page_says_what_it_is_in_schema_org_json_ld(described, post_id, based_on):
+    here = "https://archive.example.org/mission/"
+    node = linked_data(described, f"envoy/status/{post_id}")
+    assert node["@type"] == [SCHEMA + "SocialMediaPosting"]
+    assert value(node, "url") == [f"https://x.com/envoy/status/{post_id}"]
+    assert value(node, "archivedAt") == [f"{here}envoy/status/{post_id}/"]
+    assert value(node, "datePublished") == ["2008-11-03T09:15:00Z"]
+    [author] = value(node, "author")
+    assert value(author, "name") == ["E"] and value(author, "url") == ["https://x.com/envoy"]
+    assert [
+        (value(b, "url")[0], (value(b, "archivedAt") or [None])[0])
+        for b in value(node, "isBasedOn")
+    ] == [  # fmt: skip
+        (url, f"{here}{path}" if path else None) for url, path in based_on
+    ]
+    images = value(node, "image")
+    assert images == ([f"{here}envoy/media/1-Pic.jpg"] if post_id == "1" else [])
+    for url in images:
+        assert (described / url.removeprefix(here)).is_file()
+
+
+def test_json_ld_cannot_be_ended_by_the_text_it_carries(described):
+    node = linked_data(described, "envoy/status/8")
+    assert value(node, "text") == [HOSTILE_SCRIPT]
+    html = page(described, "envoy/status/8")
+    assert html.count("<script") == 1 and html.count("</script>") == 1
+    assert "<!--" not in html
+
+
+def test_withholding_a_post_takes_it_out_of_the_json_ld_of_a_reply_to_it(tmp_path):
+    """The reply's page shows the same, but its JSON-LD no longer names the post."""
+    tweets = [tweet("1", "first"), tweet("3", "between"), tweet("4", "Reply", created_at=(
+        "Tue Nov 04 09:15:00 +0000 2008"), in_reply_to_status_id_str="1",
+        in_reply_to_screen_name="envoy")]  # fmt: skip
+    import_archive(
+        write_export(tmp_path / "export", tweets), Store(tmp_path / "content" / "archive")
+    )
+    conf = make_project(tmp_path)
+    based_on = [value(b, "url") for b in value(linked_data(build_project(conf), "envoy/status/4"),
+                                                "isBasedOn")]  # fmt: skip
+    assert based_on == [["https://x.com/envoy/status/1"]]
+    (tmp_path / "content" / "redactions.md").write_text("- 1: error, 2009-01-02\n")
+    node = linked_data(build_project(conf), "envoy/status/4")
+    assert value(node, "isBasedOn") == []

@@ -39,6 +39,8 @@ LOADS = {
     "source": "src", "embed": "src", "track": "src", "object": "data",
 }  # fmt: skip
 LOADED_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch"}
+# A <script> of this type is a data block, which no browser runs: the post pages' JSON-LD.
+DATA_BLOCKS = ("application/ld+json",)
 ATOM = "{http://www.w3.org/2005/Atom}"
 # The site's strict policy: these directives present, object-src 'none', and no source but the
 # site itself ('self' or 'none'), except data: images and WebAssembly for search.
@@ -94,7 +96,7 @@ class PageParser(HTMLParser):
                 self.handlers.append(f"<{tag} {name}>")
         if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
             self.csp = a.get("content", "")
-        if tag == "script" and "src" not in a:
+        if tag == "script" and "src" not in a and a.get("type", "").lower() not in DATA_BLOCKS:
             self.inline_scripts += 1
         if tag == "video":
             if a.get("poster"):

@@ -24,6 +24,7 @@ from communique.site.freshness import Output, Slice
 from communique.site.layout import moved_from
 from communique.site.model import Archive
 from communique.site.render import (
+    data_block,
     excerpt,
     post_html,
     short_links,
@@ -64,6 +65,16 @@ class BuildSummary:
             f" ({self.written:,} written, {self.unchanged:,} unchanged, {self.removed:,} removed),"
             f" {self.media:,} media{checked}"
         )
+
+
+def original(account: str, post_id: str) -> str:
+    """A post's address on X: the page's record of where the copy came from."""
+    return f"https://x.com/{quote(account, safe='')}/status/{quote(post_id, safe='')}"
+
+
+def held_here(post: dict) -> tuple[str, str]:
+    """A post the archive holds: its address on X, and its page's path under SITEURL."""
+    return original(post["account"], post["id"]), f"/{post['account']}/status/{post['id']}/"
 
 
 def page_count(items: int, per_page: int) -> int:
@@ -244,6 +255,73 @@ class Pages:
             )
         return post
 
+    def linked_data(self, post: dict) -> Markup:
+        """What the page is, for machines: schema.org's ``SocialMediaPosting``, a copy
+        ``archivedAt`` this page of the post at its original URL, with the posts it answers,
+        quotes or replaces (``based_on``)."""
+        site = self.settings.siteurl.rstrip("/")
+        account, base = post["account"], self.base
+        name = (self.archive.accounts.get(account) or {}).get("display_name")
+        data = {
+            "@context": "https://schema.org",
+            "@type": "SocialMediaPosting",
+            "url": original(account, post["id"]),
+            "archivedAt": f"{site}/{account}/status/{post['id']}/",
+            "datePublished": post["created_at"],
+            "author": {
+                "@type": "Organization",
+                "name": name or f"@{account}",
+                "url": f"https://x.com/{account}",
+            },
+            "text": post["text"],
+        }
+        images, videos = [], []
+        for item in post.get("media") or ():
+            src = item.get("src")
+            if not src:
+                continue  # not published: the page says so, and names no file
+            url = f"{site}{src[len(base) :]}"
+            if item.get("type") == "photo" or src.endswith(".gif"):
+                images.append(url)
+            else:
+                video = {"@type": "VideoObject", "contentUrl": url}
+                if item.get("poster"):
+                    video["thumbnailUrl"] = f"{site}{item['poster'][len(base) :]}"
+                videos.append(video)
+        if images:
+            data["image"] = images
+        if videos:
+            data["video"] = videos
+        if based_on := self.based_on(post):
+            data["isBasedOn"] = [
+                {"@type": "SocialMediaPosting", "url": url}
+                | ({"archivedAt": f"{site}{here}"} if here else {})
+                for url, here in based_on
+            ]
+        return data_block(data)
+
+    def based_on(self, post: dict) -> list[tuple[str, str | None]]:
+        """The posts this one answers, quotes or is an edit of: each one's original URL, and
+        its page's path under SITEURL when the archive has it. Only public ones: never a
+        withheld post (the site shows its placeholder only), a never-public one (the load cut
+        it) or a hidden person's (the load took its id out)."""
+        by_id, found = self.archive.by_id, []
+        for kind in ("reply_to", "quote_of"):
+            ref = post.get(kind) or {}
+            ref_id = ref.get("id")
+            held = by_id.get(ref_id)
+            if held is not None:
+                if not held.get("withheld"):
+                    found.append(held_here(held))
+            elif ref_id and ref.get("user"):
+                found.append((original(ref["user"], ref_id), None))
+        edits = post.get("edit_ids") or []
+        for version_id in edits[: edits.index(post["id"])] if post["id"] in edits else ():
+            held = by_id.get(version_id)
+            if held is not None and not held.get("withheld"):
+                found.append(held_here(held))
+        return found
+
     def post_key(self, post: dict) -> str:
         """Everything a post's page and card show: the key of both, and of every list's."""
         get = post.get  # called for every post of every build: lookups bound once
@@ -270,6 +348,11 @@ class Pages:
             get("withheld"),
             get("text"),
             reply_to.get("label"),
+            # what its JSON-LD says besides: the account's name, and the posts it is based on
+            archive.accounts[post["account"]].get("display_name"),
+            self.based_on(post)
+            if reply_to or get("quote_of") or len(get("edit_ids") or ()) > 1
+            else (),
         )
 
     def post_pages(self) -> None:
@@ -311,6 +394,7 @@ class Pages:
             card=self.card(post),
             versions=self.archive.versions(post),
             links=short_links(post),
+            linked=self.linked_data(post),
             latest=self.archive.latest.get(post_id, post_id),
             thread=cid if thread and len(thread) > 1 else None,
             trips=self.trips_of.get(post_id, []),

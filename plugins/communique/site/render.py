@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import tzinfo
 from urllib.parse import quote, urlsplit
 
+import orjson
 from markupsafe import Markup, escape
 
 from communique.site import times
@@ -24,6 +25,11 @@ SHOWN_AS_CODE = re.compile(
 )
 # What a URL cannot hold as it is (WHATWG URL): percent-encoded, or in a host, refused.
 NOT_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
+# What JSON inside a <script> element writes as \uXXXX: "</script" or "<!--" in a post's text
+# would end the element or change how it is read (HTML's script data states), and what a page
+# shows as code points has no place in a page's source either. Each occurs only inside a JSON
+# string, where the escape reads back the same.
+IN_SCRIPT = re.compile(f"[<>&\u2028\u2029]|{SHOWN_AS_CODE.pattern}")
 # What a hashtag's folder name (one path segment) must not hold.
 NOT_IN_SEGMENT = re.compile(r"[/\\\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -199,3 +205,10 @@ def link(url: str) -> Markup:
     if href is None:
         return Markup("<code>{}</code>").format(shown)
     return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, shown)
+
+
+def data_block(data: dict) -> Markup:
+    """``data`` as a JSON-LD data block: a <script> that no browser runs, so the strict CSP
+    holds, and whose untrusted strings cannot end it."""
+    text = IN_SCRIPT.sub(lambda m: f"\\u{ord(m[0]):04x}", orjson.dumps(data).decode())
+    return Markup(f'<script type="application/ld+json">{text}</script>')
