@@ -15,7 +15,16 @@ from communique.ingest.export import import_archive
 from communique.records import provenance
 from communique.site.freshness import FeedTitles
 from communique.store import Store
-from conftest import ROOT, build_project, js, make_project, tweet, write_export, zip_of
+from conftest import (
+    ROOT,
+    build_project,
+    js,
+    make_project,
+    make_video,
+    tweet,
+    write_export,
+    zip_of,
+)
 
 
 def photo_with_gps() -> bytes:
@@ -851,3 +860,23 @@ def test_withholding_a_post_takes_it_out_of_the_json_ld_of_a_reply_to_it(tmp_pat
     (tmp_path / "content" / "redactions.md").write_text("- 1: error, 2009-01-02\n")
     node = linked_data(build_project(conf), "envoy/status/4")
     assert value(node, "isBasedOn") == []
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed (.ci/run does)")
+def test_a_video_s_json_ld_names_its_published_copy_and_poster(tmp_path):
+    video = {
+        "id_str": "941", "type": "video", "url": "https://t.co/v", "indices": ["0", "14"],
+        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/941/pu/img/clip.jpg",
+        "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
+                       "url": "https://video.twimg.com/ext_tw_video/941/pu/vid/clip.mp4"}]},
+    }  # fmt: skip
+    files = {"data/tweets_media/41-clip.mp4": make_video(tmp_path / "clip.mp4")}
+    export = write_export(tmp_path / "export", [tweet("41", "https://t.co/v",
+                          extended_entities={"media": [video]})], **files)  # fmt: skip
+    import_archive(export, Store(tmp_path / "content" / "archive"))
+    output = build_project(make_project(tmp_path))
+    [clip] = value(linked_data(output, "envoy/status/41"), "video")
+    assert clip["@type"] == [SCHEMA + "VideoObject"]
+    for term in ("contentUrl", "thumbnailUrl"):
+        [url] = value(clip, term)
+        assert (output / url.removeprefix("https://archive.example.org/")).is_file(), url
