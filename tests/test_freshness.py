@@ -199,3 +199,19 @@ def test_a_build_whose_plan_no_longer_makes_a_folder_leaves_it_not_even_empty(tm
     assert folders == ["-", "-/pagefind"]  # the index is not the build's: kept, and its folder
     built(output, cache, {})  # and without search, the index goes too: output/ itself stays
     assert output.is_dir() and not any(output.iterdir())
+
+
+def test_a_month_kept_by_another_version_of_the_code_is_read_again(tmp_path, monkeypatch):
+    """Another version may keep other fields of a record: a page made from them would not be
+    what a build from an empty cache makes."""
+    from communique.ingest.export import import_archive
+    from communique.site import freshness
+
+    store = Store(tmp_path / "archive")
+    import_archive(write_export(tmp_path / "export", [tweet("1", "kept")]), store)
+    (month,) = store.month_files("envoy")
+    cache = MonthCache(store.root, tmp_path / "cache")
+    with monkeypatch.context() as patched:
+        patched.setattr(freshness, "code_stamp", lambda: "another version")
+        cache.put(month, [{"id": "1", "text": "kept"}], freshness.month_stamp(month))
+    assert not cache.fresh(month) and cache.get(month) is None

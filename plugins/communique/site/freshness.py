@@ -522,10 +522,11 @@ def confine(rel: str) -> None:
 # -- the posts cache -----------------------------------------------------------------------
 
 
-def month_stamp(path: Path) -> list[int]:
-    """A month file as it is now: what its kept records were read from."""
+def month_stamp(path: Path) -> list:
+    """A month file as it is now, and the code reading it: what its kept records were read
+    from and by (another version may keep other fields, such as the links' t.co addresses)."""
     st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+    return [st.st_size, st.st_mtime_ns, st.st_ino, code_stamp()]
 
 
 @dataclass
@@ -544,7 +545,7 @@ class MonthCache:
         body = read_checked(self.path_of(month))
         if body is None:
             return None
-        end = bytes(body[:64]).find(b"\n")
+        end = bytes(body[:256]).find(b"\n")  # the stamp's line
         try:
             if orjson.loads(body[:end]) != month_stamp(month):
                 return None
@@ -561,7 +562,7 @@ class MonthCache:
         except (OSError, orjson.JSONDecodeError):
             return False
 
-    def put(self, month: Path, records: list[dict], stamp: list[int]) -> None:
+    def put(self, month: Path, records: list[dict], stamp: list) -> None:
         body = orjson.dumps(stamp) + b"\n" + orjson.dumps(records)
         write_checked(self.path_of(month), body)
 
