@@ -220,11 +220,11 @@ def keep_short_links(record: dict) -> None:
         *((data.get("note_tweet") or {}).get("entities") or {}).get("urls", ()),
         *note.get("urls", ()),
     ):
-        if not isinstance(e, dict):
+        short = (e.get("url") or e.get("shortUrl")) if isinstance(e, dict) else None
+        if not isinstance(short, str):
             continue
-        short = e.get("url") or e.get("shortUrl")
         for long in (e.get("unwound_url"), e.get("expanded_url"), e.get("expandedUrl")):
-            if isinstance(short, str) and isinstance(long, str) and short != long:
+            if isinstance(long, str) and long != short:
                 found.setdefault(long, short)
     for link in (record.get("entities") or {}).get("urls", ()):
         if link.get("url") in found:

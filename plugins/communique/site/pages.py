@@ -261,7 +261,7 @@ class Pages:
         quotes or replaces (``based_on``)."""
         site = self.settings.siteurl.rstrip("/")
         account, base = post["account"], self.base
-        name = (self.archive.accounts.get(account) or {}).get("display_name")
+        name = self.archive.accounts[account].get("display_name")
         data = {
             "@context": "https://schema.org",
             "@type": "SocialMediaPosting",

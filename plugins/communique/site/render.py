@@ -190,12 +190,11 @@ def shown(value: object) -> object:
 def short_links(post: dict) -> Markup:
     """The post's links as it was written, each t.co address beside where it leads: a reader
     holding a copy of the post as posted can match it to this record."""
-    items = []
-    for e in (post.get("entities") or {}).get("urls", []):
-        if not e.get("short"):
-            continue
-        items.append(Markup("<li>{} leads to {}</li>").format(link(e["short"]), link(e["url"])))
-    return Markup("").join(items)
+    return Markup("").join(
+        Markup("<li>{} leads to {}</li>").format(link(e["short"]), link(e["url"]))
+        for e in (post.get("entities") or {}).get("urls", [])
+        if e.get("short")
+    )
 
 
 def link(url: str) -> Markup:
