@@ -50,7 +50,8 @@ def compose(*parts) -> tuple[str, dict]:
 
 
 def link(url: str, display: str | None = None) -> tuple:
-    return ("urls", "https://t.co/x1", {"expanded_url": url, "display_url": display or url})
+    short = "https://t.co/x1"  # a post page lists it beside ``url``, which it must not run
+    return ("urls", short, {"url": short, "expanded_url": url, "display_url": display or url})
 
 
 def hashtag(tag: str) -> tuple:
