@@ -16,7 +16,7 @@ from functools import cached_property, partial
 from urllib.parse import quote
 
 from jinja2 import Environment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from communique.files import digest
 from communique.settings import Settings
@@ -101,24 +101,20 @@ class Around:
     def html(self, post_id: str, base: str, zone: tzinfo) -> Markup:
         """The links as the page shows them: made here, not by a template include, since
         every post page of every full build has them (an include is a context a page)."""
-        month = f"{self.month}#p{post_id}" if self.listed else self.month
+        month = escape(f"{self.month}#p{post_id}" if self.listed else self.month)
+        before = neighbour(self.before, "prev", "Earlier post", base, zone)
+        after = neighbour(self.after, "next", "Later post", base, zone)
         return Markup(
-            '<nav class="around" aria-label="Posts around this one">\n{}'
-            '<a href="{}">This post in {}</a>\n{}</nav>'
-        ).format(
-            neighbour(self.before, "prev", "Earlier post", base, zone),
-            month,
-            self.month_name,
-            neighbour(self.after, "next", "Later post", base, zone),
+            f'<nav class="around" aria-label="Posts around this one">\n{before}'
+            f'<a href="{month}">This post in {escape(self.month_name)}</a>\n{after}</nav>'
         )
 
 
-def neighbour(post: dict | None, rel: str, label: str, base: str, zone: tzinfo) -> Markup:
+def neighbour(post: dict | None, rel: str, label: str, base: str, zone: tzinfo) -> str:
     if post is None:
-        return Markup()
-    return Markup('<a rel="{}" href="{}/{}/status/{}/">{}, {}</a>').format(
-        rel, base, post["account"], post["id"], label, time_html(post["created_at"], zone)
-    )
+        return ""
+    href = escape(f"{base}/{post['account']}/status/{post['id']}/")
+    return f'<a rel="{rel}" href="{href}">{label}, {time_html(post["created_at"], zone)}</a>'
 
 
 @dataclass

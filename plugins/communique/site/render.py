@@ -74,7 +74,11 @@ def tag_href(base: str, tag: str) -> str | None:
 
 
 def post_html(post: dict, base: str = "") -> Markup:
-    """The post's text as HTML: URLs, mentions and hashtags linked, everything else escaped."""
+    """The post's text as HTML: URLs, mentions and hashtags linked, everything else escaped.
+
+    Here and in every piece of markup a page of every post has, f-strings whose every value
+    is escaped, not ``Markup.format``: its Formatter is written in Python, and was a fifth of
+    the time a post page took to render."""
     text = post["text"]
     entities = post.get("entities") or {}
     spans = []
@@ -95,21 +99,24 @@ def post_html(post: dict, base: str = "") -> Markup:
             href = safe_url(e.get("url"))
             label = e.get("display") or shown
             out.append(
-                Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, visible(label))
+                Markup(
+                    f'<a href="{escape(href)}" rel="nofollow noopener">{escape(visible(label))}</a>'
+                )
                 if href
                 else escape(shown)
             )
         elif kind == "mention":
             user = e.get("username", "")
             out.append(
-                Markup('<a href="https://twitter.com/{}" rel="nofollow">{}</a>').format(
-                    quote(user), shown
+                Markup(
+                    f'<a href="https://twitter.com/{escape(quote(user))}" rel="nofollow">'
+                    f"{escape(shown)}</a>"
                 )
             )
         else:
             href = tag_href(base, e.get("tag", ""))
             out.append(
-                Markup('<a href="{}" class="hashtag">{}</a>').format(href, shown)
+                Markup(f'<a href="{escape(href)}" class="hashtag">{escape(shown)}</a>')
                 if href
                 else escape(shown)
             )
@@ -179,7 +186,9 @@ def excerpt(text: str, limit: int = 80) -> str:
 
 def time_html(iso: str | None, zone: tzinfo) -> Markup:
     """A stored time as a page prints it: shown in ``zone``, UTC in ``datetime``."""
-    return Markup('<time datetime="{}">{}</time>').format(shown(iso), shown(times.when(iso, zone)))
+    return Markup(
+        f'<time datetime="{escape(shown(iso))}">{escape(shown(times.when(iso, zone)))}</time>'
+    )
 
 
 def shown(value: object) -> object:
@@ -191,7 +200,7 @@ def short_links(post: dict) -> Markup:
     """The post's links as it was written, each t.co address beside where it leads: a reader
     holding a copy of the post as posted can match it to this record."""
     return Markup("").join(
-        Markup("<li>{} leads to {}</li>").format(link(e["short"]), link(e["url"]))
+        Markup(f"<li>{link(e['short'])} leads to {link(e['url'])}</li>")
         for e in (post.get("entities") or {}).get("urls", [])
         if e.get("short")
     )
@@ -202,8 +211,8 @@ def link(url: str) -> Markup:
     href = safe_url(url)
     shown = visible(url)
     if href is None:
-        return Markup("<code>{}</code>").format(shown)
-    return Markup('<a href="{}" rel="nofollow noopener">{}</a>').format(href, shown)
+        return Markup(f"<code>{escape(shown)}</code>")
+    return Markup(f'<a href="{escape(href)}" rel="nofollow noopener">{escape(shown)}</a>')
 
 
 def data_block(data: dict) -> Markup:
