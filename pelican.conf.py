@@ -67,6 +67,12 @@ GITHUB_BRANCH = "gh-pages"
 # history. True: each publish is a commit on top of the last, and the history keeps them all.
 GITHUB_KEEP_HISTORY = False
 CNAME = ""  # e.g. "archive.example.org"; written to every publish when set
+# Or to S3-compatible object storage, past what GitHub Pages holds: "s3://bucket/prefix" (every
+# object under the prefix is the site's), with S3_ENDPOINT_URL for R2, MinIO and others
+# ("https://ACCOUNT.r2.cloudflarestorage.com"). The keys come from the environment only:
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+PUBLISH_TARGET = ""
+S3_ENDPOINT_URL = ""
 
 # Who keeps this archive, named in the bag-info.txt of `invoke package` (left out when empty).
 SOURCE_ORGANIZATION = ""

@@ -330,7 +330,8 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
 
 @task(
     help={
-        "remote": "git remote to push to (default GITHUB_REMOTE: origin)",
+        "remote": "git remote to push to, or s3://bucket/prefix"
+        " (default PUBLISH_TARGET, else GITHUB_REMOTE: origin)",
         "branch": "branch to publish to (default GITHUB_BRANCH: gh-pages)",
         "message": "commit message (default: the build's date and counts)",
         "config": "settings file (default pelican.conf.py)",
@@ -338,15 +339,20 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
 )
 def publish(c, remote=None, branch=None, message=None, config=None):
     """Publish output/ to the gh-pages branch (with .nojekyll and CNAME) and push it, as the
-    branch's one commit (GITHUB_KEEP_HISTORY = True publishes on top of its history)."""
+    branch's one commit (GITHUB_KEEP_HISTORY = True publishes on top of its history); or to
+    S3-compatible storage, uploading only the files that changed."""
+    settings = load_settings(config)
+    target = remote or settings.publish_target or settings.github_remote
+    if target.startswith("s3://"):
+        publish_to_s3(settings, target, git_options=bool(branch or message))
+        return
     from communique.outbound.publish import publish as run
 
-    settings = load_settings(config)
     with fail_on():
         done = run(
             settings.output_path,
             settings.base,
-            remote=remote or settings.github_remote,
+            remote=target,
             branch=branch or settings.github_branch,
             cname=settings.cname,
             message=message,
@@ -360,6 +366,24 @@ def publish(c, remote=None, branch=None, message=None, config=None):
     print(
         f"published {done.pages:,} pages to {done.remote}/{done.branch}"
         f" ({done.commit[:10]}) {history}"
+    )
+
+
+def publish_to_s3(settings: Settings, target: str, git_options: bool) -> None:
+    try:
+        from communique.outbound.s3 import publish as run
+    except ModuleNotFoundError as e:
+        if e.name not in ("boto3", "botocore"):
+            raise
+        raise Exit("error: publishing to s3:// needs boto3: pip install '.[s3]'", code=1) from None
+    if git_options:
+        raise Exit(f"error: --branch and --message are for a git remote, not {target}", code=1)
+    with fail_on():
+        bucket, prefix = site_settings.s3_target(target, "--remote")
+        done = run(settings.output_path, bucket, prefix, endpoint_url=settings.s3_endpoint_url)
+    print(
+        f"published {done.files:,} files to {done.target}: {done.uploaded:,} uploaded,"
+        f" {done.deleted:,} deleted, {done.files - done.uploaded:,} unchanged"
     )
 
 

@@ -1,11 +1,19 @@
+import gzip
+import http.client
+import http.server
+import re
+import socket
 import subprocess
 import sys
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 
 from communique.errors import CommuniqueError
+from communique.outbound import s3
 from communique.outbound.publish import head_of, publish
-from conftest import ROOT, make_project
+from conftest import ROOT, make_project, snapshot
 
 
 def git(repo, *args):
@@ -136,3 +144,312 @@ def test_the_task_says_what_the_branch_keeps(project, keep, commits, said):
         assert done.returncode == 0, done.stderr
     assert said in done.stdout and "origin/gh-pages" in done.stdout
     assert git(remote, "rev-list", "--count", "gh-pages").strip() == commits
+
+
+# Publishing to S3-compatible storage, against moto's S3 server on 127.0.0.1.
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(monkeypatch, tmp_path):
+    """Credentials in the environment, as a CI secret gives them, and no other source: no
+    file of this machine's, no instance metadata to look for."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "site-publisher")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SECRET-KEY-NEVER-SHOWN")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def bucket(s3_server, s3_env, request):
+    """A new bucket on the server, and a client to look into it."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_server)
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:50].strip("-")
+    client.create_bucket(Bucket=name)
+    return name, client
+
+
+GZIP = gzip.compress(b"pagefind_dcd" + b"index", mtime=0)
+SITE = {
+    "index.html": b"<!DOCTYPE html><title>home</title>",
+    "envoy/status/1/index.html": b"<!DOCTYPE html><title>post 1</title>",
+    "envoy/status/2/index.html": b"<!DOCTYPE html><title>post 2</title>",
+    "envoy/atom.xml": b"<feed/>",
+    "envoy/rss.xml": b"<rss/>",
+    "envoy/media/1.jpg": b"\xff\xd8\xff",
+    "envoy/media/2.mp4": b"\0\0\0\x18ftypmp42",
+    "-/theme/style.css": b"body{}",
+    "-/theme/logo.svgz": gzip.compress(b"<svg/>", mtime=0),
+    "-/pagefind/pagefind.js": b"export{}",
+    "-/pagefind/wasm.en.pagefind": GZIP,
+    "-/pagefind/pagefind.en_1a.pf_meta": GZIP,
+    "-/pagefind/fragment/en_2b.pf_fragment": GZIP,
+    "-/pagefind/index/en_3c.pf_index": GZIP,
+    "-/data/envoy-2012.jsonl.gz": gzip.compress(b"{}\n", mtime=0),
+    "-/data/envoy.csv.gz": gzip.compress(b"id\n", mtime=0),
+    "-/data/envoy.db": b"SQLite format 3\0",
+    "-/data/SHA256SUMS": b"0 envoy.db\n",
+}
+
+
+@pytest.fixture
+def site(tmp_path):
+    output = tmp_path / "output"
+    for name, data in SITE.items():
+        (output / name).parent.mkdir(parents=True, exist_ok=True)
+        (output / name).write_bytes(data)
+    return output
+
+
+def objects(client, bucket: str, prefix: str = "") -> dict[str, bytes]:
+    """Every site file under ``prefix`` in the bucket, by its path under it, with its bytes."""
+    keys = [
+        item["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for item in page.get("Contents", [])
+    ]
+    return {
+        key.removeprefix(prefix): client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        for key in keys
+        if not key.endswith(s3.MANIFEST)
+    }
+
+
+def test_a_first_publish_uploads_every_file_and_a_second_none(site, bucket, s3_server):
+    name, client = bucket
+    first = s3.publish(site, name, "archive", endpoint_url=s3_server)
+    assert (first.files, first.uploaded, first.deleted) == (len(SITE), len(SITE), 0)
+    assert objects(client, name, "archive/") == SITE
+    second = s3.publish(site, name, "archive", endpoint_url=s3_server)
+    assert (second.uploaded, second.deleted) == (0, 0)
+
+
+def test_one_page_changed_uploads_one_and_a_removed_page_is_deleted(site, bucket, s3_server):
+    name, client = bucket
+    s3.publish(site, name, "archive", endpoint_url=s3_server)
+    (site / "envoy/status/1/index.html").write_bytes(b"<!DOCTYPE html><title>edited</title>")
+    (site / "envoy/status/2/index.html").unlink()
+    done = s3.publish(site, name, "archive", endpoint_url=s3_server)
+    assert (done.uploaded, done.deleted) == (1, 1)
+    expected = {**SITE, "envoy/status/1/index.html": b"<!DOCTYPE html><title>edited</title>"}
+    del expected["envoy/status/2/index.html"]
+    assert objects(client, name, "archive/") == expected
+
+
+def test_only_objects_under_the_prefix_are_the_sites(site, bucket, s3_server):
+    """Neighbours whose keys merely start the same ("archive-old/") are not under it."""
+    name, client = bucket
+    for key in ("archive-old/index.html", "other/index.html", "archive.html"):  # not the site's
+        client.put_object(Bucket=name, Key=key, Body=b"someone else's")
+    client.put_object(Bucket=name, Key="archive/left-by-hand.html", Body=b"stale")
+    done = s3.publish(site, name, "archive", endpoint_url=s3_server)
+    assert done.deleted == 1
+    others = {"archive-old/index.html", "other/index.html", "archive.html"}
+    assert set(objects(client, name)) == others | {f"archive/{n}" for n in SITE}
+
+
+def test_an_object_changed_by_hand_is_uploaded_again(site, bucket, s3_server):
+    """The listing's ETag is checked against the one recorded, whatever the manifest says."""
+    name, client = bucket
+    s3.publish(site, name, "", endpoint_url=s3_server)
+    client.put_object(Bucket=name, Key="index.html", Body=b"defaced")
+    client.put_object(Bucket=name, Key=s3.MANIFEST, Body=b"{not json")
+    done = s3.publish(site, name, "", endpoint_url=s3_server)
+    assert done.uploaded == len(SITE)
+    assert objects(client, name) == SITE
+    client.put_object(Bucket=name, Key="index.html", Body=b"defaced again")
+    assert s3.publish(site, name, "", endpoint_url=s3_server).uploaded == 1
+    assert objects(client, name)["index.html"] == SITE["index.html"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "encoding"),
+    [
+        ("index.html", "text/html; charset=utf-8", None),
+        ("envoy/atom.xml", "application/atom+xml", None),
+        ("envoy/rss.xml", "application/rss+xml", None),
+        ("envoy/media/1.jpg", "image/jpeg", None),
+        ("envoy/media/2.mp4", "video/mp4", None),
+        ("-/theme/style.css", "text/css; charset=utf-8", None),
+        ("-/theme/logo.svgz", "image/svg+xml", "gzip"),
+        ("-/pagefind/pagefind.js", "text/javascript; charset=utf-8", None),
+        # gzip that Pagefind's script unpacks itself: no Content-Encoding
+        ("-/pagefind/wasm.en.pagefind", "application/octet-stream", None),
+        ("-/pagefind/pagefind.en_1a.pf_meta", "application/octet-stream", None),
+        ("-/pagefind/fragment/en_2b.pf_fragment", "application/octet-stream", None),
+        ("-/pagefind/index/en_3c.pf_index", "application/octet-stream", None),
+        # compressed downloads: saved as they are, no Content-Encoding
+        ("-/data/envoy-2012.jsonl.gz", "application/gzip", None),
+        ("-/data/envoy.csv.gz", "application/gzip", None),
+        ("-/data/envoy.db", "application/vnd.sqlite3", None),
+        ("-/data/SHA256SUMS", "text/plain; charset=utf-8", None),
+    ],
+)
+def test_each_file_is_served_with_its_content_type_and_encoding(
+    site, bucket, s3_server, path, kind, encoding
+):
+    name, client = bucket
+    s3.publish(site, name, "", endpoint_url=s3_server)
+    head = client.head_object(Bucket=name, Key=path)
+    assert (head["ContentType"], head.get("ContentEncoding")) == (kind, encoding)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("a.jsonl", "application/jsonl"), ("a.wasm", "application/wasm"), ("a.pdf", "application/pdf"),
+     ("a.tar.xz", "application/octet-stream"), ("README", "application/octet-stream")],
+)  # fmt: skip
+def test_other_files_are_typed_by_pythons_table_never_with_an_encoding(name, kind):
+    assert s3.content_type(name) == (kind, None)
+
+
+def test_a_missing_bucket_is_one_line(site, s3_server, s3_env):
+    with pytest.raises(CommuniqueError) as error:
+        s3.publish(site, "no-such-bucket", "archive", endpoint_url=s3_server)
+    assert str(error.value) == (
+        f"publishing to s3://no-such-bucket/archive at {s3_server} failed: no such bucket"
+    )
+
+
+def test_no_credentials_is_one_line(site, bucket, s3_server, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    with pytest.raises(CommuniqueError, match="failed: no credentials: set AWS_ACCESS_KEY_ID"):
+        s3.publish(site, bucket[0], "archive", endpoint_url=s3_server)
+
+
+def test_a_wrong_endpoint_is_one_line(site, s3_env, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # boto3's own setting: no waits between tries
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{free.getsockname()[1]}"
+    with pytest.raises(CommuniqueError) as error:
+        s3.publish(site, "site", "archive", endpoint_url=closed)
+    message = str(error.value)
+    assert message.startswith(f"publishing to s3://site/archive at {closed} failed: Could not")
+    assert "\n" not in message and "NEVER-SHOWN" not in message
+
+
+class Refusing(http.server.ThreadingHTTPServer):
+    """A proxy to the S3 server that refuses to store one key while ``refuse`` is set, as
+    storage does that runs out of quota or permission midway."""
+
+    def __init__(self, upstream: str, refuse: str):
+        self.upstream = urlsplit(upstream).netloc
+        self.refuse = refuse
+        super().__init__(("127.0.0.1", 0), Forwarding)
+
+
+class Forwarding(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # answers boto3's "Expect: 100-continue" at once
+
+    def forward(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.command == "PUT" and self.server.refuse and self.server.refuse in self.path:
+            error = b"<Error><Code>QuotaExceeded</Code><Message>Quota exceeded</Message></Error>"
+            self.send_response(403)
+            self.send_header("Content-Length", str(len(error)))
+            self.end_headers()
+            self.wfile.write(error)
+            return
+        upstream = http.client.HTTPConnection(self.server.upstream)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "expect"}
+        upstream.request(self.command, self.path, body, headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_failed_upload_is_one_line_deletes_nothing_and_a_rerun_finishes(site, bucket, s3_server):
+    name, client = bucket
+    client.put_object(Bucket=name, Key="archive/gone.html", Body=b"no longer in the site")
+    proxy = Refusing(s3_server, refuse="status/2")
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{proxy.server_address[1]}"
+    before = snapshot(site)
+    with pytest.raises(CommuniqueError) as error:
+        s3.publish(site, name, "archive", endpoint_url=endpoint)
+    message = str(error.value)
+    assert re.fullmatch(
+        rf"publishing to s3://{name}/archive at {endpoint} failed at envoy/status/2/index\.html:"
+        rf" QuotaExceeded Quota exceeded; (\d+) of {len(SITE)} files uploaded, nothing deleted:"
+        r" run it again to finish",
+        message,
+    ), message
+    sent = int(re.search(r"; (\d+) of", message)[1])
+    assert snapshot(site) == before
+    assert "gone.html" in objects(client, name, "archive/")
+    proxy.refuse = ""
+    done = s3.publish(site, name, "archive", endpoint_url=endpoint)
+    assert (done.uploaded, done.deleted) == (len(SITE) - sent, 1)
+    assert objects(client, name, "archive/") == SITE
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def test_a_symbolic_link_in_the_output_is_refused_before_anything_is_sent(site, tmp_path):
+    (tmp_path / "private.txt").write_text("not the site's")
+    (site / "envoy" / "notes.txt").symlink_to(tmp_path / "private.txt")
+    with pytest.raises(CommuniqueError, match=r"notes\.txt: a symbolic link"):
+        s3.publish(site, "site", "archive", endpoint_url="http://127.0.0.1:1")
+
+
+def test_the_task_publishes_to_publish_target_and_says_what_it_did(
+    tmp_path, site, bucket, s3_server
+):
+    name, client = bucket
+    conf = make_project(tmp_path, PUBLISH_TARGET=f"s3://{name}/archive", S3_ENDPOINT_URL=s3_server)
+    run = [sys.executable, "-m", "invoke", "-r", str(ROOT), "publish", "--config", str(conf)]
+    done = subprocess.run(run, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        f"published {len(SITE)} files to s3://{name}/archive at {s3_server}:"
+        f" {len(SITE)} uploaded, 0 deleted, 0 unchanged\n"
+    )
+    assert objects(client, name, "archive/") == SITE
+    done = subprocess.run([*run, "--remote", f"s3://{name}/mirror"], capture_output=True, text=True)
+    assert done.returncode == 0 and "0 unchanged" in done.stdout, done.stderr
+    assert objects(client, name, "mirror/") == SITE
+
+
+@pytest.mark.parametrize(
+    ("remote", "said"),
+    [
+        ("s3://Bad_Bucket/archive", "error: --remote: 's3://Bad_Bucket/archive'; use s3://bucket"),
+        ("s3://site/../archive", "error: --remote: 's3://site/../archive'"),
+        ("s3://no-such-bucket/archive", "failed: no such bucket"),
+    ],
+)
+def test_the_task_gives_one_line_for_a_bad_target(tmp_path, site, s3_server, s3_env, remote, said):
+    conf = make_project(tmp_path, S3_ENDPOINT_URL=s3_server)
+    run = [sys.executable, "-m", "invoke", "-r", str(ROOT), "publish", "--config", str(conf)]
+    done = subprocess.run([*run, "--remote", remote], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert said in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "NEVER-SHOWN" not in done.stdout + done.stderr

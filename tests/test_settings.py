@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from communique.errors import CommuniqueError
-from communique.settings import Settings, from_mapping, from_pelican, load
+from communique.settings import Settings, from_mapping, from_pelican, load, s3_target
 from conftest import ROOT
 
 
@@ -64,6 +64,17 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"MEDIA_HOSTS": "pbs.twimg.com"}, "MEDIA_HOSTS"),
         ({"MEDIA_MAX_MB": 0}, "MEDIA_MAX_MB"),
         ({"GITHUB_KEEP_HISTORY": "no"}, "GITHUB_KEEP_HISTORY"),
+        ({"PUBLISH_TARGET": "gh-pages"}, "PUBLISH_TARGET: 'gh-pages'; use s3://bucket"),
+        ({"PUBLISH_TARGET": "s3://"}, "PUBLISH_TARGET"),
+        ({"PUBLISH_TARGET": "s3://My_Bucket/site"}, "PUBLISH_TARGET"),
+        ({"PUBLISH_TARGET": "s3://site/a/../b"}, "PUBLISH_TARGET"),
+        ({"PUBLISH_TARGET": "s3://site/a//b"}, "PUBLISH_TARGET"),
+        ({"PUBLISH_TARGET": "s3://site/a\nb"}, "PUBLISH_TARGET"),
+        ({"PUBLISH_TARGET": ["s3://site"]}, "PUBLISH_TARGET"),
+        ({"S3_ENDPOINT_URL": "minio.local:9000"}, "S3_ENDPOINT_URL"),
+        ({"S3_ENDPOINT_URL": "ftp://minio.local"}, "S3_ENDPOINT_URL"),
+        ({"S3_ENDPOINT_URL": "http://minio.local:99999"}, "S3_ENDPOINT_URL"),
+        ({"S3_ENDPOINT_URL": "http://[::1"}, "S3_ENDPOINT_URL"),
         ({"TIMEZONE": "Asia/Tokio"}, "TIMEZONE: 'Asia/Tokio' is not a time zone"),
         ({"TIMEZONE": "../../etc/passwd"}, "TIMEZONE"),
         ({"TIMEZONE": "Europe"}, "TIMEZONE"),  # a folder of zones
@@ -73,6 +84,32 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):
     with pytest.raises(CommuniqueError, match=named):
         from_mapping(values, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("target", "bucket", "prefix"),
+    [
+        ("s3://site", "site", ""),
+        ("s3://site/", "site", ""),
+        ("s3://my.site-1/a/b/", "my.site-1", "a/b"),
+    ],
+)
+def test_a_publish_target_is_a_bucket_and_a_prefix(target, bucket, prefix):
+    assert s3_target(target, "PUBLISH_TARGET") == (bucket, prefix)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://key:hunter2@r2.example.org",
+        "http://hunter2@127.0.0.1:9000/",
+        "https://a:hunter2@[::1",
+    ],
+)
+def test_credentials_in_the_endpoint_are_refused_and_never_shown(tmp_path, url):
+    with pytest.raises(CommuniqueError, match="S3_ENDPOINT_URL: the address carries") as error:
+        from_mapping({"S3_ENDPOINT_URL": url}, tmp_path)
+    assert "hunter2" not in str(error.value)
 
 
 def test_a_missing_settings_file_is_named(tmp_path):

@@ -24,6 +24,8 @@ AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes
 MEDIA_HOSTS = ("pbs.twimg.com", "video.twimg.com")  # where Twitter serves photos and videos
 MEDIA_MAX_MB = 512  # Twitter's own limit for a video upload, a few times any photo
 HOST = re.compile(r"[A-Za-z0-9.-]+")
+# S3's rules for a bucket's name, which R2 and MinIO keep too.
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Settings:
     source_organization: str = ""
     contact_name: str = ""
     contact_email: str = ""
+    # Where `invoke publish` sends the site: "" for GITHUB_BRANCH of GITHUB_REMOTE, or
+    # "s3://bucket/prefix" for S3-compatible object storage, at S3_ENDPOINT_URL when set.
+    publish_target: str = ""
+    s3_endpoint_url: str = ""
     # Pins the build's clock (tests, reproducible builds): "YYYY-MM-DD[THH:MM:SS]", UTC.
     build_date: str = ""
     # Whether this build makes a search index (`invoke build --no-search` turns it off, so the
@@ -169,11 +175,56 @@ def check(settings: Settings) -> None:
         value = getattr(settings, name)
         if not isinstance(value, str) or not value.isprintable():  # one line of bag-info.txt
             raise CommuniqueError(f"{name.upper()}: {value!r}; use one line of text")
+    if settings.publish_target:
+        s3_target(settings.publish_target, "PUBLISH_TARGET")
+    if settings.s3_endpoint_url:
+        s3_endpoint(settings.s3_endpoint_url)
     if settings.build_date:
         try:
             settings.now()
         except ValueError:
             raise CommuniqueError(f"BUILD_DATE: {settings.build_date!r} is not a date") from None
+
+
+def s3_target(value: object, where: str) -> tuple[str, str]:
+    """The bucket and key prefix of "s3://bucket/prefix" ("" for the whole bucket). Every
+    object under the prefix is the site's, so a publish deletes those the site no longer has:
+    a prefix that cannot be a folder of the site's addresses is refused."""
+    text = value if isinstance(value, str) else ""
+    bucket, _, prefix = text.removeprefix("s3://").partition("/")
+    parts = prefix.strip("/").split("/") if prefix.strip("/") else []
+    if (
+        not text.startswith("s3://")
+        or not BUCKET.fullmatch(bucket)
+        or any(part in ("", ".", "..") or not part.isprintable() for part in parts)
+    ):
+        raise CommuniqueError(
+            f"{where}: {value!r}; use s3://bucket or s3://bucket/prefix (the bucket's name in"
+            " lower-case letters, digits, '.' and '-')"
+        )
+    return bucket, "/".join(parts)
+
+
+def s3_endpoint(value: object) -> str:
+    """S3_ENDPOINT_URL, for R2, MinIO and other S3-compatible storage. Credentials come from
+    the environment only: an address that carries them is refused without being shown."""
+    text = value if isinstance(value, str) else ""
+    if "@" in re.split(r"[/?#]", text.partition("://")[2])[0]:
+        raise CommuniqueError(
+            "S3_ENDPOINT_URL: the address carries credentials (user:key@); set"
+            " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment instead"
+        )
+    try:
+        url = urlsplit(text)
+        good = url.scheme in ("http", "https") and bool(url.hostname) and url.port != 0
+    except ValueError:  # a port out of range, a broken IPv6 address
+        good = False
+    if not good:
+        raise CommuniqueError(
+            f"S3_ENDPOINT_URL: {value!r}; use the storage's address, such as"
+            " 'https://ACCOUNT.r2.cloudflarestorage.com'"
+        )
+    return text
 
 
 def from_pelican(values: Mapping[str, Any]) -> Settings:
