@@ -375,7 +375,8 @@ def publish_to_s3(settings: Settings, target: str, git_options: bool) -> None:
     except ModuleNotFoundError as e:
         if e.name not in ("boto3", "botocore"):
             raise
-        raise Exit("error: publishing to s3:// needs boto3: pip install '.[s3]'", code=1) from None
+        needs = "error: publishing to s3:// needs boto3: pip install -e '.[s3]'"
+        raise Exit(needs, code=1) from None
     if git_options:
         raise Exit(f"error: --branch and --message are for a git remote, not {target}", code=1)
     with fail_on():
