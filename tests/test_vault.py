@@ -308,3 +308,34 @@ def test_a_build_reads_sealed_posts_with_the_key_in_dot_env_and_refuses_without_
     assert "<td>0</td><td>1</td>" in provenance  # withheld, never public
     reply = tmp_path / "p" / "output" / "envoy" / "status" / "1500000000000000102" / "index.html"
     assert CIRCLE_ID not in reply.read_text()
+
+
+def test_nothing_of_a_never_public_post_is_in_what_the_workflow_caches(tmp_path):
+    """The workflow keeps cache/ and output/ in GitHub's cache, which is not a secret: neither
+    may hold a never-public post's text or media (the ids the public records name are in git)."""
+    conf = make_project(tmp_path / "p", ACCOUNTS=["envoy"])
+    store = Store(tmp_path / "p" / "content" / "archive", key=KEY)
+    import_archive(circle_export(tmp_path / "export"), store)
+    done = run_build(conf, **{KEY_VARIABLE: base64.b64encode(KEY).decode()})
+    assert done.returncode == 0, done.stderr
+    for folder in ("cache", "output"):
+        files = [p for p in (tmp_path / "p" / folder).rglob("*") if p.is_file()]
+        assert files
+        for path in files:
+            data = path.read_bytes()
+            assert b"CIRCLESECRET" not in data and b"circle-photo" not in data, path
+            assert b"circle-video" not in data and b"circle-thumb" not in data, path
+
+
+def test_the_workflow_keeps_the_last_build_until_code_or_settings_change():
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "archive.yml").read_text())["jobs"][
+        "archive"
+    ]["steps"]
+    names = [step.get("name") for step in steps]
+    kept = steps[names.index("Keep the last build")]
+    assert kept["uses"].startswith("actions/cache@")
+    assert names.index("Keep the last build") < names.index("Build")
+    assert kept["with"]["path"].split() == ["cache", "output"]
+    inputs = "hashFiles('plugins/**', 'theme/**', 'pelican.conf.py', 'pyproject.toml')"
+    assert kept["with"]["key"] == f"build-${{{{ {inputs} }}}}-${{{{ github.run_id }}}}"
+    assert kept["with"]["restore-keys"].strip() == f"build-${{{{ {inputs} }}}}-"
