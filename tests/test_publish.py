@@ -189,6 +189,7 @@ SITE = {
     "index.html": b"<!DOCTYPE html><title>home</title>",
     "envoy/status/1/index.html": b"<!DOCTYPE html><title>post 1</title>",
     "envoy/status/2/index.html": b"<!DOCTYPE html><title>post 2</title>",
+    "tags/café/index.html": b"<!DOCTYPE html><title>#caf\xc3\xa9</title>",
     "envoy/atom.xml": b"<feed/>",
     "envoy/rss.xml": b"<rss/>",
     "envoy/media/1.jpg": b"\xff\xd8\xff",
