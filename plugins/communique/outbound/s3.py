@@ -110,12 +110,11 @@ def site_files(output: Path) -> dict[str, Path]:
     build makes none, and one could publish a file from anywhere on this machine."""
     found = {}
     for folder, dirs, names in os.walk(output):
-        for name in sorted(dirs + names):
-            path = Path(folder, name)
+        for path in [Path(folder, name) for name in dirs + names]:
             if path.is_symlink():
                 raise CommuniqueError(f"{path}: a symbolic link, which a build never makes")
-            if name in names:
-                found[path.relative_to(output).as_posix()] = path
+        for path in [Path(folder, name) for name in names]:
+            found[path.relative_to(output).as_posix()] = path
     return found
 
 
