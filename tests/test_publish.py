@@ -440,17 +440,21 @@ def test_the_task_publishes_to_publish_target_and_says_what_it_did(
 
 
 @pytest.mark.parametrize(
-    ("remote", "said"),
+    ("options", "said"),
     [
-        ("s3://Bad_Bucket/archive", "error: --remote: 's3://Bad_Bucket/archive'; use s3://bucket"),
-        ("s3://site/../archive", "error: --remote: 's3://site/../archive'"),
-        ("s3://no-such-bucket/archive", "failed: no such bucket"),
+        (
+            ["--remote", "s3://Bad_Bucket/a"],
+            "error: --remote: 's3://Bad_Bucket/a'; use s3://bucket",
+        ),
+        (["--remote", "s3://site/../archive"], "error: --remote: 's3://site/../archive'"),
+        (["--remote", "s3://no-such-bucket/archive"], "failed: no such bucket"),
+        (["--remote", "s3://site", "--branch", "main"], "are for a git remote, not s3://site"),
     ],
 )
-def test_the_task_gives_one_line_for_a_bad_target(tmp_path, site, s3_server, s3_env, remote, said):
+def test_the_task_gives_one_line_for_a_bad_target(tmp_path, site, s3_server, s3_env, options, said):
     conf = make_project(tmp_path, S3_ENDPOINT_URL=s3_server)
     run = [sys.executable, "-m", "invoke", "-r", str(ROOT), "publish", "--config", str(conf)]
-    done = subprocess.run([*run, "--remote", remote], capture_output=True, text=True)
+    done = subprocess.run([*run, *options], capture_output=True, text=True)
     assert done.returncode == 1
     assert said in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "NEVER-SHOWN" not in done.stdout + done.stderr
