@@ -230,6 +230,23 @@ def test_replies_and_retweets_are_recognized(text, extra, field, expected):
     assert normalized(tweet("10", text, **extra))[field] == expected
 
 
+@pytest.mark.parametrize(
+    ("extra", "field", "expected"),
+    [
+        ({"in_reply_to_status_id": 5, "in_reply_to_screen_name": 42,
+          "in_reply_to_user_id_str": 9}, "reply_to", {"id": "5", "user": "42", "user_id": "9"}),
+        ({"quoted_status_id_str": 77}, "quote_of", {"id": "77", "user": None, "url": None}),
+        ({"conversation_id_str": 3}, "conversation_id", "3"),
+        ({"conversation_id_str": ["3"]}, "conversation_id", None),
+        ({"retweeted_status": {"id_str": 8, "user": None}}, "retweet_of",
+         {"id": "8", "user": None}),
+    ],
+)  # fmt: skip
+def test_ids_given_as_numbers_are_kept_as_strings(extra, field, expected):
+    """Every reader of the store compares ids as strings: a number would fail far from here."""
+    assert normalized(tweet("10", "hello", **extra))[field] == expected
+
+
 CUT = "RT @andean_news: The ministers signed a joint declaration on trade, climate and the fre…"
 
 

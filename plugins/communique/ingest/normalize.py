@@ -323,6 +323,15 @@ def v11_media(tweet: dict) -> list[dict]:
     return media
 
 
+def id_text(value: object) -> str | None:
+    """An id or a handle of the payload as the store keeps it, a string: an export edited by
+    a tool, or written by another, may give a number; anything else (a list, an object) is
+    no id."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value)
+
+
 def from_v11(tweet: dict, *, account: str, provenance: dict) -> dict:
     """A post record from a v1.1-shaped tweet: the archive export's and the old Grailbird's.
     ``provenance`` is ``records.provenance``'s, to which the payload's hash is added."""
@@ -339,18 +348,21 @@ def from_v11(tweet: dict, *, account: str, provenance: dict) -> dict:
         "entities": entities,
         "reply_to": {
             "id": str(reply_id),
-            "user": tweet.get("in_reply_to_screen_name"),
-            "user_id": tweet.get("in_reply_to_user_id_str"),
+            "user": id_text(tweet.get("in_reply_to_screen_name")),
+            "user_id": id_text(tweet.get("in_reply_to_user_id_str")),
         }
         if reply_id
         else None,
-        "quote_of": quote_of(entities["urls"], tweet.get("quoted_status_id_str")),
+        "quote_of": quote_of(entities["urls"], id_text(tweet.get("quoted_status_id_str"))),
         "retweet_of": (
-            {"id": retweeted.get("id_str"), "user": retweeted.get("user", {}).get("screen_name")}
+            {
+                "id": id_text(retweeted.get("id_str")),
+                "user": id_text((retweeted.get("user") or {}).get("screen_name")),
+            }
             if retweeted
             else retweet_of(plain)
         ),
-        "conversation_id": tweet.get("conversation_id_str"),
+        "conversation_id": id_text(tweet.get("conversation_id_str")),
         "edit_ids": v11_edit_ids(tweet),
         "media": v11_media(tweet),
         "place": v11_place(tweet),
