@@ -169,8 +169,9 @@ def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0):
 
     with fail_on(ValueError, RuntimeError):
         numbers = [int(s) for s in sizes.split(",") if s.strip()]
-        phases, result = benchmark.run(numbers, ROOT / work, int(baseline_max))
+        phases, made_of, result = benchmark.run(numbers, ROOT / work, int(baseline_max))
     print(benchmark.report(phases))
+    print(benchmark.report_kinds(made_of))
     print(f"figures: {result}")
 
 

@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))  # the package, as each phase's process imports it
+
+from communique.site.layout import OWN, SEARCH_INDEX, own  # noqa: E402
 
 
 @dataclass
@@ -60,6 +63,58 @@ def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1024**2
 
 
+# The kinds of file a site is made of, by where they are in ``output/`` (layout.py): what
+# GitHub Pages' 1 GB goes on.
+KINDS = ("post pages", "month pages", "account pages", "tag pages", "thread pages",
+         "audience pages", "moved pages", "other pages", "feeds", "search index",
+         "data downloads", "media", "theme")  # fmt: skip
+
+
+def kind_of(rel: str, accounts: set[str]) -> str:
+    """The kind of the file at ``rel`` in a site whose accounts are ``accounts``."""
+    parts = rel.split("/")
+    if rel.startswith(f"{SEARCH_INDEX}"):
+        return "search index"
+    if parts[-1] in ("atom.xml", "rss.xml"):
+        return "feeds"
+    if rel.startswith(own("data/")) and parts[-1] != "index.html":
+        return "data downloads"
+    if rel.startswith(own("theme/")):
+        return "theme"
+    if parts[0] in accounts:
+        if parts[1:2] == ["media"]:
+            return "media"
+        if parts[1:2] == ["status"]:
+            return "post pages"
+        if len(parts) > 3 and parts[1].isdigit() and parts[2].isdigit():
+            return "month pages"
+        return "account pages"
+    if parts[0] != OWN and len(parts) > 1:  # a site page's old address, before /-/
+        return "moved pages"
+    kinds = {"tags": "tag pages", "threads": "thread pages", "audiences": "audience pages"}
+    return kinds.get(parts[1] if len(parts) > 2 else "", "other pages")
+
+
+@dataclass
+class Kind:
+    size: int
+    kind: str
+    files: int = 0
+    bytes: int = 0
+
+
+def kinds(size: int, output: Path, accounts: set[str]) -> list[Kind]:
+    """Files and bytes of each kind of file in ``output``, and their total (``"all"``)."""
+    found = {kind: Kind(size, kind) for kind in (*KINDS, "all")}
+    for path in output.rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(output).as_posix()
+            for kind in (kind_of(rel, accounts), "all"):
+                found[kind].files += 1
+                found[kind].bytes += path.stat().st_size
+    return list(found.values())
+
+
 def project(folder: Path) -> Path:
     """A site project using this repository's theme and plugin, with an empty store."""
     if folder.exists():
@@ -80,7 +135,6 @@ def baseline_project(folder: Path, store_root: Path, limit: int = 0) -> int:
     ``limit`` caps the posts for a quick run. Uncapped is the fair figure: Pelican slows as the
     site grows (about 950 posts/s at 10,000, 330 at 100,000 on the reference machine).
     """
-    sys.path.insert(0, str(ROOT / "plugins"))
     from communique.store import Store
 
     if folder.exists():
@@ -107,7 +161,6 @@ def baseline_project(folder: Path, store_root: Path, limit: int = 0) -> int:
 
 def new_posts(store_root: Path, count: int) -> None:
     """Add ``count`` posts newer than any in the store, as a scheduled archive run would."""
-    sys.path.insert(0, str(ROOT / "plugins"))
     from communique.ingest.normalize import from_v11
     from communique.records import provenance
     from communique.store import Store
@@ -136,9 +189,8 @@ def written(out: str) -> int | None:
     return int(match[1].replace(",", "")) if match else None
 
 
-def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
-    sys.path.insert(0, str(ROOT / "plugins"))
-    from communique.site.layout import SEARCH_INDEX
+def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], list[Kind]]:
+    """The phases at ``size`` posts, and what the site is made of once indexed."""
     from tools.synth import write_export
 
     python = sys.executable
@@ -188,6 +240,7 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
         site,
     )  # fmt: skip
     phases.append(Phase(size, "package", seconds, size, peak, folder_mb(site / "package")))
+    made_of = kinds(size, site / "output", {"bench"})
     new_posts(site / "content" / "archive", 20)
     seconds, peak, out = run_phase(pelican, site)
     phases.append(Phase(size, "incremental", seconds, 20, peak, files_written=written(out)))
@@ -195,7 +248,7 @@ def bench_size(size: int, work: Path, baseline_max: int) -> list[Phase]:
     count = baseline_project(plain, site / "content" / "archive", baseline_max)
     seconds, peak, _ = run_phase([python, "-m", "pelican", "-s", "pelicanconf.py"], plain)
     phases.append(Phase(size, "baseline", seconds, count, peak, folder_mb(plain / "output")))
-    return phases
+    return phases, made_of
 
 
 def report(phases: list[Phase]) -> str:
@@ -220,6 +273,19 @@ def report(phases: list[Phase]) -> str:
     return "\n".join(lines)
 
 
+def report_kinds(made_of: list[Kind]) -> str:
+    """Files and bytes of each kind, a post: GitHub Pages holds 1 GB."""
+    lines = [
+        f"{'size':>7} {'kind':<15} {'files':>8} {'MB':>8} {'files/post':>10} {'bytes/post':>10}"
+    ]
+    for k in made_of:
+        lines.append(
+            f"{k.size:>7,} {k.kind:<15} {k.files:>8,} {k.bytes / 1024**2:>8.1f} "
+            f"{k.files / k.size:>10.2f} {k.bytes / k.size:>10,.0f}"
+        )
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     return {
         "cpus": os.cpu_count(),
@@ -229,12 +295,16 @@ def machine() -> dict:
     }
 
 
-def run(sizes: list[int], work: Path, baseline_max: int = 0) -> tuple[list[Phase], Path]:
+def run(
+    sizes: list[int], work: Path, baseline_max: int = 0
+) -> tuple[list[Phase], list[Kind], Path]:
     """Benchmark every size; write the figures as JSON beside the work folder's results."""
     work.mkdir(parents=True, exist_ok=True)
-    phases = []
+    phases, made_of = [], []
     for size in sizes:
-        phases += bench_size(size, work, baseline_max)
+        measured, found = bench_size(size, work, baseline_max)
+        phases += measured
+        made_of += found
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = work / f"bench-{stamp}.json"
     result.write_text(
@@ -243,8 +313,9 @@ def run(sizes: list[int], work: Path, baseline_max: int = 0) -> tuple[list[Phase
                 "machine": machine(),
                 "when": stamp,
                 "phases": [asdict(p) | {"per_second": round(p.per_second, 1)} for p in phases],
+                "kinds": [asdict(k) for k in made_of],
             },
             indent=2,
         )  # fmt: skip
     )
-    return phases, result
+    return phases, made_of, result
