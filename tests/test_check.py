@@ -1,3 +1,4 @@
+import gzip
 import io
 import os
 import shutil
@@ -220,6 +221,14 @@ def test_a_credential_in_the_output_is_found_and_never_printed(site, monkeypatch
     replace(site, "index.html", "</main>", "<p>AAAA-very-secret-token</p></main>")
     (problem,) = failures(site)["secrets"]
     assert "index.html" in problem and "secret-token" not in problem
+
+
+def test_a_credential_in_a_gzipped_download_is_found(site, monkeypatch):
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "AAAA-very-secret-token")
+    with (site / "-" / "data" / "posts.csv.gz").open("ab") as f:  # a row as a member of its own
+        f.write(gzip.compress(b"9,envoy,2008-11-03T09:15:00Z,AAAA-very-secret-token\r\n"))
+    (problem,) = failures(site)["secrets"]
+    assert "posts.csv.gz" in problem and "secret-token" not in problem
 
 
 def test_invoke_check_reads_the_tokens_from_dot_env(site, tmp_path, capsys):

@@ -1,11 +1,14 @@
 """The data downloads: made again a year at a time, and always what a fresh build makes."""
 
 import csv
+import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,6 +72,11 @@ def build(
         stamp=site / "cache" / "communique-downloads.json",
         shown=load(store, redactions=redactions, hide_handles=hide),
     )
+
+
+def read(path: Path) -> str:
+    """A gzipped download's text."""
+    return gzip.decompress(path.read_bytes()).decode()
 
 
 def written(site: Path) -> dict[str, tuple[int, int]]:
@@ -135,8 +143,8 @@ def test_a_new_post_writes_again_only_its_years_file_and_what_holds_every_year(s
     build(store, site)
     after = written(site)
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == ["SHA256SUMS", "archive.db", "envoy-2020.jsonl", "posts.csv"]
-    assert '"id":"2003"' in (site / "data" / "envoy-2020.jsonl").read_text()
+    assert changed == ["SHA256SUMS", "archive.db", "envoy-2020.jsonl.gz", "posts.csv.gz"]
+    assert '"id":"2003"' in read(site / "data" / "envoy-2020.jsonl.gz")
     assert_as_made_afresh(store, site, tmp_path)
 
 
@@ -146,8 +154,8 @@ def test_a_post_withheld_later_leaves_its_years_files_and_the_database(store, tm
     redactions = {"1002": make_redaction("1002", "security", "2024-05-01", "redactions.md:3")}
     build(store, site, redactions=redactions)
     data = site / "data"
-    assert '"id":"1002"' not in (data / "envoy-2019.jsonl").read_text()
-    assert "fjord" not in (data / "posts.csv").read_text()
+    assert '"id":"1002"' not in read(data / "envoy-2019.jsonl.gz")
+    assert "fjord" not in read(data / "posts.csv.gz")
     assert (data / "redactions.csv").read_text().splitlines()[1].startswith("1002,envoy,")
     db = sqlite3.connect(data / "archive.db")
     assert db.execute("SELECT id FROM posts ORDER BY id").fetchall() == [
@@ -162,8 +170,8 @@ def test_a_post_shown_otherwise_is_published_so_in_its_year(store, tmp_path):
     build(store, site)
     before = written(site)
     build(store, site, hide="replies")  # other people's handles hidden from now on
-    assert "bob" not in (site / "data" / "envoy-2020.jsonl").read_text()
-    assert before["envoy-2019.jsonl"] == written(site)["envoy-2019.jsonl"]
+    assert "bob" not in read(site / "data" / "envoy-2020.jsonl.gz")
+    assert before["envoy-2019.jsonl.gz"] == written(site)["envoy-2019.jsonl.gz"]
     assert_as_made_afresh(store, site, tmp_path, hide="replies")
 
 
@@ -177,13 +185,13 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_the_rest_fai
     site = tmp_path / "site"
     build(store, site)
     data = site / "data"
-    with (data / "posts.csv").open(newline="") as f:
+    with gzip.open(data / "posts.csv.gz", "rt", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["id"] == "2004")
     assert row["text"] == "'" + formula and row["place"] == "'" + place["full_name"]
     assert row["likes"] == "3" and row["url"].startswith("https://")  # the others as they are
     record = next(
         json.loads(line)
-        for line in (data / "envoy-2020.jsonl").read_text().splitlines()
+        for line in read(data / "envoy-2020.jsonl.gz").splitlines()
         if '"id":"2004"' in line
     )
     db = sqlite3.connect(data / "archive.db")
@@ -196,8 +204,8 @@ def test_a_year_gone_from_the_store_is_gone_from_the_downloads(store, tmp_path):
     build(store, site)
     shutil.rmtree(store.root / "envoy" / "2019")
     downloads = build(store, site)
-    assert "envoy-2019.jsonl" not in [d.name for d in downloads]
-    assert not (site / "data" / "envoy-2019.jsonl").exists()
+    assert "envoy-2019.jsonl.gz" not in [d.name for d in downloads]
+    assert not (site / "data" / "envoy-2019.jsonl.gz").exists()
     db = sqlite3.connect(site / "data" / "archive.db")
     assert db.execute("SELECT count(*) FROM posts WHERE created_at < '2020'").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (0,)
@@ -336,7 +344,7 @@ def misstate(path: Path, change) -> None:
 
 
 def wrong_checksum(state: dict) -> None:
-    state["files"]["envoy-2019.jsonl"]["sha256"] = "0" * 64
+    state["files"]["envoy-2019.jsonl.gz"]["sha256"] = "0" * 64
 
 
 def rows_moved(state: dict) -> None:  # posts.csv's length unchanged
@@ -376,9 +384,9 @@ def test_a_damaged_cache_is_not_trusted_and_all_is_made_afresh(store, tmp_path, 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda data: (data / "posts.csv").write_text("id\n"),
-        lambda data: (data / "envoy-2021.jsonl").unlink(),
-        lambda data: (data / "envoy-2019.jsonl").open("a").write("{}\n"),
+        lambda data: (data / "posts.csv.gz").write_bytes(gzip.compress(b"id\n")),
+        lambda data: (data / "envoy-2021.jsonl.gz").unlink(),
+        lambda data: (data / "envoy-2019.jsonl.gz").open("ab").write(gzip.compress(b"{}\n")),
         lambda data: (data / "archive.db").unlink(),
         lambda data: (data / "SHA256SUMS").write_text(""),
     ],
@@ -401,12 +409,12 @@ def test_bookkeeping_not_as_written_is_not_trusted_even_when_nothing_changed(sto
 
 
 def test_the_rows_carried_on_from_posts_csv_are_checked_first(store, tmp_path):
-    """The CSV rows of unchanged years are sliced from the published posts.csv: were it
+    """The CSV rows of unchanged years are sliced from the published posts.csv.gz: were it
     changed, with its size and mtime kept, its rows would be published again under a new
     checksum. (A download not read again keeps its published checksum, which would tell.)"""
     site = tmp_path / "site"
     build(store, site)
-    reword(site / "data" / "posts.csv")
+    flip(site / "data" / "posts.csv.gz")  # its size and mtime kept
     a_new_post(store)
     listed = build(store, site)
     assert_as_made_afresh(store, site, tmp_path, listed)
@@ -439,8 +447,8 @@ def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, mo
         for left in (
             ".archive.db.k1lled_a.tmp",
             ".archive.db.k1lled_a.tmp-journal",
-            ".posts.csv.k1lled_b.tmp",
-            ".envoy-2020.jsonl.k1lled_c.tmp",
+            ".posts.csv.gz.k1lled_b.tmp",
+            ".envoy-2020.jsonl.gz.k1lled_c.tmp",
         ):
             (site / "data" / left).write_bytes(b"SQLite format 3\x00")  # as SIGKILL leaves them
         (site / "cache" / f".{STAMP}.k1lled_d.tmp").write_bytes(b"{")
@@ -453,3 +461,46 @@ def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, mo
     listed = build(store, site)
     assert_as_made_afresh(store, site, tmp_path, listed)
     assert sorted(p.name for p in (site / "cache").iterdir()) == [DB, STAMP]
+
+
+# -- compressed, the same bytes on every build, and read by the tools people have ---------------
+
+
+def test_the_jsonl_and_csv_are_gzip_with_no_time_or_name_in_their_header(store, tmp_path):
+    site = tmp_path / "site"
+    names = [d.name for d in build(store, site)]
+    assert names == ["archive.db", "envoy-2019.jsonl.gz", "envoy-2020.jsonl.gz",
+                     "envoy-2021.jsonl.gz", "posts.csv.gz", "redactions.csv"]  # fmt: skip
+    for name in names:
+        if name.endswith(".gz"):
+            head = (site / "data" / name).read_bytes()[:10]
+            # magic, deflate, no flags (so no file name), mtime 0
+            assert head[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00", name
+    lines = read(site / "data" / "envoy-2020.jsonl.gz").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["2001", "2002"]
+
+
+def test_posts_csv_is_one_stream_for_gunzip_though_written_a_year_at_a_time(store, tmp_path):
+    site = tmp_path / "site"
+    build(store, site)
+    store.merge([post("2003", "Tue Mar 03 09:15:00 +0000 2020")])
+    build(store, site)  # 2020's member made again, the others carried on
+    path = site / "data" / "posts.csv.gz"
+    unzipped = subprocess.run(["gzip", "-dc", str(path)], capture_output=True, check=True).stdout
+    assert unzipped == gzip.decompress(path.read_bytes())
+    rows = list(csv.reader(io.StringIO(unzipped.decode(), newline="")))
+    assert rows[0] == downloads.CSV_FIELDS and rows.count(downloads.CSV_FIELDS) == 1
+    assert [r[0] for r in rows[1:]] == ["1001", "1002", "2001", "2002", "2003", "3001"]
+    assert_as_made_afresh(store, site, tmp_path)
+
+
+def test_files_others_put_in_the_folder_are_left_alone(store, tmp_path):
+    site = tmp_path / "site"
+    build(store, site)
+    theirs = {"ledger.jsonl": b"{}\n", "SHA256SUMS.sig": b"signature", "notes.csv": b"a\n"}
+    for name, data in theirs.items():
+        (site / "data" / name).write_bytes(data)
+    shutil.rmtree(store.root / "envoy" / "2019")  # a download gone: the folder is cleared
+    build(store, site)
+    assert {name: (site / "data" / name).read_bytes() for name in theirs} == theirs
+    assert not (site / "data" / "envoy-2019.jsonl.gz").exists()

@@ -106,7 +106,7 @@ def test_a_feed_that_moved_is_where_it_was_too_unless_an_account_took_the_name(s
         assert (output / "audiences" / "friends" / kind).read_bytes() == moved
     # @tags and @data have their folders: the account wins, no page of the site's is there.
     assert not (output / "tags" / "iceland").exists()
-    assert not (output / "data" / "posts.csv").exists()
+    assert not (output / "data" / "posts.csv.gz").exists()
 
 
 def test_invoke_check_passes_on_the_site(site, capsys):

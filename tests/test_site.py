@@ -330,13 +330,14 @@ def test_data_downloads_verify_against_their_manifest(site):
 
     data = site / "-" / "data"
     sums = dict(line.split("  ")[::-1] for line in (data / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == {"envoy-2008.jsonl", "posts.csv", "archive.db", "redactions.csv"}
+    assert set(sums) == {"envoy-2008.jsonl.gz", "posts.csv.gz", "archive.db", "redactions.csv"}
     for name, digest in sums.items():
         assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest
     db = sqlite3.connect(data / "archive.db")
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (14,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (1,)
-    assert "archive.db" in page(site, "-/data")
+    listing = page(site, "-/data")
+    assert "archive.db" in listing and "zcat envoy-2008.jsonl.gz | jq" in listing
 
 
 def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path):

@@ -334,7 +334,7 @@ def test_other_peoples_handles_are_replaced_everywhere(site):
 
 
 def test_the_downloads_hold_only_what_the_site_shows(site):
-    lines = (site / "-" / "data" / "envoy-2008.jsonl").read_text().splitlines()
+    lines = gzip.decompress((site / "-" / "data" / "envoy-2008.jsonl.gz").read_bytes()).splitlines()
     rows = [json.loads(line) for line in lines]
     assert [r["id"] for r in rows] == [ID[100], ID[104], ID[105], ID[106], ID[107]]
     assert "raw" not in rows[2] and "raw" in rows[0]
@@ -496,7 +496,7 @@ def hidden_site(tmp_path_factory):
 
 def test_a_hidden_person_leaves_no_handle_id_or_link_in_any_output(hidden_site):
     assert list(hidden_site.glob("-/pagefind/fragment/*")), "the search index was built"
-    assert {"archive.db", "posts.csv", "envoy-2008.jsonl"} <= {
+    assert {"archive.db", "posts.csv.gz", "envoy-2008.jsonl.gz"} <= {
         p.name for p in (hidden_site / "-" / "data").iterdir()
     }
     for name, text in output_texts(hidden_site):

@@ -7,11 +7,13 @@ checks together; the Nu HTML Checker runs once over every page.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -329,13 +331,25 @@ def check_videos(output: Path, videos: list[Path]) -> CheckResult:
     return result
 
 
+def unzipped(data: bytes) -> bytes:
+    """A gzipped file's content (the downloads, the search index's fragments), every member of
+    it, or the file as it is if it is not gzip: a credential is looked for in what a reader
+    of the file gets."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return data
+
+
 def check_secrets(output: Path, files: list[Path]) -> CheckResult:
     values = [v.encode() for k in SECRETS if len(v := os.environ.get(k, "").strip()) >= 8]
     what = "files free of credentials" if values else "files; no token variable set to look for"
     result = CheckResult("secrets", what=what)
     for path in files:
         result.checked += 1
-        data = path.read_bytes()
+        data = unzipped(path.read_bytes())
         if any(value in data for value in values):  # the value itself is never printed
             result.failures.append(f"{path.relative_to(output)}: contains a credential")
     return result

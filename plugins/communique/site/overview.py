@@ -131,8 +131,11 @@ def redactions_page(pages: Pages) -> None:
 
 
 def data_page(pages: Pages, downloads: list[Download]) -> None:
+    """The downloads, and how to open each: a year's JSONL is the page's example, so that a
+    reader can paste the commands as they are."""
+    jsonl = next((d.name for d in downloads if d.name.endswith(".jsonl.gz")), None)
     pages.page(own("data"), "data.html", title="Data downloads", downloads=downloads,
-               withheld=len(pages.archive.withheld),
+               jsonl=jsonl, withheld=len(pages.archive.withheld),
                altered=bool(pages.archive.altered))  # fmt: skip
 
 
