@@ -55,6 +55,10 @@ AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
 
 POSTS_PER_PAGE = 50
 DELETE_OUTPUT_DIRECTORY = False
+# The lists with feeds ("all", "account", "trip", "audience", "tag": hashtags have none unless
+# named here) and their formats ("atom", "rss").
+FEEDS = ["all", "account", "trip", "audience"]
+FEED_FORMATS = ["atom", "rss"]
 
 # `invoke syndicate` posts this feed's new items (a path under output/) and keeps its state here.
 SYNDICATE_FEED = "atom.xml"

@@ -197,3 +197,40 @@ def test_a_thread_begun_by_a_photo_only_post_is_titled_by_its_alt_text(photo_sit
 def test_a_site_of_photo_only_posts_passes_the_feed_check(photo_site):
     (feeds,) = [r for r in run_checks(photo_site, skip=("html",)) if r.name == "feeds"]
     assert feeds.checked and feeds.failures == []
+
+
+# -- which lists have feeds ---------------------------------------------------------------------
+
+
+def tagged(id: str) -> dict:
+    text = f"Post {id} #Iceland"
+    tag = {"text": "Iceland", "indices": [str(len(text) - 8), str(len(text))]}
+    return tweet(id, text, entities={"hashtags": [tag], "user_mentions": [], "urls": []})
+
+
+@pytest.fixture(scope="module", params=[{}, {"FEEDS": ["all", "tag"], "FEED_FORMATS": ["atom"]}],
+                ids=["defaults", "tags-atom-only"])  # fmt: skip
+def feeds_site(tmp_path_factory, request):
+    folder = tmp_path_factory.mktemp("feeds")
+    conf = make_project(folder, **request.param)
+    posts = [tagged("1"), tagged("2")]
+    import_archive(write_export(folder / "export", posts), Store(folder / "content" / "archive"))
+    return request.param, build_project(conf)
+
+
+def test_feeds_are_written_for_the_kinds_and_formats_set_and_linked_only_then(feeds_site):
+    settings, site = feeds_site
+    kinds = settings.get("FEEDS", ["all", "account", "trip", "audience"])
+    formats = settings.get("FEED_FORMATS", ["atom", "rss"])
+    lists = {"all": "", "account": "envoy", "tag": "-/tags/iceland"}
+    for kind, folder in lists.items():
+        page = (site / folder / "index.html").read_text()
+        for name in ("atom", "rss"):
+            made = kind in kinds and name in formats
+            assert (site / folder / f"{name}.xml").exists() == made, (kind, name)
+            assert (f'href="/{folder}/{name}.xml"'.replace("//", "/") in page) == made
+    moved = site / "tags" / "iceland"  # a moved feed is where it was only if written at all
+    assert (moved / "atom.xml").exists() == ("tag" in kinds)
+    assert not (moved / "rss.xml").exists()
+    (links,) = [r for r in run_checks(site, skip=("html",)) if r.name == "links"]
+    assert links.checked and links.failures == []

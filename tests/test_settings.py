@@ -141,3 +141,25 @@ def test_who_keeps_the_archive_is_one_line_of_text(tmp_path, key, value):
     """Each is a line of a package's bag-info.txt: a line break would add a field to it."""
     with pytest.raises(CommuniqueError, match=rf"^{key}: .*use one line of text"):
         from_mapping({key: value}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"FEEDS": ["all", "hashtag"]}, "FEEDS: .* use some of"),
+        ({"FEEDS": "all"}, "FEEDS"),
+        ({"FEED_FORMATS": ["json"]}, "FEED_FORMATS"),
+        ({"FEEDS": ["account"]}, "SYNDICATE_FEED: 'atom.xml' is not written .FEEDS has no 'all'"),
+        ({"FEED_FORMATS": ["rss"]}, "SYNDICATE_FEED: 'atom.xml' is not written .FEED_FORMATS"),
+    ],
+)
+def test_feeds_of_unknown_kinds_or_none_for_the_bridge_are_named(tmp_path, values, named):
+    with pytest.raises(CommuniqueError, match=named):
+        from_mapping(values, tmp_path)
+
+
+def test_hashtags_have_no_feeds_unless_asked(tmp_path):
+    assert "tag" not in from_mapping({}, tmp_path).feeds
+    asked = from_mapping({"FEEDS": ["all", "tag"], "SYNDICATE_FEED": "rss.xml"}, tmp_path)
+    assert asked.feeds == ("all", "tag") and asked.feed_formats == ("atom", "rss")
+    assert from_mapping({"FEED_FORMATS": ["rss"], "SYNDICATE_FEED": "rss.xml"}, tmp_path)

@@ -21,6 +21,9 @@ from communique.records import handle
 
 HIDE_SCOPES = ("", "support", "replies", "all")
 AUDIENCE_KINDS = ("replies_to_others", "support", "replies", "retweets", "quotes", "media")
+# The lists that may have feeds: the whole archive, each account, trip, audience and hashtag.
+FEED_KINDS = ("all", "account", "trip", "audience", "tag")
+FEED_FORMATS = ("atom", "rss")
 MEDIA_HOSTS = ("pbs.twimg.com", "video.twimg.com")  # where Twitter serves photos and videos
 MEDIA_MAX_MB = 512  # Twitter's own limit for a video upload, a few times any photo
 HOST = re.compile(r"[A-Za-z0-9.-]+")
@@ -53,6 +56,11 @@ class Settings:
     home_places: tuple[str, ...] = ()
     posts_per_page: int = 50
     feed_max_items: int = 100  # Pelican's own default for the same setting
+    # The lists with feeds, and the formats each is written in. Hashtags have none unless
+    # asked: a site has hundreds, each feed a copy of a hundred posts that no reader or bridge
+    # was seen to follow (at 10,000 posts, 6 KB a post of the site's 10).
+    feeds: tuple[str, ...] = ("all", "account", "trip", "audience")
+    feed_formats: tuple[str, ...] = FEED_FORMATS
     syndicate_feed: str = "atom.xml"
     syndicate_state: Path = Path("content/syndicate.json")
     # Media are downloaded only over https from these hosts, each at most MEDIA_MAX_MB.
@@ -152,6 +160,17 @@ def check(settings: Settings) -> None:
         raise CommuniqueError(f"POSTS_PER_PAGE: {settings.posts_per_page!r}; use a number >= 1")
     if not isinstance(settings.feed_max_items, int) or settings.feed_max_items < 1:
         raise CommuniqueError(f"FEED_MAX_ITEMS: {settings.feed_max_items!r}; use a number >= 1")
+    for name, known in (("feeds", FEED_KINDS), ("feed_formats", FEED_FORMATS)):
+        if not set(getattr(settings, name)) <= set(known):
+            raise CommuniqueError(
+                f"{name.upper()}: {list(getattr(settings, name))!r}; use some of {known}"
+            )
+    written = syndicated(settings)
+    if written is not None:
+        raise CommuniqueError(
+            f"SYNDICATE_FEED: {settings.syndicate_feed!r} is not written ({written});"
+            " the bridge would post nothing"
+        )
     if not settings.media_hosts or not all(HOST.fullmatch(h) for h in settings.media_hosts):
         raise CommuniqueError(
             f"MEDIA_HOSTS: {list(settings.media_hosts)!r}; use host names, such as {MEDIA_HOSTS}"
@@ -225,6 +244,19 @@ def s3_endpoint(value: object) -> str:
             " 'https://ACCOUNT.r2.cloudflarestorage.com'"
         )
     return text
+
+
+def syndicated(settings: Settings) -> str | None:
+    """What keeps the site's whole feed from being written, if ``syndicate_feed`` names it
+    (the default, "atom.xml"), or None: the bridge reads the feed it names."""
+    folder, _, name = settings.syndicate_feed.rpartition("/")
+    kind = name.removesuffix(".xml")
+    if not folder and kind in FEED_FORMATS:
+        if "all" not in settings.feeds:
+            return "FEEDS has no 'all'"
+        if kind not in settings.feed_formats:
+            return f"FEED_FORMATS has no {kind!r}"
+    return None
 
 
 def from_pelican(values: Mapping[str, Any]) -> Settings:

@@ -127,6 +127,9 @@ def rss(feed: Feed) -> str:
     return "\n".join(out)
 
 
+RENDER = {"atom": atom, "rss": rss}
+
+
 @functools.cache
 def twitter_text():
     """twitter-text, imported when first needed (it compiles its emoji pattern on import, a
@@ -280,16 +283,24 @@ class SiteFeeds:
     items: dict[str, FeedItem] = field(default_factory=dict)
 
     def write_all(self, audiences: dict[str, list[dict]]) -> None:
-        archive = self.pages.archive
-        self.write("", "Everything", archive.posts)
-        for name, posts in archive.by_account.items():
-            self.write(name, f"@{name}", posts)
-        for slug, posts in archive.tags.items():
-            self.write(own(f"tags/{slug}"), f"#{archive.tag_names[slug]}", posts)
-        for name, rules in self.pages.settings.audiences.items():
-            self.write(own(f"audiences/{name}"), rules.get("title", name), audiences[name])
-        for trip, posts in self.pages.trips:
-            self.write(own(f"trips/{trip.slug}"), trip.title, posts)
+        """The feeds of the kinds of list that ``FEEDS`` names (``Pages.feeds_for`` links
+        the same)."""
+        archive, settings = self.pages.archive, self.pages.settings
+        kinds = settings.feeds
+        if "all" in kinds:
+            self.write("", "Everything", archive.posts)
+        if "account" in kinds:
+            for name, posts in archive.by_account.items():
+                self.write(name, f"@{name}", posts)
+        if "tag" in kinds:
+            for slug, posts in archive.tags.items():
+                self.write(own(f"tags/{slug}"), f"#{archive.tag_names[slug]}", posts)
+        if "audience" in kinds:
+            for name, rules in settings.audiences.items():
+                self.write(own(f"audiences/{name}"), rules.get("title", name), audiences[name])
+        if "trip" in kinds:
+            for trip, posts in self.pages.trips:
+                self.write(own(f"trips/{trip.slug}"), trip.title, posts)
 
     def write(self, rel_dir: str, title: str, posts: list[dict]) -> None:
         pages, archive = self.pages, self.pages.archive
@@ -305,7 +316,7 @@ class SiteFeeds:
         # A feed reader follows no redirect page: a feed that moved is also where it was.
         old = pages.old_address(rel_dir)
         folders = [rel_dir] if old is None else [rel_dir, old]
-        kinds = (("atom.xml", atom), ("rss.xml", rss))
+        kinds = [(f"{name}.xml", RENDER[name]) for name in pages.settings.feed_formats]
         rels = [f"{folder}/{kind}" if folder else kind for folder in folders for kind, _ in kinds]
         pages.summary.feeds += len(rels)
         if all(pages.output.fresh(rel, key) for rel in rels):

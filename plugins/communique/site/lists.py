@@ -77,7 +77,7 @@ def account_pages(pages: Pages) -> None:
                 "days_quiet": quiet,
                 "last_post": last,
             },
-            feeds=pages.feeds_for(name),
+            feeds=pages.feeds_for("account", name),
         )
 
 
@@ -158,7 +158,7 @@ def tag_pages(pages: Pages) -> None:
             "list.html",
             title=f"#{archive.tag_names[slug]}",
             intro=None,
-            feeds=pages.feeds_for(own(f"tags/{slug}")),
+            feeds=pages.feeds_for("tag", own(f"tags/{slug}")),
         )
     index = sorted(
         (
@@ -227,6 +227,6 @@ def audience_pages(pages: Pages) -> dict[str, list[dict]]:
             "list.html",
             title=rules.get("title", name),
             intro=rules.get("description"),
-            feeds=pages.feeds_for(own(f"audiences/{name}")),
+            feeds=pages.feeds_for("audience", own(f"audiences/{name}")),
         )
     return audiences

@@ -49,7 +49,7 @@ def trip_pages(pages: Pages) -> None:
                     else None
                 )
             ),
-            feeds=pages.feeds_for(own(f"trips/{trip.slug}")),
+            feeds=pages.feeds_for("trip", own(f"trips/{trip.slug}")),
         )
         cards.append({"trip": trip, "summary": summary})
         cover = summary.cover
@@ -81,7 +81,7 @@ def home_page(pages: Pages) -> None:
         accounts=accounts,
         tags=len(archive.tags),
         threads=sum(len(t) > 1 for t in archive.threads.values()),  # those with a page
-        feeds=pages.feeds_for(""),
+        feeds=pages.feeds_for("all", ""),
     )
 
 

@@ -34,6 +34,11 @@ from communique.site.render import (
 )
 from communique.site.trips import Trip
 
+FEED_LINKS = {
+    "atom": {"type": "application/atom+xml", "title": "Atom feed", "label": "Atom"},
+    "rss": {"type": "application/rss+xml", "title": "RSS feed", "label": "RSS"},
+}
+
 
 @dataclass
 class Lazy:
@@ -432,12 +437,11 @@ class Pages:
                     at += 1
         return around
 
-    def feeds_for(self, rel_dir: str) -> list[dict]:
-        """The feeds of a page: linked from it with rel=alternate (``feeds.write_feeds``)."""
+    def feeds_for(self, kind: str, rel_dir: str) -> list[dict]:
+        """The feeds of a page of a list of ``kind`` (settings.FEED_KINDS): linked from it
+        with rel=alternate, those that ``SiteFeeds`` writes, and no other."""
+        if kind not in self.settings.feeds:
+            return []
         here = f"{self.base}/{rel_dir}/" if rel_dir else f"{self.base}/"
-        return [
-            {"type": "application/atom+xml", "title": "Atom feed", "label": "Atom",
-             "href": f"{here}atom.xml"},
-            {"type": "application/rss+xml", "title": "RSS feed", "label": "RSS",
-             "href": f"{here}rss.xml"},
-        ]  # fmt: skip
+        return [FEED_LINKS[name] | {"href": f"{here}{name}.xml"}
+                for name in self.settings.feed_formats]  # fmt: skip
