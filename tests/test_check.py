@@ -194,8 +194,8 @@ def test_each_check_fails_on_a_page_broken_on_purpose(site, name, breakage, expe
     [
         ("default-src 'self'", "default-src *", "default-src allows *"),
         (
-            "script-src 'self'",
-            "script-src 'self' 'unsafe-inline'",
+            "object-src",
+            "script-src 'self' 'unsafe-inline'; object-src",
             "script-src allows 'unsafe-inline'",
         ),
         ("img-src 'self'", "img-src https://cdn.example", "img-src allows https://cdn.example"),

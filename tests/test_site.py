@@ -181,6 +181,37 @@ def test_every_page_has_a_content_security_policy(site):
         assert 'http-equiv="Content-Security-Policy"' in path.read_text(), path
 
 
+# The fetch directives that fall back to default-src when a policy does not name them (CSP 3).
+FALLS_BACK = {"script-src", "style-src", "img-src", "connect-src", "font-src", "media-src",
+              "frame-src", "worker-src", "manifest-src"}  # fmt: skip
+
+
+def test_a_policy_names_no_directive_that_only_repeats_default_src(site):
+    """Bytes no browser needs, on every page: a directive left out is default-src's."""
+    for path in site.rglob("*.html"):
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"',
+                           path.read_text())[1]  # fmt: skip
+        directives = {n: v for n, *v in (d.split() for d in policy.split(";") if d.strip())}
+        assert directives["default-src"] == ["'self'"]
+        repeats = {n for n, v in directives.items() if n in FALLS_BACK and v == ["'self'"]}
+        assert not repeats, (path, repeats)
+    search = page(site, "-/search")
+    assert "script-src 'self' 'wasm-unsafe-eval'" in search
+
+
+def test_a_post_text_says_its_language_only_where_the_page_does_not(site, tmp_path):
+    """The page is in English (``<html lang="en">``): a post in English inherits it."""
+    assert '<html lang="en">' in page(site, "envoy/status/1")
+    assert '<div class="text">Post number 1' in page(site, "envoy/status/1")
+    conf = make_project(tmp_path / "ja")
+    posts = [tweet("1", "こんにちは", lang="ja"), tweet("2", "hello", lang="und")]
+    import_archive(write_export(tmp_path / "ja" / "export", posts),
+                   Store(tmp_path / "ja" / "content" / "archive"))  # fmt: skip
+    output = build_project(conf)
+    assert '<div class="text" lang="ja">こんにちは</div>' in page(output, "envoy/status/1")
+    assert '<div class="text">hello</div>' in page(output, "envoy/status/2")
+
+
 def test_provenance_on_post_pages_and_the_provenance_page(site):
     html = page(site, "envoy/status/1")
     assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', html)
