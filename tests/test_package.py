@@ -271,6 +271,8 @@ HTML = "text/html; charset=utf-8"
         ("envoy/status/1/index.html", "/envoy/status/1/", HTML),
         ("-/tags/日本/index.html", "/-/tags/%E6%97%A5%E6%9C%AC/", HTML),
         ("-/data/envoy-2008.jsonl", "/-/data/envoy-2008.jsonl", "application/jsonl"),
+        ("-/data/envoy-2008.jsonl.gz", "/-/data/envoy-2008.jsonl.gz", "application/gzip"),
+        ("-/data/posts.csv.gz", "/-/data/posts.csv.gz", "application/gzip"),
         ("envoy/media/1-a b.jpg", "/envoy/media/1-a%20b.jpg", "image/jpeg"),
         ("envoy/atom.xml", "/envoy/atom.xml", "application/xml; charset=utf-8"),
     ],

@@ -314,8 +314,13 @@ def public_url(base: str, rel: str) -> str:
 
 
 def content_type(rel: str) -> str:
+    """The type the site serves ``rel`` as: a gzipped download (posts.csv.gz) is gzip, as its
+    bytes are, not the CSV they unpack to."""
     suffix = Path(rel).suffix
-    kind = TYPES.get(suffix) or mimetypes.guess_type(rel)[0] or "application/octet-stream"
+    guessed, encoding = mimetypes.guess_type(rel)
+    if encoding == "gzip":
+        return "application/gzip"
+    kind = TYPES.get(suffix) or guessed or "application/octet-stream"
     return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind in TEXT_TYPES else kind
 
 
