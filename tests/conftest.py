@@ -120,6 +120,20 @@ def make_project(folder: Path, **overrides) -> Path:
     return folder / "pelican.conf.py"
 
 
+def ledger_site(folder: Path) -> Path:
+    """A project with four posts imported, for the ledger and the copies ``invoke verify``
+    checks; returns its conf."""
+    from communique.ingest.export import import_archive
+    from communique.store import Store
+
+    conf = make_project(folder)
+    texts = ["First", "Second", "Third", "Fourth"]
+    posts = [tweet(str(n), text, f"Mon Nov 0{n} 09:15:00 +0000 2008") for n, text in
+             enumerate(texts, 1)]  # fmt: skip
+    import_archive(write_export(folder / "export", posts), Store(folder / "content" / "archive"))
+    return conf
+
+
 def build_project(conf: Path) -> Path:
     """Build with real Pelican, as `invoke build` does; returns the output folder."""
     import os

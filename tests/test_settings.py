@@ -27,6 +27,7 @@ def test_every_default_is_in_one_place(tmp_path):
         archive_path=tmp_path / "content" / "archive",
         trips_path=tmp_path / "content" / "trips",
         redactions_path=tmp_path / "content" / "redactions.md",
+        ledger_path=tmp_path / "content" / "ledger.jsonl",
         output_path=tmp_path / "output",
         cache_path=tmp_path / "cache",
         theme=tmp_path / "theme",

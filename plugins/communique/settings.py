@@ -44,6 +44,7 @@ class Settings:
     archive_path: Path = Path("content/archive")
     trips_path: Path = Path("content/trips")
     redactions_path: Path = Path("content/redactions.md")
+    ledger_path: Path = Path("content/ledger.jsonl")  # beside the store, committed with it
     output_path: Path = Path("output")
     cache_path: Path = Path("cache")
     theme: Path = Path("theme")

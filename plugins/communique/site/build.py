@@ -7,13 +7,14 @@ data downloads are made meanwhile on another core, by a process forked before th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from communique.settings import Settings
 from communique.site import lists, media, overview
 from communique.site.feeds import SiteFeeds
 from communique.site.freshness import FeedTitles, Output
 from communique.site.layout import own
+from communique.site.ledger import Ledger
 from communique.site.model import Archive
 from communique.site.pages import BuildSummary, Pages
 from communique.site.parallel import Worker, slices
@@ -87,6 +88,8 @@ def downloads_input(pages: Pages) -> dict:
     shown = Archive(posts=[], accounts=pages.archive.accounts, withheld=pages.archive.withheld,
                     altered=altered, by_id={i: by_id[i] for i in altered})  # fmt: skip
     settings = pages.settings
+    ledger = Ledger(settings.ledger_path, pages.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    frozenset(pages.archive.never_public))  # fmt: skip
     return dict(store=Store(settings.archive_path), folder=pages.output.output / own("data"),
-                siteurl=settings.siteurl.rstrip("/"), trips=trips,
-                stamp=settings.cache_path / "downloads.json", shown=shown)  # fmt: skip
+                siteurl=settings.siteurl.rstrip("/"), trips=trips, shown=shown, ledger=ledger,
+                stamp=settings.cache_path / "downloads.json")  # fmt: skip

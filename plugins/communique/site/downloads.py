@@ -42,6 +42,8 @@ from pathlib import Path
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
 from communique.site.freshness import code_stamp
+from communique.site.ledger import Ledger, publish
+from communique.site.ledger import published as published_records
 from communique.site.model import Archive
 from communique.store import Store, dumps
 
@@ -465,17 +467,20 @@ def write_downloads(
     trips: list[tuple[dict, list[str]]],
     stamp: Path,
     shown: Archive,
+    ledger: Ledger | None = None,
 ) -> list[Download]:
     """Write every download into ``folder`` and its SHA256SUMS, remaking only changed pieces.
 
     ``shown`` is the archive as the site shows it: what it withholds, the downloads withhold.
     ``stamp`` is the bookkeeping file in the cache; the database is kept beside it.
+    ``ledger``: where the ledger is kept, brought up to date with the JSONL files once they are
+    written, and published beside them (None: the downloads alone).
     """
     db_path = stamp.with_suffix(".db")
     files = pieces(store, shown.accounts)
     keys = piece_keys(files, shown, siteurl)
     redactions = redactions_csv(shown, siteurl)
-    shared = digest(trips, redactions.decode())
+    shared = digest(trips, redactions.decode(), ledger and ledger.stamp())
     made = previous(stamp, folder)
     if made and made.keys == keys and made.shared == shared:
         clear(folder, made.files.keys())
@@ -510,6 +515,11 @@ def write_downloads(
     write_atomic(folder / REDACTIONS, redactions, sync=False)  # a few lines, read in a browser
     names = {DATABASE, CSV, REDACTIONS}
     names |= {published_name(n) for n in keys if (folder / published_name(n)).exists()}
+    if ledger is not None:
+        withheld = {post["id"]: post["withheld"]["reason"] for post in shown.withheld}
+        data = ledger.update(store, published_records(folder, names), withheld)
+        names |= set(publish(folder, data))
+        shared = digest(trips, redactions.decode(), ledger.stamp())  # as this build leaves it
     sums = write_sums(folder, names, made.files if made else {})
     state = Made(FORMAT, shared, keys, {name: len(rows[name]) for name in keys},
                  Kept.of(db_path), sums)  # fmt: skip

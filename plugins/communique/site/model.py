@@ -51,6 +51,7 @@ class Archive:
     latest: dict[str, str] = field(default_factory=dict)  # any version id -> newest version id
     older: set[str] = field(default_factory=set)  # ids of versions that a later edit replaced
     private: Counter = field(default_factory=Counter)  # account -> posts never made public
+    never_public: set[str] = field(default_factory=set)  # their ids: to be named nowhere
     withheld: list[dict] = field(default_factory=list)  # placeholders of redacted posts
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
     altered: set[str] = field(default_factory=set)  # ids of posts shown otherwise than stored
@@ -142,7 +143,8 @@ def load(
                     f"{redaction.where}: post {redaction.id} is not in the archive; check the id"
                 )
         posts = [withhold(p, redactions) for p in posts]
-    archive = Archive(posts=posts, accounts=accounts, private=private, left_out=left_out)
+    archive = Archive(posts=posts, accounts=accounts, private=private, left_out=left_out,
+                      never_public=unseen)  # fmt: skip
     archive.altered = {p["id"] for p in posts if p.get("references_cut")}
     archive.withheld = [p for p in posts if p.get("withheld")]
     group(archive, {t.casefold() for t in support_hashtags})
