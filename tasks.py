@@ -440,3 +440,22 @@ def check(c, output=None, skip="", config=None):
             print(f"  {result.name}: … and {len(result.failures) - 20:,} more")
     if not all(r.ok for r in results):
         raise Exit(code=1)
+
+
+@task(
+    help={
+        "where": "the published copy: a folder (output/) or the site's http(s) address",
+        "since": "an earlier ledger head the copy must extend: '<seq> <hash>' or '<hash>'",
+    }
+)
+def verify(c, where, since=None):
+    """Check a published copy: its sums, records, post pages and ledger, from what it publishes."""
+    from communique.outbound.verify import verify as run
+
+    with fail_on(OSError):
+        verdict = run(where, since=since)
+    for failure in verdict.failures:
+        print(failure)
+    if not verdict.ok:
+        raise Exit(f"verify: {len(verdict.failures):,} failures in {where}", code=1)
+    print(verdict.line())

@@ -1,0 +1,207 @@
+"""`invoke verify`: a published copy checked from what it publishes, a folder or a site."""
+
+import functools
+import hashlib
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from communique.outbound.verify import verify
+from communique.site.ledger import entry_hash
+from communique.store import Store
+from conftest import ROOT, build_project, ledger_site
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The fixture site, built once; each test changes a copy of it."""
+    root = tmp_path_factory.mktemp("verify") / "p"
+    build_project(ledger_site(root))
+    return root
+
+
+@pytest.fixture
+def site(built, tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(built, root, symlinks=True)
+    return root
+
+
+@pytest.fixture
+def served(site):
+    """The copy's output/, served by a real HTTP server on 127.0.0.1."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(site / "output")
+    )
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def run_verify(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "invoke", "-r", str(ROOT), "verify", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_invoke_verify_passes_on_a_built_copy_with_one_summary_line(site):
+    done = run_verify(str(site / "output"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [done.stdout.strip()]
+    assert done.stdout.startswith("verified: 6 files in SHA256SUMS, 4 records, 4 post pages")
+
+
+def test_a_site_served_over_http_verifies_as_its_folder_does(site, served):
+    assert verify(served).line() == verify(str(site / "output")).line()
+
+
+def flip(path):
+    """One byte of the file changed."""
+    data = bytearray(path.read_bytes())
+    at = len(data) // 2
+    data[at] = ord("0") if data[at] != ord("0") else ord("1")
+    path.write_bytes(bytes(data))
+
+
+TAMPERED = [
+    "-/data/envoy-2008.jsonl",
+    "-/data/posts.csv",
+    "-/data/archive.db",
+    "-/data/redactions.csv",
+    "-/data/ledger.jsonl",
+    "-/data/ledger-head.txt",
+]
+
+
+@pytest.mark.parametrize("rel", TAMPERED)
+def test_one_byte_changed_in_a_data_file_fails_naming_it(site, rel):
+    flip(site / "output" / rel)
+    done = run_verify(str(site / "output"))
+    assert done.returncode == 1
+    assert f"{rel}: changed (its SHA-256 is not the one SHA256SUMS lists)" in done.stdout
+    failures = len(done.stdout.splitlines())
+    assert done.stderr == f"verify: {failures} failures in {site / 'output'}\n"
+
+
+def test_one_byte_changed_in_the_sums_fails_naming_them(site):
+    flip(site / "output" / "-" / "data" / "SHA256SUMS")
+    failures = verify(str(site / "output")).failures
+    assert failures and all("SHA256SUMS" in f for f in failures), failures
+
+
+def test_a_missing_or_an_extra_data_file_fails_naming_it(site, served):
+    data = site / "output" / "-" / "data"
+    (data / "posts.csv").unlink()
+    (data / "extra.jsonl").write_text("{}\n")
+    assert verify(str(site / "output")).failures == [
+        "-/data/posts.csv: missing (listed in SHA256SUMS)",
+        "-/data/extra.jsonl: not listed in SHA256SUMS",
+    ]
+    assert verify(served).failures[0] == "-/data/posts.csv: missing (listed in SHA256SUMS)"
+
+
+def resum(output) -> None:
+    """SHA256SUMS made again for the files as they are now, as a forger would."""
+    data = output / "-" / "data"
+    names = [line.split("  ")[1] for line in (data / "SHA256SUMS").read_text().splitlines()]
+    sums = [f"{hashlib.sha256((data / n).read_bytes()).hexdigest()}  {n}\n" for n in names]
+    (data / "SHA256SUMS").write_text("".join(sums))
+
+
+def test_a_raw_payload_unlike_its_provenance_fails_naming_the_post(site):
+    path = site / "output" / "-" / "data" / "envoy-2008.jsonl"
+    path.write_text(path.read_text().replace('"full_text":"Second"', '"full_text":"Altered"'))
+    resum(site / "output")
+    failures = verify(str(site / "output")).failures
+    assert failures[0] == (
+        "-/data/envoy-2008.jsonl:2: post 2: its raw payload's SHA-256 is not its provenance's"
+    )
+    assert "-/data/ledger.jsonl:1: its count and root are not those of the published records" in (
+        failures
+    )
+
+
+def test_a_post_page_without_its_record_and_a_record_without_its_page_fail(site, served):
+    output = site / "output"
+    shutil.rmtree(output / "envoy" / "status" / "3")
+    shutil.copytree(output / "envoy" / "status" / "2", output / "envoy" / "status" / "9")
+    failures = verify(str(output)).failures
+    assert "post 3: no page at /envoy/status/3/ (-/data/envoy-2008.jsonl:3)" in failures
+    assert (
+        "envoy/status/9/index.html: a post page with no record in the downloads and none in"
+        " redactions.csv" in failures
+    )
+    assert verify(served).failures == [
+        "post 3: no page at /envoy/status/3/ (-/data/envoy-2008.jsonl:3)"
+    ]
+
+
+def drop_post(root, post_id: str) -> None:
+    (month,) = (root / "content" / "archive" / "envoy").glob("*/*.jsonl")
+    lines = month.read_text().splitlines(keepends=True)
+    month.write_text("".join(line for line in lines if f'"id":"{post_id}"' not in line))
+
+
+def head_of(output) -> str:
+    return (output / "-" / "data" / "ledger-head.txt").read_text().strip()
+
+
+def test_a_post_removed_from_the_store_is_an_unexplained_removal_and_hiding_it_fails_since(site):
+    output = site / "output"
+    old = head_of(output)
+    drop_post(site, "4")
+    build_project(site / "pelican.conf.py")
+    failures = verify(str(output), since=old).failures
+    assert failures == [
+        "post 4: an unexplained removal: it left the published set with no deletion mark and"
+        " no redaction (-/data/ledger.jsonl:2)"
+    ]
+    # The ledger rewritten to hide it: its last entry made as if post 4 had never been there.
+    ledger = output / "-" / "data" / "ledger.jsonl"
+    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
+    forged = {**entries[1], "removed": [], "prev": None, "seq": 1}
+    forged["hash"] = entry_hash(forged)
+    ledger.write_text(json.dumps(forged, sort_keys=True, separators=(",", ":")) + "\n")
+    (output / "-" / "data" / "ledger-head.txt").write_text(f"1 {forged['hash']}\n")
+    resum(output)
+    assert verify(str(output)).ok  # by itself, a whole copy
+    assert verify(str(output), since=old).failures == [
+        f"-/data/ledger.jsonl: does not hold the entry {old} it held before: the ledger was"
+        " rewritten"
+    ]
+    assert not verify(str(output), since=old.split()[1]).ok  # the hash alone
+
+
+def test_a_later_build_extends_the_head_of_an_earlier_one(site):
+    output = site / "output"
+    old = head_of(output)
+    Store(site / "content" / "archive").mark_deleted("envoy", {"2": ("2024-01-01", "api")})
+    (site / "content" / "redactions.md").write_text("- 3: error, 2024-01-02\n")
+    build_project(site / "pelican.conf.py")
+    assert head_of(output) != old
+    verdict = verify(str(output), since=old)
+    assert verdict.ok, verdict.failures
+    assert verdict.entries == 2 and verdict.records == 3 and verdict.pages == 4
+
+
+@pytest.mark.parametrize(
+    "since", ["1", "abc", "1 xyz", "0 " + "g" * 64], ids=["seq", "word", "short", "not hex"]
+)
+def test_a_since_that_is_not_a_head_is_one_line(site, since):
+    done = run_verify(str(site / "output"), "--since", since)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().startswith("error: --since:"), done.stderr
+
+
+@pytest.mark.parametrize("where", ["nowhere", "ftp://example.org/"])
+def test_a_place_that_is_no_copy_is_one_line(tmp_path, where):
+    done = run_verify(str(tmp_path / where) if where == "nowhere" else where)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
