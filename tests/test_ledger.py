@@ -139,11 +139,20 @@ def drop_post(root, post_id: str) -> None:
     month.write_text("".join(line for line in lines if f'"id":"{post_id}"' not in line))
 
 
-def test_what_each_change_enters(tmp_path):
+@pytest.mark.parametrize("cache", ["kept", "junk", "empty", "gone"])
+def test_what_each_change_enters(tmp_path, cache):
+    """Whatever became of the records' digests the cache keeps (cache/ledger.json)."""
     root = tmp_path / "p"
     conf = ledger_site(root)
     ledger = root / "content" / "ledger.jsonl"
     build_project(conf)
+    kept = root / "cache" / "ledger.json"
+    if cache == "junk":
+        kept.write_bytes(b'{"envoy-2008.jsonl": [1, 2, [["9", false, "00"]]]} junk')
+    elif cache == "empty":
+        kept.write_bytes(b"{}")
+    elif cache == "gone":
+        kept.unlink()
     store = Store(root / "content" / "archive")
     store.mark_deleted("envoy", {"2": ("2024-02-01T00:00:00Z", "api:lookup")})
     (root / "content" / "redactions.md").write_text("- 3: security, 2024-03-01\n")

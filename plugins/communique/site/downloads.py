@@ -517,7 +517,8 @@ def write_downloads(
     names |= {published_name(n) for n in keys if (folder / published_name(n)).exists()}
     if ledger is not None:
         withheld = {post["id"]: post["withheld"]["reason"] for post in shown.withheld}
-        data = ledger.update(store, published_records(folder, names), withheld)
+        now = published_records(folder, names, stamp.with_name("ledger.json"))
+        data = ledger.update(store, now, withheld)
         names |= set(publish(folder, data))
         shared = digest(trips, redactions.decode(), ledger.stamp())  # as this build leaves it
     sums = write_sums(folder, names, made.files if made else {})
