@@ -115,7 +115,7 @@ def assert_as_made_afresh(
     store: Store, site: Path, tmp_path: Path, listed: list | None = None, **options
 ) -> None:
     """The downloads are byte for byte a fresh build's, nothing else is beside them, and
-    SHA256SUMS verifies; ``listed``, what the build returned, is what a fresh one returns."""
+    their sums verify; ``listed``, what the build returned, is what a fresh one returns."""
     fresh = tmp_path / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh_listed = build(store, fresh, **options)
@@ -127,10 +127,9 @@ def assert_as_made_afresh(
     assert ours == theirs, differences(ours, theirs)
     for name in names:
         assert (data / name).read_bytes() == (fresh_data / name).read_bytes(), name
-    sums = [line.split("  ") for line in (data / "SHA256SUMS").read_text().splitlines()]
-    assert sorted(name for _, name in sums) == [n for n in names if n != "SHA256SUMS"]
-    for digest, name in sums:
-        assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest, name
+    assert [d.name for d in fresh_listed] == names
+    for d in fresh_listed:
+        assert hashlib.sha256((data / d.name).read_bytes()).hexdigest() == d.sha256, d.name
     assert listed is None or listed == fresh_listed
 
 
@@ -143,7 +142,7 @@ def test_a_new_post_writes_again_only_its_years_file_and_what_holds_every_year(s
     build(store, site)
     after = written(site)
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == ["SHA256SUMS", "archive.db", "envoy-2020.jsonl.gz", "posts.csv.gz"]
+    assert changed == ["archive.db", "envoy-2020.jsonl.gz", "posts.csv.gz"]
     assert '"id":"2003"' in read(site / "data" / "envoy-2020.jsonl.gz")
     assert_as_made_afresh(store, site, tmp_path)
 
@@ -388,9 +387,8 @@ def test_a_damaged_cache_is_not_trusted_and_all_is_made_afresh(store, tmp_path, 
         lambda data: (data / "envoy-2021.jsonl.gz").unlink(),
         lambda data: (data / "envoy-2019.jsonl.gz").open("ab").write(gzip.compress(b"{}\n")),
         lambda data: (data / "archive.db").unlink(),
-        lambda data: (data / "SHA256SUMS").write_text(""),
     ],
-    ids=["csv", "jsonl-gone", "jsonl-edited", "db-gone", "sums"],
+    ids=["csv", "jsonl-gone", "jsonl-edited", "db-gone"],
 )
 def test_a_download_edited_or_deleted_by_hand_is_made_again(store, tmp_path, damage):
     site = tmp_path / "site"
@@ -430,8 +428,8 @@ class Killed(BaseException):
 @pytest.mark.parametrize(
     "where, call",
     [("read_piece", 1), ("write_atomic", 1), ("publish_db", 1), ("write_atomic", 2),
-     ("write_atomic", 4), ("write_atomic", 5)],
-    ids=["reading", "jsonl", "database", "csv", "sums", "bookkeeping"],
+     ("write_atomic", 4)],
+    ids=["reading", "jsonl", "database", "csv", "bookkeeping"],
 )  # fmt: skip
 def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, monkeypatch, where,
                                                              call):  # fmt: skip

@@ -362,7 +362,7 @@ def test_data_downloads_verify_against_their_manifest(site):
     data = site / "-" / "data"
     sums = dict(line.split("  ")[::-1] for line in (data / "SHA256SUMS").read_text().splitlines())
     assert set(sums) == {"envoy-2008.jsonl.gz", "posts.csv.gz", "archive.db", "redactions.csv",
-                         "ledger.jsonl", "ledger-head.txt"}  # fmt: skip
+                         "ledger.jsonl", "ledger-head.txt", "pages.sha256"}  # fmt: skip
     for name, digest in sums.items():
         assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest
     db = sqlite3.connect(data / "archive.db")

@@ -31,13 +31,13 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from communique.errors import CommuniqueError
-from communique.records import handle, is_post_id
+from communique.site.downloads import PAGES, POST_PAGE, SUMS
 from communique.site.ledger import HEAD, LEDGER, PIECE, chain_faults, head, merkle_root, parse
 from communique.store import sha256_of
 
 DATA = "-/data"
-SUMS = "SHA256SUMS"
 NOT_DATA = {"index.html"}  # the data page, a page of the site: not a download
+PAGE_LINE = re.compile(rf"(?P<sha>[0-9a-f]{{64}})  (?P<rel>{POST_PAGE.pattern})")
 SUM_LINE = re.compile(r"(?P<sha>[0-9a-f]{64})  (?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 DATA_LINK = re.compile(r'href="[^"]*/-/data/([^"/?#]+)"')
 HEAD_ARG = re.compile(r"(?:(?P<seq>[0-9]+) )?(?P<hash>[0-9a-f]{64})")
@@ -67,18 +67,16 @@ class Folder:
         folder = self.root / DATA
         return {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
 
-    def post_pages(self, records: dict[str, Record]) -> set[tuple[str, str]]:
-        """(account, id) of every post page the folder holds."""
-        return {(p.parent.parent.parent.name, p.parent.name)
-                for p in self.root.glob("*/status/*/index.html")
-                if handle(p.parent.parent.parent.name) == p.parent.parent.parent.name
-                and is_post_id(p.parent.name)}  # fmt: skip
+    def post_pages(self) -> set[str]:
+        """Every post page the folder holds, by its path."""
+        return {rel for p in self.root.glob("*/status/*/index.html")
+                if POST_PAGE.fullmatch(rel := p.relative_to(self.root).as_posix())}  # fmt: skip
 
 
 @dataclass
 class Site:
     """A copy served over http(s): each file asked for by its address; nothing can be listed
-    but what the data page links, so each record's page is asked for in turn."""
+    but what the data page links."""
 
     url: str  # the site's root: http(s)://host[/path]
 
@@ -99,17 +97,9 @@ class Site:
         page = self.get(f"{DATA}/index.html") or b""
         return set(DATA_LINK.findall(page.decode("utf-8", "replace")))
 
-    def post_pages(self, records: dict[str, Record]) -> set[tuple[str, str]]:
-        """(account, id) of the records' pages the site serves, asked a few at a time: a site
-        cannot be listed, so a page without a record goes unseen."""
-
-        def served(post_id: str) -> bool:
-            account = records[post_id].account
-            return self.get(f"{account}/status/{post_id}/index.html") is not None
-
-        with ThreadPoolExecutor(8) as pool:
-            there = list(pool.map(served, records))
-        return {(r.account, i) for (i, r), ok in zip(records.items(), there, strict=True) if ok}
+    def post_pages(self) -> set[str]:
+        """A site cannot be listed: its post pages are those pages.sha256 lists."""
+        return set()
 
 
 Copy = Folder | Site
@@ -221,17 +211,34 @@ def withheld_ids(files: dict[str, bytes]) -> set[str]:
 def check_pages(
     copy: Copy, records: dict[str, Record], files: dict[str, bytes], verdict: Verdict
 ) -> None:
+    """The post pages pages.sha256 lists, each as it says (asked for a few at a time), and
+    each record's page, and each page's record or line in the redaction log."""
     fail = verdict.failures.append
-    pages = copy.post_pages(records)
+    listed: dict[str, str] = {}
+    for n, line in enumerate(files.get(PAGES, b"").decode("utf-8", "replace").splitlines(), 1):
+        found = PAGE_LINE.fullmatch(line)
+        if found is None:
+            fail(f"{DATA}/{PAGES}:{n}: not a line of '<sha256>  <post page>'")
+            continue
+        listed[found["rel"]] = found["sha"]
+    with ThreadPoolExecutor(8) as pool:
+        pages = dict(zip(listed, pool.map(copy.get, listed), strict=True))
+    for rel, data in sorted(pages.items()):
+        if data is None:
+            fail(f"{rel}: missing (listed in {DATA}/{PAGES})")
+        elif hashlib.sha256(data).hexdigest() != listed[rel]:
+            fail(f"{rel}: changed (its SHA-256 is not the one {DATA}/{PAGES} lists)")
+    for rel in sorted(copy.post_pages() - listed.keys()):
+        fail(f"{rel}: a post page not listed in {DATA}/{PAGES}")
+    there = {rel for rel, data in pages.items() if data is not None} | copy.post_pages()
     for post_id, record in records.items():
-        if (record.account, post_id) not in pages:
+        if f"{record.account}/status/{post_id}/index.html" not in there:
             fail(f"post {post_id}: no page at /{record.account}/status/{post_id}/ ({record.where})")
     placeholders = withheld_ids(files)
-    for account, post_id in sorted(pages, key=lambda p: (p[0], int(p[1]))):
-        if post_id not in records and post_id not in placeholders:
-            fail(f"{account}/status/{post_id}/index.html: a post page with no record in the"
-                 " downloads and none in redactions.csv")  # fmt: skip
-    verdict.pages = len(pages)
+    for rel in sorted(there):
+        if rel.split("/")[2] not in records and rel.split("/")[2] not in placeholders:
+            fail(f"{rel}: a post page with no record in the downloads and none in redactions.csv")
+    verdict.pages = len(there)
 
 
 def check_ledger(

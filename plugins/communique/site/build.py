@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from communique.settings import Settings
 from communique.site import lists, media, overview
+from communique.site.downloads import page_sums, write_manifest
 from communique.site.feeds import SiteFeeds
 from communique.site.freshness import FeedTitles, Output
 from communique.site.layout import own
@@ -72,9 +73,12 @@ def build(
     # collector would free, walking every post to do so.
     pages.jobs.clear()
     made = downloads.result()
+    folder = output.output / own("data")
+    sums = page_sums(output.made.entries, output.output, settings.cache_path / "page-sums.json")
+    manifest = write_manifest(folder, made, sums)
     overview.data_page(pages, made)
     titles.save(pages.keys.values())
-    files = [own(f"data/{d.name}") for d in made] + [own("data/SHA256SUMS")]
+    files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]
     return pages.summary, files
 
 

@@ -39,9 +39,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import orjson
+
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
-from communique.site.freshness import code_stamp
+from communique.site.freshness import Entry, code_stamp
 from communique.site.ledger import Ledger, publish
 from communique.site.ledger import published as published_records
 from communique.site.model import Archive
@@ -469,7 +471,7 @@ def write_downloads(
     shown: Archive,
     ledger: Ledger | None = None,
 ) -> list[Download]:
-    """Write every download into ``folder`` and its SHA256SUMS, remaking only changed pieces.
+    """Write every download into ``folder``, remaking only changed pieces; returns them.
 
     ``shown`` is the archive as the site shows it: what it withholds, the downloads withhold.
     ``stamp`` is the bookkeeping file in the cache; the database is kept beside it.
@@ -521,7 +523,7 @@ def write_downloads(
         data = ledger.update(store, now, withheld)
         names |= set(publish(folder, data))
         shared = digest(trips, redactions.decode(), ledger.stamp())  # as this build leaves it
-    sums = write_sums(folder, names, made.files if made else {})
+    sums = offered(folder, names, made.files if made else {})
     state = Made(FORMAT, shared, keys, {name: len(rows[name]) for name in keys},
                  Kept.of(db_path), sums)  # fmt: skip
     write_atomic(stamp, state.dump(), sync=False)  # last: all is there
@@ -542,20 +544,57 @@ def clear(folder: Path, names: Iterable[str]) -> None:
     for old in folder.glob("*"):
         left = LEFT.fullmatch(old.name)
         if left:
-            if left[1] == "SHA256SUMS" or left[1].endswith(OFFERED):
+            if left[1] == SUMS or left[1].endswith(OFFERED):
                 old.unlink()
         elif old.name.endswith(OFFERED) and old.name not in keep:
             old.unlink()
 
 
-def write_sums(folder: Path, names: set[str], known: dict[str, Published]) -> dict[str, Published]:
-    """Remove what an earlier build offered and this one does not, write SHA256SUMS, and
-    return what each file is as published."""
+def offered(folder: Path, names: set[str], known: dict[str, Published]) -> dict[str, Published]:
+    """Remove what an earlier build offered and this one does not, and return what each file
+    is as published. (SHA256SUMS is written once the pages are: ``write_manifest``.)"""
     clear(folder, names)
-    sums = summed(folder, names, known)
-    manifest = "".join(f"{entry.sha256}  {name}\n" for name, entry in sorted(sums.items()))
-    write_atomic(folder / "SHA256SUMS", manifest.encode(), sync=False)
-    return sums | summed(folder, {"SHA256SUMS"}, {})
+    return summed(folder, names, known)
+
+
+SUMS = "SHA256SUMS"
+PAGES = "pages.sha256"
+POST_PAGE = re.compile(r"[a-z0-9_]{1,15}/status/[0-9]+/index\.html")
+
+
+def page_sums(entries: dict[str, Entry], root: Path, cache: Path) -> dict[str, str]:
+    """The SHA-256 of every post page the build made (``entries``, by path under ``root``),
+    a page hashed again only when its size or mtime changed since ``cache`` was written: at
+    100,000 posts the pages are 300 MB, and a scheduled build changes a few."""
+    try:
+        known = orjson.loads(cache.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        known = {}
+    kept, sums = {}, {}
+    for rel, entry in entries.items():
+        if not POST_PAGE.fullmatch(rel):
+            continue
+        old = known.get(rel) if isinstance(known, dict) else None
+        if isinstance(old, list) and len(old) == 3 and old[:2] == [entry.size, entry.mtime_ns]:
+            sha = old[2]
+        else:
+            with (root / rel).open("rb") as f:
+                sha = hashlib.file_digest(f, "sha256").hexdigest()
+        kept[rel], sums[rel] = [entry.size, entry.mtime_ns, sha], sha
+    write_atomic(cache, orjson.dumps(kept), sync=False)
+    return sums
+
+
+def write_manifest(folder: Path, downloads: list[Download], pages: dict[str, str]) -> list[str]:
+    """``pages.sha256``, the post pages' sums by their path from the site's root, and
+    SHA256SUMS, every download's and that file's: one manifest for every file a copy must
+    keep as published, so that one signature of it vouches for all. Returns their names."""
+    listing = "".join(f"{sha}  {rel}\n" for rel, sha in sorted(pages.items())).encode()
+    write_atomic(folder / PAGES, listing, sync=False)
+    sums = {d.name: d.sha256 for d in downloads} | {PAGES: hashlib.sha256(listing).hexdigest()}
+    manifest = "".join(f"{sha}  {name}\n" for name, sha in sorted(sums.items()))
+    write_atomic(folder / SUMS, manifest.encode(), sync=False)
+    return [PAGES, SUMS]
 
 
 def summed(folder: Path, names: Iterable[str], known: dict[str, Published]) -> dict[str, Published]:
@@ -575,5 +614,4 @@ def summed(folder: Path, names: Iterable[str], known: dict[str, Published]) -> d
 
 
 def listed(sums: dict[str, Published]) -> list[Download]:
-    return [Download(name, entry.size, entry.sha256) for name, entry in sorted(sums.items())
-            if name != "SHA256SUMS"]  # fmt: skip
+    return [Download(name, entry.size, entry.sha256) for name, entry in sorted(sums.items())]
