@@ -302,8 +302,10 @@ def test_no_trace_of_never_public_posts_anywhere(site):
 
 
 def test_a_withheld_post_leaves_only_its_placeholder_and_log_rows(site):
+    # The places that name it openly: its placeholder, the logs, the ledger (which entered it
+    # published, then withheld) and the post pages' sums.
     log = {f"envoy/status/{REDACTED[0]}/index.html", "-/redactions/index.html",
-           "-/data/redactions.csv"}  # fmt: skip
+           "-/data/redactions.csv", "-/data/ledger.jsonl", "-/data/pages.sha256"}  # fmt: skip
     for name, text in output_texts(site):
         assert "REDACTEDSECRET" not in text and "RedactedSnap" not in text, name
         if name not in log:  # elsewhere only as a placeholder card, in timelines
