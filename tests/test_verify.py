@@ -212,3 +212,25 @@ def test_a_since_that_is_not_a_head_is_one_line(site, since):
 def test_a_place_that_is_no_copy_is_one_line(tmp_path, where):
     done = run_verify(str(tmp_path / where) if where == "nowhere" else where)
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    "rel, text, failure",
+    [
+        ("-/data/ledger.jsonl", '{"seq": "1"}\n', "-/data/ledger.jsonl:1: not a ledger entry"),
+        ("-/data/ledger.jsonl", "[]\n", "-/data/ledger.jsonl:1: not a ledger entry"),
+        ("-/data/envoy-2008.jsonl", '{"id": "../1", "account": "envoy", "provenance": {}}\n',
+         "-/data/envoy-2008.jsonl:1: not a record"),
+        ("-/data/envoy-2008.jsonl", '{"id": "1", "account": "../x"}\n',
+         "-/data/envoy-2008.jsonl:1: not a record"),
+        ("-/data/pages.sha256", f"{'0' * 64}  ../../etc/passwd\n",
+         "-/data/pages.sha256:1: not a line of '<sha256>  <post page>'"),
+    ],
+    ids=["ledger-fields", "ledger-list", "record-id", "record-account", "page-path"],
+)  # fmt: skip
+def test_a_hostile_copy_fails_in_lines_never_a_traceback(site, rel, text, failure):
+    (site / "output" / rel).write_text(text)
+    resum(site / "output")
+    done = run_verify(str(site / "output"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert any(line.startswith(failure) for line in done.stdout.splitlines()), done.stdout

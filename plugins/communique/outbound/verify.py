@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from communique.errors import CommuniqueError
+from communique.records import handle, is_post_id
 from communique.site.downloads import PAGES, POST_PAGE, SUMS
 from communique.site.ledger import HEAD, LEDGER, PIECE, chain_faults, head, merkle_root, parse
 from communique.store import sha256_of
@@ -190,9 +191,11 @@ def check_records(files: dict[str, bytes], verdict: Verdict) -> dict[str, Record
             where = f"{DATA}/{name}:{n}"
             try:
                 record = orjson.loads(line)
-                post_id, account = str(record["id"]), str(record["account"])
+                post_id, account = record["id"], record["account"]
                 stated = record["provenance"]["sha256"]
             except (orjson.JSONDecodeError, TypeError, KeyError):
+                post_id = account = None
+            if not (is_post_id(post_id) and handle(account) == account):
                 fail(f"{where}: not a record")
                 continue
             if "raw" in record and sha256_of(record["raw"]) != stated:

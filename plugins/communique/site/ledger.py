@@ -108,7 +108,7 @@ def published(folder: Path, names: Iterable[str], cache: Path) -> dict[str, Publ
             rows = [(*record_of(line, f"{path}:{n}"), record_digest(line))
                     for n, line in enumerate(path.read_bytes().splitlines(), 1)]  # fmt: skip
         pieces[name] = [st.st_size, st.st_mtime_ns, rows]
-        found.update((post_id, Published(digest, deleted)) for post_id, deleted, digest in rows)
+        found.update((post_id, Published(sha, deleted)) for post_id, deleted, sha in rows)
     write_atomic(cache, orjson.dumps(pieces), sync=False)
     return {i: found[i] for i in sorted(found, key=int)}
 
@@ -122,6 +122,12 @@ def record_of(line: bytes, where: str) -> tuple[str, bool]:
         raise CommuniqueError(f"{where}: not a published record") from None
 
 
+# An entry's fields and what each holds: whatever a copy holds, only these are read.
+FIELDS = {"seq": int, "at": str, "added": list, "changed": list, "deleted": list,
+          "withheld": list, "removed": list, "count": int, "root": str, "prev": (str, type(None)),
+          "hash": str}  # fmt: skip
+
+
 def parse(data: bytes, where: str) -> list[dict]:
     """The entries of a ledger's bytes; a line that is not an entry is named."""
     entries = []
@@ -129,9 +135,15 @@ def parse(data: bytes, where: str) -> list[dict]:
         try:
             entry = orjson.loads(line)
         except orjson.JSONDecodeError:
-            raise CommuniqueError(f"{where}:{n}: not a ledger entry (JSON)") from None
-        if not isinstance(entry, dict):
-            raise CommuniqueError(f"{where}:{n}: not a ledger entry (JSON)")
+            entry = None
+        if not (isinstance(entry, dict) and entry.keys() == FIELDS.keys()
+                and all(isinstance(entry[k], kind) for k, kind in FIELDS.items())
+                and all(isinstance(i, str) for k in ID_LISTS for i in entry[k])
+                and all(isinstance(w, dict) and isinstance(w.get("id"), str)
+                        for w in entry["withheld"])):  # fmt: skip
+            raise CommuniqueError(
+                f"{where}:{n}: not a ledger entry (a JSON object of {', '.join(FIELDS)})"
+            )
         entries.append(entry)
     return entries
 
