@@ -126,10 +126,17 @@ def test_a_build_starts_the_ledger_publishes_it_and_a_rebuild_or_clean_build_add
     made = ledger.read_bytes()
     build_project(conf)
     assert ledger.read_bytes() == made
+    left = [
+        ledger.with_name(".ledger.jsonl.k1lled.tmp"),
+        ledger.with_name("ledger-leaves") / f".{first['root']}.txt.k1lled.tmp",
+    ]  # what a build killed while writing them leaves
+    for path in left:
+        path.write_text("half")
     shutil.rmtree(out)
     shutil.rmtree(tmp_path / "p" / "cache")
     build_project(conf)
     assert ledger.read_bytes() == made and (data / "ledger.jsonl").read_bytes() == made
+    assert not [p for p in left if p.exists()]
 
 
 def drop_post(root, post_id: str) -> None:

@@ -47,7 +47,7 @@ from pathlib import Path
 import orjson
 
 from communique.errors import CommuniqueError
-from communique.files import Staged, digest, write_atomic
+from communique.files import TEMP, Staged, digest, write_atomic
 from communique.store import Store, dumps
 
 LEDGER = "ledger.jsonl"
@@ -294,10 +294,17 @@ class Ledger:
         leaves = [(p.name, st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()]]
         return digest(data and hashlib.sha256(data).hexdigest(), leaves, sorted(self.never_public))
 
+    def remove_temps(self) -> None:
+        """What a build killed while writing the ledger left (the store's lock is held)."""
+        for left in [*self.path.parent.glob(f".{self.path.name}.*{TEMP}"),
+                     *self.leaves_folder.glob(f".*{TEMP}")]:  # fmt: skip
+            left.unlink(missing_ok=True)
+
     def update(self, store: Store, now: dict[str, Published], withheld: dict[str, str]) -> bytes:
         """Append the entry of ``now`` if the published set changed (and forget what is
         never public), under the store's lock, all files at once; returns the ledger's bytes."""
         with store.writing():
+            self.remove_temps()
             old = self.read()
             before = self.leaves(old)
             entries = forget(old, set(self.never_public))
