@@ -5,6 +5,7 @@ address.
 What it checks, each failure one line naming the file or the post:
 
 - every file SHA256SUMS lists is there with its SHA-256, and no other file is in ``/-/data/``;
+  so is every post page that ``pages.sha256`` (one of them) lists, and (in a folder) no other;
 - every record of the downloads carries the SHA-256 of its raw payload (canonical JSON) that its
   provenance states (a record shown otherwise than posted is published without its payload);
 - every record has its post page, and (in a folder, which can be listed) every post page its
