@@ -10,6 +10,8 @@ import sys
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communique.outbound.verify import verify
 from communique.site.ledger import entry_hash
@@ -234,3 +236,29 @@ def test_a_hostile_copy_fails_in_lines_never_a_traceback(site, rel, text, failur
     done = run_verify(str(site / "output"))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert any(line.startswith(failure) for line in done.stdout.splitlines()), done.stdout
+
+
+def covered(output) -> list[str]:
+    """Every file a copy must keep as published: /-/data/ (but its page) and the post pages."""
+    data = [p for p in (output / "-" / "data").iterdir() if p.name != "index.html"]
+    return sorted(p.relative_to(output).as_posix() for p in [*data, *output.glob("*/status/*/*")])
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_any_byte_changed_in_any_covered_file_fails_naming_it(built, data):
+    output = built / "output"
+    rel = data.draw(st.sampled_from(covered(output)), label="file")
+    path = output / rel
+    before = path.read_bytes()
+    at = data.draw(st.integers(0, len(before) - 1), label="at")
+    bit = data.draw(st.integers(0, 7), label="bit")
+    changed = bytearray(before)
+    changed[at] ^= 1 << bit
+    path.write_bytes(bytes(changed))
+    try:
+        failures = verify(str(output)).failures
+    finally:
+        path.write_bytes(before)
+    name = rel.removeprefix("-/data/")  # a data file is named as SHA256SUMS names it
+    assert any(rel in f or name in f for f in failures), failures
