@@ -17,7 +17,7 @@ from communique.site.ledger import (
     merkle_root,
     next_entry,
 )
-from communique.store import Store
+from communique.store import Store, sha256_of
 from conftest import build_project, ledger_site
 
 
@@ -216,3 +216,20 @@ def test_a_lost_leaves_file_is_named(tmp_path):
     drop_post(root, "4")
     with pytest.raises(SystemExit, match=r"ledger-leaves/[0-9a-f]{64}\.txt: cannot be read"):
         build_project(conf)
+
+
+def test_a_record_that_changed_is_entered_changed(tmp_path):
+    """A payload fetched again with other counts: the record published changes, and says so."""
+    root = tmp_path / "p"
+    conf = ledger_site(root)
+    build_project(conf)
+    store = Store(root / "content" / "archive")
+    (month,) = (root / "content" / "archive" / "envoy").glob("*/*.jsonl")
+    record = store.read_file(month)[1]
+    record["raw"] = {**record["raw"], "favorite_count": "99"}
+    record["provenance"] = {**record["provenance"], "sha256": sha256_of(record["raw"])}
+    store.merge([record])
+    build_project(conf)
+    entry = entries_of(root / "content" / "ledger.jsonl")[-1]
+    assert entry["changed"] == ["2"] and entry["count"] == 4
+    assert entry["added"] == entry["removed"] == entry["deleted"] == []
