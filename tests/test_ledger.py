@@ -1,5 +1,6 @@
 """The ledger: appended when the published set changes, never otherwise, and what it enters."""
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -121,7 +122,7 @@ def test_a_build_starts_the_ledger_publishes_it_and_a_rebuild_or_clean_build_add
     assert {"ledger.jsonl", "ledger-head.txt"} <= set(sums)
     assert first["count"] == 4 and first["added"] == ["1", "2", "3", "4"] and first["prev"] is None
     assert first["at"] == "2012-01-01T00:00:00Z"  # the build's clock (BUILD_DATE)
-    lines = (data / "envoy-2008.jsonl").read_bytes().splitlines()
+    lines = gzip.decompress((data / "envoy-2008.jsonl.gz").read_bytes()).splitlines()
     assert first["root"] == merkle_root([hashlib.sha256(line).hexdigest() for line in lines])
     made = ledger.read_bytes()
     build_project(conf)
@@ -155,7 +156,7 @@ def test_what_each_change_enters(tmp_path, cache):
     build_project(conf)
     kept = root / "cache" / "ledger.json"
     if cache == "junk":
-        kept.write_bytes(b'{"envoy-2008.jsonl": [1, 2, [["9", false, "00"]]]} junk')
+        kept.write_bytes(b'{"envoy-2008.jsonl.gz": [1, 2, [["9", false, "00"]]]} junk')
     elif cache == "empty":
         kept.write_bytes(b"{}")
     elif cache == "gone":

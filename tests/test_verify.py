@@ -1,6 +1,7 @@
 """`invoke verify`: a published copy checked from what it publishes, a folder or a site."""
 
 import functools
+import gzip
 import hashlib
 import http.server
 import json
@@ -76,8 +77,8 @@ def flip(path):
 
 
 TAMPERED = [
-    "-/data/envoy-2008.jsonl",
-    "-/data/posts.csv",
+    "-/data/envoy-2008.jsonl.gz",
+    "-/data/posts.csv.gz",
     "-/data/archive.db",
     "-/data/redactions.csv",
     "-/data/ledger.jsonl",
@@ -105,13 +106,13 @@ def test_one_byte_changed_in_the_sums_fails_naming_them(site):
 
 def test_a_missing_or_an_extra_data_file_fails_naming_it(site, served):
     data = site / "output" / "-" / "data"
-    (data / "posts.csv").unlink()
-    (data / "extra.jsonl").write_text("{}\n")
+    (data / "posts.csv.gz").unlink()
+    (data / "extra.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
     assert verify(str(site / "output")).failures == [
-        "-/data/posts.csv: missing (listed in SHA256SUMS)",
-        "-/data/extra.jsonl: not listed in SHA256SUMS",
+        "-/data/posts.csv.gz: missing (listed in SHA256SUMS)",
+        "-/data/extra.jsonl.gz: not listed in SHA256SUMS",
     ]
-    assert verify(served).failures[0] == "-/data/posts.csv: missing (listed in SHA256SUMS)"
+    assert verify(served).failures[0] == "-/data/posts.csv.gz: missing (listed in SHA256SUMS)"
 
 
 def resum(output) -> None:
@@ -123,12 +124,13 @@ def resum(output) -> None:
 
 
 def test_a_raw_payload_unlike_its_provenance_fails_naming_the_post(site):
-    path = site / "output" / "-" / "data" / "envoy-2008.jsonl"
-    path.write_text(path.read_text().replace('"full_text":"Second"', '"full_text":"Altered"'))
+    path = site / "output" / "-" / "data" / "envoy-2008.jsonl.gz"
+    text = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(text.replace(b'"full_text":"Second"', b'"full_text":"Altered"')))
     resum(site / "output")
     failures = verify(str(site / "output")).failures
     assert failures[0] == (
-        "-/data/envoy-2008.jsonl:2: post 2: its raw payload's SHA-256 is not its provenance's"
+        "-/data/envoy-2008.jsonl.gz:2: post 2: its raw payload's SHA-256 is not its provenance's"
     )
     assert "-/data/ledger.jsonl:1: its count and root are not those of the published records" in (
         failures
@@ -141,7 +143,7 @@ def test_a_post_page_without_its_record_and_a_record_without_its_page_fail(site,
     shutil.copytree(output / "envoy" / "status" / "2", output / "envoy" / "status" / "9")
     gone = [
         "envoy/status/3/index.html: missing (listed in -/data/pages.sha256)",
-        "post 3: no page at /envoy/status/3/ (-/data/envoy-2008.jsonl:3)",
+        "post 3: no page at /envoy/status/3/ (-/data/envoy-2008.jsonl.gz:3)",
     ]
     assert verify(str(output)).failures == [
         gone[0],
@@ -221,17 +223,19 @@ def test_a_place_that_is_no_copy_is_one_line(tmp_path, where):
     [
         ("-/data/ledger.jsonl", '{"seq": "1"}\n', "-/data/ledger.jsonl:1: not a ledger entry"),
         ("-/data/ledger.jsonl", "[]\n", "-/data/ledger.jsonl:1: not a ledger entry"),
-        ("-/data/envoy-2008.jsonl", '{"id": "../1", "account": "envoy", "provenance": {}}\n',
-         "-/data/envoy-2008.jsonl:1: not a record"),
-        ("-/data/envoy-2008.jsonl", '{"id": "1", "account": "../x"}\n',
-         "-/data/envoy-2008.jsonl:1: not a record"),
+        ("-/data/envoy-2008.jsonl.gz", '{"id": "../1", "account": "envoy", "provenance": {}}\n',
+         "-/data/envoy-2008.jsonl.gz:1: not a record"),
+        ("-/data/envoy-2008.jsonl.gz", '{"id": "1", "account": "../x"}\n',
+         "-/data/envoy-2008.jsonl.gz:1: not a record"),
+        ("-/data/envoy-2008.jsonl.gz", "not gzip", "-/data/envoy-2008.jsonl.gz: not a gzip file"),
         ("-/data/pages.sha256", f"{'0' * 64}  ../../etc/passwd\n",
          "-/data/pages.sha256:1: not a line of '<sha256>  <post page>'"),
     ],
-    ids=["ledger-fields", "ledger-list", "record-id", "record-account", "page-path"],
+    ids=["ledger-fields", "ledger-list", "record-id", "record-account", "not-gzip", "page-path"],
 )  # fmt: skip
 def test_a_hostile_copy_fails_in_lines_never_a_traceback(site, rel, text, failure):
-    (site / "output" / rel).write_text(text)
+    packed = rel.endswith(".jsonl.gz") and text != "not gzip"
+    (site / "output" / rel).write_bytes(gzip.compress(text.encode()) if packed else text.encode())
     resum(site / "output")
     done = run_verify(str(site / "output"))
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr

@@ -19,11 +19,13 @@ What it checks, each failure one line naming the file or the post:
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import re
 import urllib.error
 import urllib.request
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +190,12 @@ def check_records(files: dict[str, bytes], verdict: Verdict) -> dict[str, Record
     fail = verdict.failures.append
     records = {}
     for name in sorted(n for n in files if PIECE.fullmatch(n)):
-        for n, line in enumerate(files[name].splitlines(), 1):
+        try:
+            lines = gzip.decompress(files[name]).splitlines()
+        except (gzip.BadGzipFile, EOFError, zlib.error):
+            fail(f"{DATA}/{name}: not a gzip file")
+            continue
+        for n, line in enumerate(lines, 1):
             where = f"{DATA}/{name}:{n}"
             try:
                 record = orjson.loads(line)

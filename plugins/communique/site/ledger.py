@@ -19,9 +19,10 @@ One entry a line, canonical JSON (sorted keys, no spaces, UTF-8):
 - ``prev``: the ``hash`` of the entry before (null for the first), and ``hash``: the SHA-256
   (hex) of the entry's canonical JSON without its ``hash`` key.
 
-The root, as anyone recomputes it from the downloads: each line of the ``<account>-<year>.jsonl``
-files is a published record; its digest is the SHA-256 of the line's bytes without the newline;
-the digests in id order (ids as integers) are the entries of RFC 6962's Merkle Tree Hash (2.1):
+The root, as anyone recomputes it from the downloads: each line of the gzipped
+``<account>-<year>.jsonl.gz`` files, unpacked, is a published record; its digest is the SHA-256
+of the line's bytes without the newline; the digests in id order (ids as integers) are the
+entries of RFC 6962's Merkle Tree Hash (2.1):
 a leaf is SHA-256(0x00 || digest), a node SHA-256(0x01 || left || right), split at the largest
 power of two below the count; no record at all gives SHA-256 of nothing.
 
@@ -38,8 +39,10 @@ either.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +56,8 @@ from communique.store import Store, dumps
 LEDGER = "ledger.jsonl"
 HEAD = "ledger-head.txt"
 LEAVES = "ledger-leaves"
-# A download of records: "<account>-<year>.jsonl" (the ledger itself is not one).
-PIECE = re.compile(r"[a-z0-9_]{1,15}-[0-9]{4}\.jsonl")
+# A download of records: "<account>-<year>.jsonl.gz" (the ledger itself is not one).
+PIECE = re.compile(r"[a-z0-9_]{1,15}-[0-9]{4}\.jsonl\.gz")
 ID_LISTS = ("added", "changed", "deleted", "removed")
 
 
@@ -106,11 +109,18 @@ def published(folder: Path, names: Iterable[str], cache: Path) -> dict[str, Publ
             rows = kept[2]
         else:
             rows = [(*record_of(line, f"{path}:{n}"), record_digest(line))
-                    for n, line in enumerate(path.read_bytes().splitlines(), 1)]  # fmt: skip
+                    for n, line in enumerate(unpacked(path).splitlines(), 1)]  # fmt: skip
         pieces[name] = [st.st_size, st.st_mtime_ns, rows]
         found.update((post_id, Published(sha, deleted)) for post_id, deleted, sha in rows)
     write_atomic(cache, orjson.dumps(pieces), sync=False)
     return {i: found[i] for i in sorted(found, key=int)}
+
+
+def unpacked(path: Path) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise CommuniqueError(f"{path}: not a gzip file") from None
 
 
 def record_of(line: bytes, where: str) -> tuple[str, bool]:
