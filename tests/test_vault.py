@@ -1,6 +1,7 @@
 """Never-public posts never sit in the committed store: sealed with the key, or kept out of git."""
 
 import base64
+import functools
 import os
 import subprocess
 import sys
@@ -339,3 +340,30 @@ def test_the_workflow_keeps_the_last_build_until_code_or_settings_change():
     inputs = "hashFiles('plugins/**', 'theme/**', 'pelican.conf.py', 'pyproject.toml')"
     assert kept["with"]["key"] == f"build-${{{{ {inputs} }}}}-${{{{ github.run_id }}}}"
     assert kept["with"]["restore-keys"].strip() == f"build-${{{{ {inputs} }}}}-"
+
+
+def test_the_workflow_commits_the_ledger_the_build_appended_to(tmp_path):
+    """Each scheduled run starts from a fresh checkout: a ledger left uncommitted would be
+    extended from yesterday's on the next run, and a head a reader kept found nowhere."""
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "archive.yml").read_text())["jobs"][
+        "archive"
+    ]["steps"]
+    names = [step.get("name") for step in steps]
+    assert names.index("Build") < names.index("Commit the ledger")
+    upload = next(i for i, step in enumerate(steps) if "upload-pages" in step.get("uses", ""))
+    assert names.index("Commit the ledger") < upload
+    script = steps[names.index("Commit the ledger")]["run"]
+    remote, work = tmp_path / "remote.git", tmp_path / "work"
+    git = functools.partial(subprocess.run, check=True, capture_output=True, text=True)
+    git(["git", "init", "-q", "--bare", str(remote)])
+    git(["git", "clone", "-q", str(remote), str(work)])
+    for name, value in (("user.name", "t"), ("user.email", "t@example.org")):
+        git(["git", "config", name, value], cwd=work)
+    (work / "content" / "ledger-leaves").mkdir(parents=True)
+    (work / "content" / "ledger.jsonl").write_text('{"seq": 1}\n')
+    (work / "content" / "ledger-leaves" / "abc.txt").write_text("leaf\n")
+    for _ in range(2):  # the second run has nothing new: no empty commit
+        git(["bash", "-e", "-c", script], cwd=work)
+    log = git(["git", "log", "--format=%s", "--name-only"], cwd=remote).stdout
+    assert log.count("Ledger:") == 1
+    assert "content/ledger.jsonl" in log and "content/ledger-leaves/abc.txt" in log
