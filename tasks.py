@@ -108,7 +108,7 @@ def build(c, config=None, search=True):
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors{extra}', pty=False)
     if search:
         with fail_on():
-            print(f"search: {index_site(settings.output_path)}")
+            print(f"search: {index_site(settings.output_path, settings.cache_path)}")
     stored = set(store.accounts())
     for name in settings.accounts:
         if name not in stored:

@@ -167,5 +167,5 @@ def build_hostile_site(folder: Path) -> Path:
     (folder / "content" / "trips" / "hostile.md").write_text(NARRATIVE)
     import_archive(export, Store(folder / "content" / "archive"))
     output = build_project(conf)
-    index_site(output)
+    index_site(output, output.parent / "cache")
     return output

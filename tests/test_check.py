@@ -46,7 +46,7 @@ def built(tmp_path_factory):
     ]
     import_archive(write_export(folder / "export", tweets), Store(folder / "content" / "archive"))
     output = build_project(conf)
-    index_site(output)  # as `invoke build` does
+    index_site(output, output.parent / "cache")  # as `invoke build` does
     return output
 
 

@@ -55,7 +55,7 @@ def site(tmp_path_factory):
             write_export(folder / f"export-{name}", posts(n, name), username=name), store
         )
     output = build_project(conf)
-    index_site(output)  # as `invoke build` does
+    index_site(output, output.parent / "cache")  # as `invoke build` does
     return conf, output
 
 
@@ -83,8 +83,10 @@ def test_every_site_page_is_there_under_its_own_folder(site, rel_dir):
 def test_the_theme_and_the_search_index_are_the_sites_and_index_every_account(site):
     _, output = site
     assert (output / "-" / "theme" / "css" / "style.css").is_file()
-    entry = (output / "-" / "pagefind" / "pagefind-entry.json").read_text()
-    assert re.search(r'"page_count":\s*16\b', entry), entry  # two posts of each account
+    entries = sorted((output / "-" / "pagefind").glob("*/pagefind-entry.json"))
+    assert [p.parent.name for p in entries] == sorted(f"{name}-2008" for name in ACCOUNTS)
+    for entry in entries:  # two posts of each account, that year's
+        assert re.search(r'"page_count":\s*2\b', entry.read_text()), entry
     first = 100 + 2 * ACCOUNTS.index("pagefind")
     assert (output / "pagefind" / "status" / str(first) / "index.html").is_file()  # not deleted
 

@@ -1,40 +1,174 @@
-"""The search index is split in shards so that no Pagefind process holds a huge archive."""
+"""The search index: a Pagefind bundle for each account's year, made again only when its pages
+changed, and exactly what the post pages say."""
+
+import gzip
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from communique.site.search import SHARD_PAGES, bundle, index_site, shards
-from conftest import build_project, make_project
+from communique.errors import CommuniqueError
+from communique.ingest.export import import_archive
+from communique.site.search import bundle, index_site, record, shard
+from communique.store import Store
+from conftest import build_project, make_project, tweet, write_export
 
-
-@pytest.mark.parametrize(
-    "pages, count",
-    [(0, 1), (SHARD_PAGES, 1), (SHARD_PAGES + 1, 10), (10 * SHARD_PAGES, 10),
-     (10 * SHARD_PAGES + 1, 100)],
-)  # fmt: skip
-def test_each_shard_holds_at_most_shard_pages_of_evenly_spread_ids(pages, count):
-    endings = shards(pages)
-    assert len(endings) == count and len(set(endings)) == count
-    assert pages / count <= SHARD_PAGES
-    assert len({len(e) for e in endings}) == 1  # every id ends in exactly one of them
-
-
-def test_one_index_keeps_pagefinds_own_folder_under_the_sites_own():
-    assert [bundle(e) for e in shards(10)] == ["-/pagefind"]
-    assert bundle("7") == "-/pagefind-7"
+OLD = [
+    tweet("100", "Geothermal talks in Reykjavik"),
+    tweet("101", "Dinner with the fishing council", "Tue Nov 04 19:00:00 +0000 2008"),
+]
+NEW = [tweet("200", "Harbour visit in Split #Adriatic", "Mon Mar 02 10:00:00 +0000 2009",
+             entities={"hashtags": [{"text": "Adriatic", "indices": ["24", "33"]}],
+                       "user_mentions": [], "urls": []})]  # fmt: skip
 
 
-def test_a_site_with_no_posts_yet_is_indexed_as_empty_and_loses_its_old_index(tmp_path):
-    (tmp_path / "index.html").write_text("<!doctype html><title>x</title>")
-    (tmp_path / "-" / "pagefind").mkdir(parents=True)
-    (tmp_path / "-" / "pagefind" / "pagefind.js").write_text("old")
-    assert index_site(tmp_path) == "no posts to index"
-    assert not (tmp_path / "-" / "pagefind").exists()
+def load(project, name: str, tweets: list[dict]) -> None:
+    """Import ``tweets`` into the project's store, as `invoke import-archive` does."""
+    import_archive(write_export(project / name, tweets), Store(project / "content" / "archive"))
+
+
+def test_a_posts_shard_is_its_accounts_year_under_the_sites_own_folder():
+    assert shard("envoy", "2009-03-02T10:00:00Z") == "envoy-2009"
+    assert bundle("envoy-2009") == "-/pagefind/envoy-2009"
+
+
+@pytest.fixture
+def project(tmp_path):
+    conf = make_project(tmp_path)
+    load(tmp_path, "old", OLD + NEW)
+    return conf
+
+
+def indexed(conf):
+    output = build_project(conf)
+    return output, index_site(output, conf.parent / "cache")
+
+
+def texts(folder) -> str:
+    """Every fragment of a bundle, unpacked: the text a reader's search can find."""
+    fragments = sorted(folder.rglob("*.pf_fragment"))
+    return " ".join(gzip.decompress(p.read_bytes()).decode() for p in fragments)
+
+
+def files(folder) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}  # fmt: skip
+
+
+def test_each_year_of_an_account_is_a_bundle_the_search_page_loads(project):
+    output, summary = indexed(project)
+    assert summary == "Indexed 3 pages in 2 of 2 shards (0 unchanged)"
+    index = output / "-" / "pagefind"
+    assert sorted(p.name for p in index.iterdir()) == ["envoy-2008", "envoy-2009"]
+    page = (output / "-" / "search" / "index.html").read_text()
+    assert re.search(r'data-bundles="([^"]*)"', page)[1] == (
+        "/-/pagefind/envoy-2008/ /-/pagefind/envoy-2009/"
+    )
+    assert "Geothermal" in texts(index / "envoy-2008") and "Geothermal" not in texts(
+        index / "envoy-2009"
+    )
+    # Only what search.js loads: Pagefind's own UIs, its worker, other languages' WebAssembly
+    # are half a megabyte a shard for nothing.
+    names = {re.sub(r"_[0-9a-f]+\.", ".", p.name) for p in (index / "envoy-2009").iterdir()}
+    assert names == {"fragment", "filter", "index", "pagefind-entry.json", "pagefind.en.pf_meta",
+                     "pagefind.js", "wasm.en.pagefind"}  # fmt: skip
+
+
+def test_redacting_a_post_reindexes_its_shard_alone_and_its_text_leaves_it(project):
+    output, _ = indexed(project)
+    index = output / "-" / "pagefind"
+    other = files(index / "envoy-2009")
+    (project.parent / "content" / "redactions.md").write_text(
+        "Title: Withheld posts\n\n- 100: personal-data, 2009-01-15\n"
+    )
+    output, summary = indexed(project)
+    assert summary == "Indexed 1 pages in 1 of 2 shards (1 unchanged)"
+    assert "Geothermal" not in texts(index / "envoy-2008")
+    assert "fishing council" in texts(index / "envoy-2008")
+    assert files(index / "envoy-2009") == other  # not written again
+
+
+def test_a_shard_whose_pages_are_gone_goes_and_the_search_page_no_longer_loads_it(project):
+    output, _ = indexed(project)
+    (project.parent / "content" / "redactions.md").write_text(
+        "Title: Withheld posts\n\n- 200: personal-data, 2009-01-15\n"
+    )
+    output, summary = indexed(project)
+    assert summary == "Indexed 0 pages in 0 of 1 shards (1 unchanged)"
+    assert [p.name for p in (output / "-" / "pagefind").iterdir()] == ["envoy-2008"]
+    assert "envoy-2009" not in (output / "-" / "search" / "index.html").read_text()
+
+
+def test_new_posts_reindex_their_year_only(project, tmp_path):
+    output, _ = indexed(project)
+    before = files(output / "-" / "pagefind" / "envoy-2008")
+    load(tmp_path, "new", [tweet("201", "Ferry to Hvar", "Fri Mar 06 10:00:00 +0000 2009")])
+    output, summary = indexed(project)
+    assert summary == "Indexed 2 pages in 1 of 2 shards (1 unchanged)"
+    assert "Hvar" in texts(output / "-" / "pagefind" / "envoy-2009")
+    assert files(output / "-" / "pagefind" / "envoy-2008") == before
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "add"])
+def test_a_bundle_not_as_written_is_made_again(project, damage):
+    output, _ = indexed(project)
+    shard_folder = output / "-" / "pagefind" / "envoy-2008"
+    fragment = next(shard_folder.glob("fragment/*"))
+    clean = texts(shard_folder)
+    if damage == "edit":
+        fragment.write_bytes(gzip.compress(b'pagefind_dcd{"url": "/stale/"}'))
+    elif damage == "delete":
+        fragment.unlink()
+    else:
+        (shard_folder / "fragment" / "en_0000000.pf_fragment").write_bytes(b"left by hand")
+    output, summary = indexed(project)
+    assert summary == "Indexed 2 pages in 1 of 2 shards (1 unchanged)"
+    assert texts(shard_folder) == clean
+
+
+def test_a_build_without_search_and_then_with_it_indexes_every_shard_again(project):
+    output, _ = indexed(project)
+    build_project(make_project(project.parent, SEARCH=False))
+    assert not (output / "-" / "pagefind").exists()  # --no-search leaves no index behind
+    output, summary = indexed(make_project(project.parent))
+    assert summary == "Indexed 3 pages in 2 of 2 shards (0 unchanged)"
 
 
 def test_a_site_with_no_posts_yet_has_a_search_page_saying_so_and_no_index_to_load(tmp_path):
-    site = build_project(make_project(tmp_path))
-    assert index_site(site) == "no posts to index"
-    page = (site / "-" / "search" / "index.html").read_text()
+    conf = make_project(tmp_path)
+    output = build_project(conf)
+    (output / "-" / "pagefind-3").mkdir()  # a bundle of the layout before shards
+    assert index_site(output, tmp_path / "cache") == "no posts to index"
+    page = (output / "-" / "search" / "index.html").read_text()
     assert "Nothing to search yet: no posts are imported." in page
     assert "search.js" not in page and "pagefind" not in page
-    assert not (site / "-" / "pagefind").exists()
+    assert not list((output / "-").glob("pagefind*"))
+
+
+def test_an_unbuilt_site_is_not_indexed(tmp_path):
+    with pytest.raises(CommuniqueError, match="no built site to index"):
+        index_site(tmp_path, tmp_path / "cache")
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)
+
+
+@given(words=TEXT, title=TEXT)
+def test_a_records_text_and_title_are_the_pages_unescaped(words, title):
+    from markupsafe import escape
+
+    page = (
+        "<div data-pagefind-body><div hidden data-pagefind-ignore>"
+        f'<span data-pagefind-meta="title">{escape(title)}</span>'
+        '<span data-pagefind-meta="date" data-pagefind-sort="date">2009-03-02T10:00:00Z</span>'
+        '<span data-pagefind-meta="account" data-pagefind-filter="account">envoy</span>'
+        '<span data-pagefind-filter="year">2009</span></div>'
+        '<article class="post" id="p1"><p class="meta"><a class="who">@envoy</a></p>'
+        f'<div class="text"><p>{escape(words)}</p></div></article></div>'
+    )
+    found = record("envoy/status/1/index.html", page)
+    assert found.url == "/envoy/status/1/"
+    assert found.meta == {"title": title, "date": "2009-03-02T10:00:00Z", "account": "envoy"}
+    assert found.filters == {"account": ["envoy"], "year": ["2009"]}
+    assert found.content == " ".join(words.split())

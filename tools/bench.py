@@ -1,4 +1,4 @@
-"""`invoke bench`: import, build, search and incremental build of synthetic archives, measured.
+"""`invoke bench`: import, build, search and incremental builds of synthetic archives, measured.
 
 Each phase runs in its own process so its peak memory is its own (``os.wait4`` reports the
 child's maximum resident set). The baseline is plain Pelican building the same posts as one
@@ -215,13 +215,10 @@ def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], l
     phases.append(
         Phase(size, "build", seconds, size, peak, folder_mb(site / "output"), written(out))
     )
-    seconds, peak, _ = run_phase(  # indexed as `invoke build` does
-        [python, "-c", "import sys, pathlib; sys.path.insert(0, sys.argv[1]);"
-         "from communique.site.search import index_site;"
-         "print(index_site(pathlib.Path(sys.argv[2])))",
-         str(ROOT / "plugins"), str(site / "output")],
-        site,
-    )  # fmt: skip
+    index = (f"import pathlib, sys; sys.path.insert(0, {str(ROOT / 'plugins')!r});"
+             "from communique.site.search import index_site;"
+             "print(index_site(pathlib.Path('output'), pathlib.Path('cache')))")  # fmt: skip
+    seconds, peak, _ = run_phase([python, "-c", index], site)  # as `invoke build` does
     phases.append(
         Phase(
             size,
@@ -244,6 +241,14 @@ def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], l
     new_posts(site / "content" / "archive", 20)
     seconds, peak, out = run_phase(pelican, site)
     phases.append(Phase(size, "incremental", seconds, 20, peak, files_written=written(out)))
+    new_posts(site / "content" / "archive", 20)
+    # The same again, then the index brought up to date, as `invoke build` does.
+    seconds, peak, out = run_phase(
+        [python, "-c", f"import subprocess, sys; subprocess.run(sys.argv[1:], check=True); {index}",
+         *pelican],
+        site,
+    )  # fmt: skip
+    phases.append(Phase(size, "incr+search", seconds, 20, peak, files_written=written(out)))
     plain = work / f"baseline-{size}"
     count = baseline_project(plain, site / "content" / "archive", baseline_max)
     seconds, peak, _ = run_phase([python, "-m", "pelican", "-s", "pelicanconf.py"], plain)

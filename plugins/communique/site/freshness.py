@@ -412,8 +412,8 @@ class Output:
         """Remove every file and folder in ``output/`` that this build did not make (nor
         ``also``: what Pelican wrote), then save the manifest. Returns how many files went.
 
-        The search index is left when ``search``: the indexer replaces it whole when the
-        build is done (``invoke build``), and removing it here would only do that twice.
+        The search index is left when ``search``: the indexer brings it up to date when the
+        build is done (``invoke build``), and removing it here would have it made whole again.
         """
         found = self.found
         changed = {rel.rpartition("/")[0] for rel in found.links}  # unlinked by ``__init__``

@@ -144,9 +144,11 @@ def search_page(pages: Pages) -> None:
     a search index (``--no-search``), or of a store with no posts yet, which Pagefind does not
     index, says so, and points at no index."""
     posts = len(pages.archive.posts)
+    shards = {search.shard(p["account"], p["created_at"]) for p in pages.archive.posts
+              if not p.get("withheld")}  # fmt: skip
     bundles = (
-        [f"{pages.base}/{search.bundle(e)}/" for e in search.shards(posts)]
-        if pages.settings.search and posts
+        [f"{pages.base}/{search.bundle(name)}/" for name in sorted(shards)]
+        if pages.settings.search
         else []
     )
     pages.page(own("search"), "search.html", title="Search", wasm=bool(bundles), bundles=bundles,

@@ -1,83 +1,285 @@
-"""The search index: Pagefind reads the built pages and writes a static index beside them.
+"""The search index: one Pagefind bundle a shard of posts, each made again only when its
+pages changed.
 
-Only post pages carry ``data-pagefind-body``, so lists and indexes do not crowd the results;
-the filters (account, year, trip, hashtag) come from attributes the post template writes.
+A shard is an account's year (``-/pagefind/<account>-<year>/``): new posts land in the newest
+one, and a redaction or an edit touches one year, so a build re-indexes those shards and keeps
+the rest. The search page merges the shards (``theme/static/js/search.js``).
+
+Pagefind is fed records, not pages: each post page's title, date, filters and text are read
+off the page here and sent to Pagefind's service (``pagefind --service``), which spares it
+parsing every page (a third of the time) and indexes exactly what the pages say. Only post
+pages carry ``data-pagefind-body``: lists and indexes do not crowd the results.
 """
 
 from __future__ import annotations
 
-import itertools
+import base64
+import html
+import importlib.metadata
 import os
 import re
 import shutil
 import subprocess
-import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from communique.errors import CommuniqueError
+from communique.files import digest
+from communique.site.freshness import DIGEST, read_json, read_manifest, write_json
 from communique.site.layout import SEARCH_INDEX
 
-SHARD_PAGES = 20_000  # pages one Pagefind process indexes at most: its memory grows with them
+POST_PAGE = re.compile(r"([^/]+)/status/[^/]+/index\.html")
+# What search.js loads of a bundle; Pagefind's own UIs, its worker (search.js runs without it)
+# and the WebAssembly of the languages not forced are half a megabyte a shard, unused.
+KEPT = re.compile(r"pagefind\.js|pagefind-entry\.json|pagefind\..*\.pf_meta|wasm\.en\.pagefind")
 
 
-def shards(pages: int) -> list[str]:
-    """The id endings that split ``pages`` post pages into indexes of at most SHARD_PAGES.
+def shard(account: str, created_at: str) -> str:
+    """The shard that indexes a post: its account's year. Asked by the search page for the
+    bundles it loads, and by the indexer of every page it reads."""
+    return f"{account}-{created_at[:4]}"
 
-    One index ("") for most archives; past that, one per last digit of the post id, then per
-    last two digits... Ids end in digits evenly, so the shards come out the same size.
+
+def bundle(name: str) -> str:
+    """The folder of one shard's index in the site."""
+    return f"{SEARCH_INDEX}/{name}"
+
+
+@dataclass
+class Record:
+    """What Pagefind indexes of one post page."""
+
+    url: str
+    content: str
+    meta: dict[str, str]
+    filters: dict[str, list[str]]
+
+    def request(self, index: int) -> dict:
+        return {"type": "AddRecord", "index_id": index, "url": self.url, "content": self.content,
+                "language": "en", "meta": self.meta, "filters": self.filters,
+                "sort": {"date": self.meta["date"]}}  # fmt: skip
+
+
+META = re.compile(r'<span data-pagefind-meta="(\w+)"[^>]*>([^<]*)</span>')
+FILTER = re.compile(r'<span (?:data-pagefind-meta="\w+" )?data-pagefind-filter="(\w+)">([^<]*)<')
+CARD = re.compile(r'<article class="post[^"]*" id="p[^"]*">(.*?)</article>', re.DOTALL)
+CARD_META = re.compile(r'<p class="meta">.*?</p>', re.DOTALL)  # account and date: shown apart
+BLOCK = re.compile(r"</?(?:p|div|figure|figcaption|br|li|ol|ul|blockquote|h\d)\b[^>]*>")
+TAG = re.compile(r"<[^>]*>")
+SPACE = re.compile(r"\s+")
+
+
+def record(rel: str, page: str) -> Record | None:
+    """A post page's record, or None for a page with nothing to index (a withheld post's).
+
+    The page is the post template's (``post.html``): its hidden metadata spans, and the card's
+    text without its line of account and date, which a result shows apart; an excerpt that
+    opened with them told the reader nothing.
     """
-    digits = 0
-    while pages > SHARD_PAGES * 10**digits:
-        digits += 1
-    return ["".join(p) for p in itertools.product("0123456789", repeat=digits)]
+    start = page.find("<div data-pagefind-body>")
+    if start < 0:
+        return None
+    body = page[start : page.find("</article>", start) + len("</article>")]  # the rest: links
+    card = CARD.search(body)
+    meta = {name: html.unescape(value) for name, value in META.findall(body)}
+    if card is None or not {"title", "date", "account"} <= meta.keys():
+        raise CommuniqueError(f"{rel}: a post page without the post template's search fields")
+    filters: dict[str, list[str]] = {}
+    for name, value in FILTER.findall(body):
+        filters.setdefault(name, []).append(html.unescape(value))
+    text = TAG.sub("", BLOCK.sub(" ", CARD_META.sub(" ", card[1], count=1)))
+    content = SPACE.sub(" ", html.unescape(text)).strip()
+    return Record("/" + rel[: -len("index.html")], content, meta, filters)
 
 
-def bundle(ending: str) -> str:
-    """The folder of one shard's index in the site: ``-/pagefind`` when there is only one."""
-    return f"{SEARCH_INDEX}-{ending}" if ending else SEARCH_INDEX
+ENGINE = digest(importlib.metadata.version("pagefind_bin"), Path(__file__).read_bytes())
 
 
-def index_site(output: Path) -> str:
-    """Index ``output``'s post pages in place, in shards; returns Pagefind's summary lines.
+def index_site(output: Path, cache: Path) -> str:
+    """Bring ``output``'s search index up to date with its post pages; returns a summary line.
 
-    Only post pages are indexed: reading the lists too (a tenth of the pages, most of the
-    bytes) cost a quarter of the time and memory for nothing. The search page merges the
-    shards (``site.search_page`` asks ``shards`` for the same list).
+    Each post page's digest (in the build's manifest), shard and record are kept in
+    ``cache/search.json``, with every file of each shard as written. A page whose digest
+    changed is read again; its shard is made again when its record changed (not when only
+    its links to the posts around it did), came or went, or when a file of its bundle is not
+    as written. A shard no page is in any more goes. So the index is what a clean build makes,
+    Pagefind's hashed names aside, and a withheld post's text leaves its shard.
     """
     if not (output / "index.html").exists():
         raise CommuniqueError(f"{output}: no built site to index; run `invoke build` first")
-    posts = sum(1 for _ in output.glob("*/status/*/index.html"))
-    endings = shards(posts)
-    # A fresh index each time: fragments of a page since withheld must not linger.
-    for old in output.glob(f"{SEARCH_INDEX}*"):
+    state = read_json(cache / "search.json")
+    if not isinstance(state, dict) or state.get("engine") != ENGINE:
+        state = {"pages": {}, "shards": {}}
+    known: dict[str, list[str]] = state["pages"]  # page -> [its digest, shard, record's digest]
+    pages = {rel: row[DIGEST] for rel, row in read_manifest(cache / "manifest.json").items()
+             if POST_PAGE.fullmatch(rel)}  # fmt: skip
+    now: dict[str, list[str]] = {}
+    records: dict[str, Record] = {}
+    dirty: set[str] = set()
+    for rel, made in pages.items():
+        before = known.get(rel)
+        if before is not None and before[0] == made:
+            now[rel] = before
+            continue
+        found = record(rel, read_page(output, rel))
+        at = shard(rel.partition("/")[0], found.meta["date"]) if found else ""
+        now[rel] = [made, at, digest(found and found.request(0))]
+        if found:
+            records[rel] = found
+        if before is None or before[1:] != now[rel][1:]:
+            dirty |= {at, before[1] if before else ""}
+    dirty |= {at for rel, (_, at, _) in known.items() if rel not in pages}
+    where = {rel: at for rel, (_, at, _) in now.items()}
+    wanted = set(where.values()) - {""}
+    root = output / SEARCH_INDEX
+    dirty = {name for name in wanted if name in dirty or files_of(root / name)
+             != [tuple(f) for f in state["shards"].get(name, ())]}  # fmt: skip
+    for old in output.glob(f"{SEARCH_INDEX}-*"):  # the bundles of the layout before shards
         shutil.rmtree(old, ignore_errors=True)
-    if not posts:  # a site not yet imported into: Pagefind refuses a site with no pages
+    if not wanted:  # a site not yet imported into: Pagefind refuses an index with no pages
+        shutil.rmtree(root, ignore_errors=True)
+        write_json(cache / "search.json", {"engine": ENGINE, "pages": {}, "shards": {}})
         return "no posts to index"
+    root.mkdir(parents=True, exist_ok=True)
+    for item in root.iterdir():  # shards of pages gone, and a shard half made by a killed run
+        if item.name not in wanted:
+            remove(item)
+    members: dict[str, list[str]] = {name: [] for name in dirty}
+    for rel, at in where.items():
+        if at in members:
+            members[at].append(rel)
+
+    def make(name: str) -> list[tuple[str, int, int]]:
+        shard_records = [records.get(rel) or record(rel, read_page(output, rel))
+                         for rel in sorted(members[name])]  # fmt: skip
+        return write_bundle(shard_records, root, name)
+
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        done = list(pool.map(lambda ending: run_pagefind(output, ending), endings))
-    if len(done) == 1:
-        return "; ".join(done[0]) or "indexed"
-    counts = (re.match(r"Indexed (\d+) pages?$", line) for lines in done for line in lines)
-    pages = sum(int(m[1]) for m in counts if m)
-    return f"Indexed {pages:,} pages in {len(done)} indexes ({bundle(endings[0])} …)"
+        made = dict(zip(sorted(dirty), pool.map(make, sorted(dirty)), strict=True))
+    shards = {name: state["shards"][name] for name in wanted - dirty} | made
+    write_json(cache / "search.json", {"engine": ENGINE, "pages": now, "shards": shards})
+    indexed = sum(len(rels) for rels in members.values())
+    return (f"Indexed {indexed:,} pages in {len(dirty)} of {len(wanted)} shards"
+            f" ({len(wanted) - len(dirty)} unchanged)")  # fmt: skip
 
 
-def run_pagefind(output: Path, ending: str) -> list[str]:
-    pages = f"*/status/*{ending}/index.html"
-    # "=": the folder's name starts with a hyphen, which would read as an option of its own.
-    # The card's line of account and date stays out of the text: a result shows both apart, and
-    # an excerpt that opened with them told the reader nothing.
-    command = [sys.executable, "-m", "pagefind", "--site", str(output), "--force-language", "en",
-               "--glob", pages, "--exclude-selectors=.post .meta",
-               f"--output-subdir={bundle(ending)}"]  # fmt: skip
+def read_page(output: Path, rel: str) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as e:
-        raise CommuniqueError(
-            f"pagefind could not start ({e}); is pagefind[bin] installed?"
-        ) from None
-    if done.returncode != 0:
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise CommuniqueError(f"pagefind failed: {last[0]}")
-    return [line.strip() for line in done.stdout.splitlines() if "Indexed" in line]
+        return (output / rel).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CommuniqueError(f"{output / rel}: cannot be read to index it ({e})") from None
+
+
+def files_of(folder: Path, prefix: str = "") -> list[tuple[str, int, int]]:
+    """Every file of a bundle as it is on disk: its path in it, size and time, sorted."""
+    found = []
+    try:
+        items = list(os.scandir(folder))
+    except OSError:
+        return []
+    for item in items:
+        if item.is_dir(follow_symlinks=False):
+            found += files_of(Path(item.path), f"{prefix}{item.name}/")
+        else:
+            st = item.stat(follow_symlinks=False)
+            found.append((prefix + item.name, st.st_size, st.st_mtime_ns))
+    return sorted(found)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str, int, int]]:
+    """Index ``records`` into ``root/name``, made beside it and then put in its place; returns
+    its files as ``files_of`` sees them."""
+    ready, folder = root / f"{name}.new", root / name
+    remove(ready)
+    with Service() as service:
+        (made,) = service.ask([{"type": "NewIndex", "config": {"force_language": "en"}}])
+        index = made["index_id"]
+        service.ask([r.request(index) for r in records])
+        service.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(ready)}])
+    for item in ready.iterdir():
+        if item.is_file() and not KEPT.fullmatch(item.name):
+            item.unlink()
+    remove(folder)
+    ready.rename(folder)
+    return files_of(folder)
+
+
+class Service:
+    """Pagefind's indexing service (``pagefind --service``, what the ``pagefind`` package's
+    ``PagefindIndex`` drives): each request a base64 JSON message ended by a comma, answered
+    in kind. Talked to here directly: the package's client waits a tenth of a second before
+    reading each answer, 2,000 s for 20,000 posts."""
+
+    def __init__(self) -> None:
+        from pagefind.service import get_executable
+
+        executable = get_executable()
+        if executable is None:
+            raise CommuniqueError("pagefind is not installed; install pagefind[bin]")
+        try:
+            self.process = subprocess.Popen(
+                [str(executable), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as e:
+            raise CommuniqueError(f"pagefind could not start ({e})") from None
+        self.sent = 0
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+        self.process.stdout.close()
+
+    def ask(self, payloads: list[dict]) -> list[dict]:
+        """Send every request, reading the answers meanwhile (a full pipe each way would stop
+        both ends); the answers in the requests' order."""
+        first = self.sent + 1
+        answers: dict[int, dict] = {}
+        reader = threading.Thread(target=self.read, args=(answers, len(payloads)))
+        reader.start()
+        try:
+            for payload in payloads:
+                self.sent += 1
+                message = orjson.dumps({"message_id": self.sent, "payload": payload})
+                self.process.stdin.write(base64.b64encode(message) + b",")
+            self.process.stdin.flush()
+        except OSError:
+            pass  # the service is gone: the reader finds out why, or that it said nothing
+        finally:
+            reader.join()
+        ordered = [answers.get(n) for n in range(first, first + len(payloads))]
+        for answer in ordered:
+            if answer is None or answer.get("type") == "Error":
+                why = answer.get("message") if answer else "it stopped without an answer"
+                raise CommuniqueError(f"pagefind failed: {why}")
+        return ordered
+
+    def read(self, answers: dict[int, dict], count: int) -> None:
+        for message in self.messages():
+            answers[message.get("message_id") or 0] = message["payload"]
+            if len(answers) >= count:
+                return
+
+    def messages(self) -> Iterator[dict]:
+        buffer = b""
+        while chunk := self.process.stdout.read1(1 << 20):
+            *done, buffer = (buffer + chunk).split(b",")
+            for message in done:
+                yield orjson.loads(base64.b64decode(message))
