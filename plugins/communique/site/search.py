@@ -97,7 +97,7 @@ def record(rel: str, page: str) -> Record | None:
     return Record("/" + rel[: -len("index.html")], content, meta, filters)
 
 
-ENGINE = digest(importlib.metadata.version("pagefind_bin"), Path(__file__).read_bytes())
+ENGINE = digest(importlib.metadata.version("pagefind"), Path(__file__).read_bytes())
 
 
 def index_site(output: Path, cache: Path) -> str:
