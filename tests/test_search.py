@@ -78,7 +78,7 @@ def test_each_year_of_an_account_is_a_bundle_the_search_page_loads(project):
 def test_redacting_a_post_reindexes_its_shard_alone_and_its_text_leaves_it(project):
     output, _ = indexed(project)
     index = output / "-" / "pagefind"
-    other = files(index / "envoy-2009")
+    other, mine = files(index / "envoy-2009"), files(index / "envoy-2008")
     (project.parent / "content" / "redactions.md").write_text(
         "Title: Withheld posts\n\n- 100: personal-data, 2009-01-15\n"
     )
@@ -87,6 +87,10 @@ def test_redacting_a_post_reindexes_its_shard_alone_and_its_text_leaves_it(proje
     assert "Geothermal" not in texts(index / "envoy-2008")
     assert "fishing council" in texts(index / "envoy-2008")
     assert files(index / "envoy-2009") == other  # not written again
+    now = files(index / "envoy-2008")
+    fragments = [rel for rel in mine if rel.startswith("fragment/")]
+    assert len(fragments) == 2 and [now.get(rel) for rel in fragments].count(None) == 1
+    assert all(now[rel] == mine[rel] for rel in fragments if rel in now)  # the other's is kept
 
 
 def test_a_shard_whose_pages_are_gone_goes_and_the_search_page_no_longer_loads_it(project):

@@ -146,7 +146,7 @@ def index_site(output: Path, cache: Path) -> str:
         write_json(cache / "search.json", {"engine": ENGINE, "pages": {}, "shards": {}})
         return "no posts to index"
     root.mkdir(parents=True, exist_ok=True)
-    for item in root.iterdir():  # shards of pages gone, and a shard half made by a killed run
+    for item in root.iterdir():  # the shards of pages gone
         if item.name not in wanted:
             remove(item)
     members: dict[str, list[str]] = {name: [] for name in dirty}
@@ -199,20 +199,32 @@ def remove(path: Path) -> None:
 
 
 def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str, int, int]]:
-    """Index ``records`` into ``root/name``, made beside it and then put in its place; returns
-    its files as ``files_of`` sees them."""
-    ready, folder = root / f"{name}.new", root / name
-    remove(ready)
+    """Index ``records`` into ``root/name``; returns its files as ``files_of`` sees them.
+
+    Pagefind's files are taken from its service and written only where they are not already
+    there as they are: a fragment's name is its content's hash, so a shard made again after
+    one post changed writes that post's fragment, not two thousand (this disk is slow at
+    making and removing files). What the shard no longer has is removed.
+    """
     with Service() as service:
         (made,) = service.ask([{"type": "NewIndex", "config": {"force_language": "en"}}])
         index = made["index_id"]
         service.ask([r.request(index) for r in records])
-        service.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(ready)}])
-    for item in ready.iterdir():
-        if item.is_file() and not KEPT.fullmatch(item.name):
-            item.unlink()
-    remove(folder)
-    ready.rename(folder)
+        (bundled,) = service.ask([{"type": "GetFiles", "index_id": index}])
+    wanted = {f["path"]: base64.b64decode(f["content"]) for f in bundled["files"]
+              if "/" in f["path"] or KEPT.fullmatch(f["path"])}  # fmt: skip
+    folder = root / name
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        remove(folder)  # a write through a link could land anywhere
+    there = {rel: size for rel, size, _ in files_of(folder)}
+    for rel in there.keys() - wanted.keys():
+        (folder / rel).unlink()
+    for rel, data in wanted.items():
+        path = folder / rel
+        if there.get(rel) == len(data) and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     return files_of(folder)
 
 
@@ -278,8 +290,10 @@ class Service:
                 return
 
     def messages(self) -> Iterator[dict]:
-        buffer = b""
+        parts: list[bytes] = []  # of a message not yet ended: a bundle's files come as one
         while chunk := self.process.stdout.read1(1 << 20):
-            *done, buffer = (buffer + chunk).split(b",")
-            for message in done:
-                yield orjson.loads(base64.b64decode(message))
+            *done, rest = chunk.split(b",")
+            for n, message in enumerate(done):
+                whole = b"".join([*parts, message]) if n == 0 and parts else message
+                yield orjson.loads(base64.b64decode(whole))
+            parts = [rest] if done else [*parts, rest]
