@@ -204,18 +204,25 @@ def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str
     Pagefind's files are taken from its service and written only where they are not already
     there as they are: a fragment's name is its content's hash, so a shard made again after
     one post changed writes that post's fragment, not two thousand (this disk is slow at
-    making and removing files). What the shard no longer has is removed.
+    making and removing files). What the shard no longer has is removed. A new shard is
+    written by Pagefind itself, on every core.
     """
+    folder = root / name
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        remove(folder)  # a write through a link could land anywhere
     with Service() as service:
         (made,) = service.ask([{"type": "NewIndex", "config": {"force_language": "en"}}])
         index = made["index_id"]
         service.ask([r.request(index) for r in records])
+        if not folder.exists():  # a new shard: Pagefind writes it, on every core
+            service.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(folder)}])
+            for item in folder.iterdir():
+                if item.is_file() and not KEPT.fullmatch(item.name):
+                    item.unlink()
+            return files_of(folder)
         (bundled,) = service.ask([{"type": "GetFiles", "index_id": index}])
     wanted = {f["path"]: base64.b64decode(f["content"]) for f in bundled["files"]
               if "/" in f["path"] or KEPT.fullmatch(f["path"])}  # fmt: skip
-    folder = root / name
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        remove(folder)  # a write through a link could land anywhere
     there = {rel: size for rel, size, _ in files_of(folder)}
     for rel in there.keys() - wanted.keys():
         (folder / rel).unlink()
