@@ -69,7 +69,8 @@ def gps_photo() -> bytes:
 
 def packaged(conf: Path):
     """The site of ``conf`` built, indexed and packaged, as `invoke package` does."""
-    index_site(build_project(conf))
+    output = build_project(conf)
+    index_site(output, output.parent / "cache")
     settings = load(conf)
     return package(settings, Store(settings.archive_path))
 
