@@ -45,6 +45,7 @@ from communique.records import tool
 from communique.settings import Settings
 from communique.site.downloads import published_lines, redactions_csv
 from communique.site.freshness import Journal
+from communique.site.layout import own
 from communique.site.media import POSTER
 from communique.site.model import Archive, published
 from communique.site.trips import load_trips
@@ -125,7 +126,8 @@ def package(settings: Settings, store: Store) -> Packaged:
 def write_bag(bag: Path, store: Store, archive: Archive, settings: Settings) -> tuple[int, int]:
     """The published records in the store's layout, month by month, each account's
     ``account.json``, the media the site serves of them, the published trips, the redaction
-    log and the settings; then made a bag. Returns the count of records and of media."""
+    log, the ledger as the site publishes it, and the settings; then made a bag. Returns the
+    count of records and of media."""
     posts, media = 0, 0
     posted: list[str] = []
     captured: list[str] = []
@@ -161,6 +163,9 @@ def write_bag(bag: Path, store: Store, archive: Archive, settings: Settings) -> 
             (bag / "trips").mkdir(exist_ok=True)
             shutil.copyfile(trip.source, bag / "trips" / trip.source.name)
     (bag / "redactions.csv").write_bytes(redactions_csv(archive, settings.siteurl.rstrip("/")))
+    ledger = settings.output_path / own("data/ledger.jsonl")
+    if ledger.is_file():  # what the published set was at each change: a later bag extends it
+        shutil.copyfile(ledger, bag / "ledger.jsonl")
     (bag / "settings.json").write_text(settings_snapshot(settings) + "\n", encoding="utf-8")
     with quiet():
         bagit.make_bag(
