@@ -74,8 +74,7 @@ def build(
     pages.jobs.clear()
     made = downloads.result()
     folder = output.output / own("data")
-    sums = page_sums(output.made.entries, output.output, settings.cache_path / "page-sums.json")
-    manifest = write_manifest(folder, made, sums)
+    manifest = write_manifest(folder, made, page_sums(output.made.entries))
     overview.data_page(pages, made)
     titles.save(pages.keys.values())
     files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]

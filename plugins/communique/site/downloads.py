@@ -39,8 +39,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import orjson
-
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
 from communique.site.freshness import Entry, code_stamp
@@ -562,27 +560,10 @@ PAGES = "pages.sha256"
 POST_PAGE = re.compile(r"[a-z0-9_]{1,15}/status/[0-9]+/index\.html")
 
 
-def page_sums(entries: dict[str, Entry], root: Path, cache: Path) -> dict[str, str]:
-    """The SHA-256 of every post page the build made (``entries``, by path under ``root``),
-    a page hashed again only when its size or mtime changed since ``cache`` was written: at
-    100,000 posts the pages are 300 MB, and a scheduled build changes a few."""
-    try:
-        known = orjson.loads(cache.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        known = {}
-    kept, sums = {}, {}
-    for rel, entry in entries.items():
-        if not POST_PAGE.fullmatch(rel):
-            continue
-        old = known.get(rel) if isinstance(known, dict) else None
-        if isinstance(old, list) and len(old) == 3 and old[:2] == [entry.size, entry.mtime_ns]:
-            sha = old[2]
-        else:
-            with (root / rel).open("rb") as f:
-                sha = hashlib.file_digest(f, "sha256").hexdigest()
-        kept[rel], sums[rel] = [entry.size, entry.mtime_ns, sha], sha
-    write_atomic(cache, orjson.dumps(kept), sync=False)
-    return sums
+def page_sums(entries: dict[str, Entry]) -> dict[str, str]:
+    """The SHA-256 of every post page the build made (``entries``, by path), as the writer
+    hashed it (``Output.write``): at 100,000 posts the pages are 300 MB, none read again."""
+    return {rel: entry.digest for rel, entry in entries.items() if POST_PAGE.fullmatch(rel)}
 
 
 def write_manifest(folder: Path, downloads: list[Download], pages: dict[str, str]) -> list[str]:

@@ -41,7 +41,7 @@ from communique.files import digest, naming, write_atomic
 from communique.site.layout import SEARCH_INDEX
 
 T = TypeVar("T")
-FORMAT = 2  # of every cache file: a cache written by code that wrote another shape is not read
+FORMAT = 3  # of every cache file: a cache written by code that wrote another shape is not read
 HEADER = b"communique-cache"
 
 
@@ -166,7 +166,9 @@ class Journal:
 class Entry:
     """What the manifest keeps of a file the build made in ``output/``."""
 
-    digest: str  # of the bytes written ("" for a published medium: its key stands for them)
+    # The SHA-256 of the bytes written ("" for a published medium: its key stands for them):
+    # what /-/data/pages.sha256 publishes of a post page, so no page is read again for it.
+    digest: str
     key: str | None  # of the inputs it was made from (None: made on every build)
     size: int
     mtime_ns: int
@@ -208,7 +210,7 @@ class Scan:
 
 def file_digest(path: str) -> str:
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def listing(path: str) -> list:
@@ -358,7 +360,7 @@ class Output:
     def write(self, rel: str, content: str | bytes, key: str | None = None) -> None:
         data = content.encode() if isinstance(content, str) else content
         confine(rel)
-        made = hashlib.blake2b(data, digest_size=16).hexdigest()
+        made = hashlib.sha256(data).hexdigest()
         entry = self.kept(rel)
         if entry is not None and entry.digest == made:
             entry.key = key
