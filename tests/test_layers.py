@@ -64,12 +64,18 @@ def test_the_package_never_imports_tasks_or_tools(name):
     assert reaching(name, "tasks") + reaching(name, "tools") == []
 
 
+def test_signatures_are_checked_without_the_site():
+    """``invoke verify`` checks a copy's signatures with the module that makes them."""
+    assert set(reaching("communique.signing", "communique")) <= FOUNDATION
+
+
 def test_every_module_is_in_a_layer():
     """A module outside the layers is a module a reader cannot place."""
     top = {n for n in MODULES if n.count(".") == 1}
     assert top == FOUNDATION | STORE | {
         "communique.settings",
         "communique.console",
+        "communique.signing",
         "communique.ingest",
         "communique.site",
         "communique.outbound",
