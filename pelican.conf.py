@@ -82,5 +82,11 @@ S3_ENDPOINT_URL = ""
 SOURCE_ORGANIZATION = ""
 CONTACT_NAME = ""
 CONTACT_EMAIL = ""
+
+# The sums are signed when COMMUNIQUE_SIGNING_KEY or COMMUNIQUE_SIGNING_KEY_FILE is set in the
+# environment (README: Signing the sums). With the address of an RFC 3161 timestamp authority
+# here, each new SHA256SUMS is dated by it too, its token kept in TIMESTAMPS_PATH.
+TIMESTAMP_URL = ""
+TIMESTAMPS_PATH = "content/timestamps"
 CACHE_PATH = "cache"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}

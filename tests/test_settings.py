@@ -32,6 +32,7 @@ def test_every_default_is_in_one_place(tmp_path):
         cache_path=tmp_path / "cache",
         theme=tmp_path / "theme",
         syndicate_state=tmp_path / "content" / "syndicate.json",
+        timestamps_path=tmp_path / "content" / "timestamps",
     )
     assert settings.site_base == "" and settings.search
 
@@ -80,6 +81,10 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"TIMEZONE": "../../etc/passwd"}, "TIMEZONE"),
         ({"TIMEZONE": "Europe"}, "TIMEZONE"),  # a folder of zones
         ({"TIMEZONE": 9}, "TIMEZONE"),
+        ({"TIMESTAMP_URL": "tsa.example/tsr"}, "TIMESTAMP_URL: 'tsa.example/tsr' is not an"),
+        ({"TIMESTAMP_URL": "file:///etc/passwd"}, "TIMESTAMP_URL"),
+        ({"TIMESTAMP_URL": "http://[::1"}, "TIMESTAMP_URL"),
+        ({"TIMESTAMP_URL": 9}, "TIMESTAMP_URL"),
     ],
 )
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):

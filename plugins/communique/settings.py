@@ -81,6 +81,10 @@ class Settings:
     s3_endpoint_url: str = ""
     # Pins the build's clock (tests, reproducible builds): "YYYY-MM-DD[THH:MM:SS]", UTC.
     build_date: str = ""
+    # An RFC 3161 timestamp authority asked to date each new SHA256SUMS (and ledger head);
+    # its tokens are kept in timestamps_path, beside the store, so a build asks only once.
+    timestamp_url: str = ""
+    timestamps_path: Path = Path("content/timestamps")
     # Whether this build makes a search index (`invoke build --no-search` turns it off, so the
     # search page does not point at an index that is not there).
     search: bool = True
@@ -199,6 +203,11 @@ def check(settings: Settings) -> None:
         s3_target(settings.publish_target, "PUBLISH_TARGET")
     if settings.s3_endpoint_url:
         s3_endpoint(settings.s3_endpoint_url)
+    if settings.timestamp_url and not web_address(settings.timestamp_url):
+        raise CommuniqueError(
+            f"TIMESTAMP_URL: {settings.timestamp_url!r} is not an http(s) address of a"
+            " timestamp authority"
+        )
     if settings.build_date:
         try:
             settings.now()
@@ -258,6 +267,14 @@ def syndicated(settings: Settings) -> str | None:
         if kind not in settings.feed_formats:
             return f"FEED_FORMATS has no {kind!r}"
     return None
+
+
+def web_address(value: object) -> bool:
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # "http://[::1": a bracket left open
+        return False
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def from_pelican(values: Mapping[str, Any]) -> Settings:

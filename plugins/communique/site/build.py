@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from communique.settings import Settings
-from communique.site import lists, media, overview
+from communique.signing import Signer
+from communique.site import lists, media, overview, signed
 from communique.site.downloads import page_sums, write_manifest
 from communique.site.feeds import SiteFeeds
 from communique.site.freshness import FeedTitles, Output
@@ -31,11 +32,13 @@ def build(
     stamp: str,
     now: datetime,
     downloads: Worker,
-    staff: tuple[str, ...] = (),
+    staff: tuple[str, ...],
+    signer: Signer | None,
 ) -> tuple[BuildSummary, list[str]]:
     """The site of ``archive`` written through ``output``; returns its summary and the files
     the downloads made (written by their own process, so not through ``output``). ``staff``:
-    the folders of the pages Pelican makes, each given a page at its old address."""
+    the folders of the pages Pelican makes, each given a page at its old address; ``signer``
+    signs the sums."""
     env = make_env(
         settings.theme,
         site_globals(settings, now),
@@ -59,7 +62,7 @@ def build(
     pages.jobs.sort(key=lambda job: job.place)
     with slices(pages.render_slice, len(pages.jobs)) as parts:
         overview.trip_pages(pages)
-        overview.provenance_page(pages)
+        overview.provenance_page(pages, signer)
         overview.redactions_page(pages)
         SiteFeeds(pages, titles).write_all(audiences)
         overview.search_page(pages)
@@ -78,6 +81,7 @@ def build(
     overview.data_page(pages, made)
     titles.save(pages.keys.values())
     files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]
+    signed.publish(output, settings, signer, {*files, *output.made.entries})
     return pages.summary, files
 
 

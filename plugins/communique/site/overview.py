@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from communique.files import digest
+from communique.signing import NAMESPACE, Signer
 from communique.site import geo, search, trips
 from communique.site.downloads import Download
 from communique.site.layout import own
@@ -85,7 +88,7 @@ def home_page(pages: Pages) -> None:
     )
 
 
-def provenance_page(pages: Pages) -> None:
+def provenance_page(pages: Pages, signer: Signer | None) -> None:
     rows, older = [], pages.archive.older
     for name, posts in pages.archive.by_account.items():
         sources: dict[str, int] = {}
@@ -120,6 +123,13 @@ def provenance_page(pages: Pages) -> None:
         own("provenance"), "provenance.html", title="Provenance", rows=rows,
         handles_hidden=len(pages.archive.handles_hidden),
         handle_label=pages.settings.other_handle_label,
+        signing=signer and {
+            "key": signer.public_line, "fingerprint": signer.fingerprint,
+            "namespace": NAMESPACE,
+            # Whom a reader's allowed_signers names: any word does, the site's host says most.
+            "principal": urlsplit(pages.settings.siteurl).hostname or "archive",
+        },
+        timestamp_url=pages.settings.timestamp_url,
     )  # fmt: skip
 
 

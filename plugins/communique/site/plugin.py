@@ -20,6 +20,7 @@ from pelican.generators import Generator
 from communique.console import console
 from communique.errors import CommuniqueError
 from communique.settings import Settings, from_pelican
+from communique.signing import Signer, signer_from
 from communique.site import model
 from communique.site.build import build
 from communique.site.downloads import write_downloads
@@ -39,6 +40,7 @@ class Run:
     journal: Journal
     walk: Worker  # the scan of output/, started with the build
     manifest: dict[str, list]  # what the last build made: read once, for the scan and the build
+    signer: Signer | None  # the key that signs the sums, if the environment gives one
     output: Output | None = None
     summary: BuildSummary | None = None
     files: list[str] = field(default_factory=list)  # made beside ``output``: the downloads
@@ -94,6 +96,7 @@ class ArchiveGenerator(Generator):
                 now=settings.now(),
                 downloads=downloads,
                 staff=self.staff_folders(),
+                signer=run.signer,
             )
         run.summary.checked = found.read
 
@@ -122,6 +125,8 @@ def start(pelican) -> None:
         RUN.walk.close()
     try:
         settings = from_pelican(pelican.settings)
+        # Before anything is written: a key that cannot be had stops the build unchanged.
+        signer = signer_from(os.environ, [settings.base, settings.output_path])
     except CommuniqueError as e:
         raise SystemExit(f"error: {e}") from None
     journal = Journal(settings.cache_path / "journal.json")
@@ -134,7 +139,7 @@ def start(pelican) -> None:
         by_bytes=not finished,
         listings=settings.cache_path / "listings.json",
     )
-    RUN = Run(journal, walk, manifest)
+    RUN = Run(journal, walk, manifest, signer)
 
 
 def written(path: str, context: object = None) -> None:
