@@ -10,8 +10,9 @@ and no never-public post's id, appears in any output file (Pagefind's gzip files
 
 Between builds the machine imports exports (older and newer, with Circle posts and protected
 periods), withholds posts and publishes them again, edits trips and settings, damages the cache
-and the output, and kills builds midway. Everything goes through ``invoke`` in a subprocess, so
-the test does not depend on the package's internal modules.
+and the output, and kills builds midway; every build signs its sums with a key from the
+environment. Everything goes through ``invoke`` in a subprocess, so the test does not depend
+on the package's internal modules.
 
 CI runs the derandomized "deterministic" profile with a small budget (see BUDGET below);
 ``HYPOTHESIS_PROFILE=explore`` explores longer, with that profile's own ``max_examples``.
@@ -19,6 +20,7 @@ CI runs the derandomized "deterministic" profile with a small budget (see BUDGET
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -238,10 +240,24 @@ def invoke_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "invoke", "-r", str(ROOT), *args]
 
 
+@functools.cache
+def signing_key() -> str:
+    """An Ed25519 key, made once: every build signs its sums, and must sign as a clean one."""
+    with tempfile.TemporaryDirectory() as folder:
+        key = Path(folder, "key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        return key.read_text()
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "COMMUNIQUE_SIGNING_KEY": signing_key()}
+
+
 def run(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         invoke_command(*args, "--config", str(project / "pelican.conf.py")),
         cwd=project,
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
@@ -638,6 +654,7 @@ class BuildMachine(RuleBasedStateMachine):
         process = subprocess.Popen(
             command,
             cwd=self.project,
+            env=environment(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

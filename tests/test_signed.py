@@ -43,6 +43,12 @@ def key(tmp_path_factory) -> Path:
     return make_key(tmp_path_factory.mktemp("keys"))
 
 
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory):
+    with Authority(tmp_path_factory.mktemp("tsa")) as server:
+        yield server
+
+
 @pytest.fixture
 def signing_key(key, monkeypatch) -> Path:
     monkeypatch.setenv("COMMUNIQUE_SIGNING_KEY_FILE", str(key))
@@ -65,6 +71,7 @@ def test_a_signed_build_is_checked_with_the_provenance_page_s_own_commands(signi
     assert (data / "signing-key.pub").read_text() == public.public_line + "\n"
     assert public.public_line in page and public.fingerprint in page
     assert "proves consistency, not identity" in page
+    assert 'href="/-/data/SHA256SUMS.sig"' in (output / "-" / "data" / "index.html").read_text()
     run = commands(page)
     assert run[1].startswith("ssh-keygen -Y verify -f allowed_signers -I archive.example.org")
     checked = subprocess.run(" && ".join(run), shell=True, cwd=data, capture_output=True)
@@ -93,6 +100,7 @@ def test_a_clean_build_signs_with_the_same_bytes_and_an_unsigned_one_drops_them(
         not list((output / DATA).glob("*.sig")) and not (output / DATA / "signing-key.pub").exists()
     )
     assert "Signatures" not in (output / "-" / "provenance" / "index.html").read_text()
+    assert "SHA256SUMS.sig" not in (output / "-" / "data" / "index.html").read_text()
     assert snapshot(output) == snapshot(build_project(clean_copy(conf, tmp_path / "unsigned")))
 
 
@@ -121,15 +129,17 @@ def test_a_bad_key_stops_the_build_with_one_line_before_it_writes(
     assert snapshot(tmp_path / "site") == before
 
 
-def test_the_ledger_head_is_signed_beside_the_sums_when_the_build_made_it(key, tmp_path):
+def test_the_ledger_head_is_signed_and_dated_beside_the_sums_when_the_build_made_it(
+    key, authority, tmp_path
+):
     output, signer = tmp_path / "output", private_key(key.read_text(), "key")
     written = Output(output, tmp_path / "cache" / "manifest.json", Scan(set(), [], []))
     head = b"7 " + b"c" * 64 + b"\n"
     for name, data in [("SHA256SUMS", b"0" * 64 + b"  posts.csv\n"), ("ledger-head.txt", head)]:
         write_atomic(output / DATA / name, data)
-    settings = from_mapping({}, tmp_path)
+    settings = from_mapping({"TIMESTAMP_URL": authority.url}, tmp_path)
     signed.publish(written, settings, signer, {"-/data/SHA256SUMS"})
-    assert not (output / DATA / "ledger-head.txt.sig").exists()  # a head this build did not make
+    assert not list((output / DATA).glob("ledger-head.txt.*"))  # a head this build did not make
     signed.publish(written, settings, signer, {"-/data/SHA256SUMS", "-/data/ledger-head.txt"})
     (tmp_path / "allowed_signers").write_text(f'a namespaces="communique" {signer.public_line}\n')
     checked = subprocess.run(
@@ -138,12 +148,10 @@ def test_the_ledger_head_is_signed_beside_the_sums_when_the_build_made_it(key, t
         input=head, capture_output=True,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
-
-
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory):
-    with Authority(tmp_path_factory.mktemp("tsa")) as server:
-        yield server
+    dated = authority.verify(
+        output / DATA / "ledger-head.txt", output / DATA / "ledger-head.txt.tsr"
+    )
+    assert dated.stdout == "Verification: OK\n"
 
 
 def test_a_timestamp_is_asked_once_kept_beside_the_store_and_published(authority, tmp_path):
@@ -157,6 +165,7 @@ def test_a_timestamp_is_asked_once_kept_beside_the_store_and_published(authority
     verified = authority.verify(output / DATA / "SHA256SUMS", output / DATA / "SHA256SUMS.tsr")
     assert verified.stdout == "Verification: OK\n"
     assert "openssl ts -verify" in (output / "-" / "provenance" / "index.html").read_text()
+    assert 'href="/-/data/SHA256SUMS.tsr"' in (output / "-" / "data" / "index.html").read_text()
     build_project(conf)
     clean = build_project(clean_copy(conf, tmp_path / "clean"))
     assert len(authority.queries) == asked + 1  # the token kept is the one published since

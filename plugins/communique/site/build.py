@@ -78,7 +78,7 @@ def build(
     made = downloads.result()
     folder = output.output / own("data")
     manifest = write_manifest(folder, made, page_sums(output.made.entries))
-    overview.data_page(pages, made)
+    overview.data_page(pages, made, signed=signer is not None)
     titles.save(pages.keys.values())
     files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]
     signed.publish(output, settings, signer, {*files, *output.made.entries})

@@ -140,13 +140,14 @@ def redactions_page(pages: Pages) -> None:
                reasons=REASONS)  # fmt: skip
 
 
-def data_page(pages: Pages, downloads: list[Download]) -> None:
+def data_page(pages: Pages, downloads: list[Download], signed: bool) -> None:
     """The downloads, and how to open each: a year's JSONL is the page's example, so that a
     reader can paste the commands as they are."""
     jsonl = next((d.name for d in downloads if d.name.endswith(".jsonl.gz")), None)
     pages.page(own("data"), "data.html", title="Data downloads", downloads=downloads,
                jsonl=jsonl, withheld=len(pages.archive.withheld),
-               altered=bool(pages.archive.altered))  # fmt: skip
+               altered=bool(pages.archive.altered), signed=signed,
+               dated=bool(pages.settings.timestamp_url))  # fmt: skip
 
 
 def search_page(pages: Pages) -> None:
