@@ -81,7 +81,7 @@ def build(
     overview.data_page(pages, made, signed=signer is not None)
     titles.save(pages.keys.values())
     files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]
-    signed.publish(output, settings, signer, {*files, *output.made.entries})
+    signed.publish(output, settings, signer, files)
     return pages.summary, files
 
 

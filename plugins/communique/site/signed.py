@@ -25,8 +25,8 @@ PUBLIC_KEY = "signing-key.pub"
 def publish(
     output: Output, settings: Settings, signer: Signer | None, made: Container[str]
 ) -> None:
-    """Sign and date each of ``SIGNED`` that this build made (``made``: paths in output/),
-    and publish the public key that checks the signatures."""
+    """Sign and date each of ``SIGNED`` that this build's downloads made (``made``, paths in
+    output/), and publish the public key that checks the signatures."""
     for name in SIGNED:
         rel = own(f"data/{name}")
         if rel not in made:
