@@ -7,6 +7,7 @@ from unittest.mock import patch
 import pytest
 from invoke import Context, Exit
 from PIL import Image
+from test_signing import make_key
 
 import tasks
 from communique.ingest.export import import_archive
@@ -229,6 +230,19 @@ def test_a_credential_in_a_gzipped_download_is_found(site, monkeypatch):
         f.write(gzip.compress(b"9,envoy,2008-11-03T09:15:00Z,AAAA-very-secret-token\r\n"))
     (problem,) = failures(site)["secrets"]
     assert "posts.csv.gz" in problem and "secret-token" not in problem
+
+
+@pytest.mark.parametrize("variable", ["COMMUNIQUE_SIGNING_KEY", "COMMUNIQUE_SIGNING_KEY_FILE"])
+def test_a_piece_of_the_signing_key_in_the_output_is_found_and_never_printed(
+    site, tmp_path, monkeypatch, variable
+):
+    key = make_key(tmp_path / "key")
+    monkeypatch.setenv(variable, key.read_text() if variable.endswith("KEY") else str(key))
+    assert not failures(site)["secrets"]
+    piece = key.read_text().splitlines()[2]
+    replace(site, "index.html", "</main>", f"<p>{piece}</p></main>")
+    (problem,) = failures(site)["secrets"]
+    assert problem == "index.html: contains a credential"
 
 
 def test_invoke_check_reads_the_tokens_from_dot_env(site, tmp_path, capsys):

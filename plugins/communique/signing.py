@@ -242,6 +242,19 @@ def signer_from(environ: Mapping[str, str], refused: Iterable[Path]) -> Signer |
     return private_key(text, f"{KEY_FILE_VARIABLE} ({path})")
 
 
+def key_lines(environ: Mapping[str, str]) -> list[bytes]:
+    """The lines of the private key that the environment gives, armor aside, to look for in
+    what is published (``invoke check``): any one of them is a piece of the key."""
+    text = environ.get(KEY_VARIABLE, "")
+    if not text.strip() and environ.get(KEY_FILE_VARIABLE):
+        try:
+            text = Path(environ[KEY_FILE_VARIABLE]).expanduser().read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            text = ""  # the build says why it cannot read it
+    lines = [line.strip() for line in text.splitlines()]
+    return [line.encode() for line in lines if len(line) >= 8 and not line.startswith("-----")]
+
+
 SHA256 = "2.16.840.1.101.3.4.2.1"
 GRANTED = {"granted", "granted_with_mods"}
 TIMEOUT = 30  # seconds: an authority answers in well under one

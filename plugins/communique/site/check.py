@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 from PIL import Image, UnidentifiedImageError
 
+from communique.signing import key_lines
 from communique.site.feeds import LIMIT, weighted_length
 from communique.site.freshness import audit, read_manifest
 from communique.site.layout import SEARCH_INDEX
@@ -345,6 +346,7 @@ def unzipped(data: bytes) -> bytes:
 
 def check_secrets(output: Path, files: list[Path]) -> CheckResult:
     values = [v.encode() for k in SECRETS if len(v := os.environ.get(k, "").strip()) >= 8]
+    values += key_lines(os.environ)
     what = "files free of credentials" if values else "files; no token variable set to look for"
     result = CheckResult("secrets", what=what)
     for path in files:
