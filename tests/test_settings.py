@@ -85,6 +85,7 @@ def test_keys_that_are_not_ours_are_pelicans_and_left_alone(tmp_path):
         ({"TIMESTAMP_URL": "file:///etc/passwd"}, "TIMESTAMP_URL"),
         ({"TIMESTAMP_URL": "http://[::1"}, "TIMESTAMP_URL"),
         ({"TIMESTAMP_URL": 9}, "TIMESTAMP_URL"),
+        ({"TIMESTAMP_URL": "https://user:pw@tsa.example/"}, "TIMESTAMP_URL: holds a user or pa"),
     ],
 )
 def test_a_setting_that_would_publish_the_wrong_thing_is_named(tmp_path, values, named):
@@ -132,6 +133,12 @@ def test_the_build_clock_is_pinned_by_build_date(tmp_path):
 def test_an_account_has_one_spelling_its_handle_in_lower_case(tmp_path):
     settings = from_mapping({"ACCOUNTS": ["Envoy_Vale", "envoy_vale", "PressOffice"]}, tmp_path)
     assert settings.accounts == ("envoy_vale", "pressoffice")
+
+
+def test_a_timestamp_authority_s_password_is_refused_without_being_shown(tmp_path):
+    with pytest.raises(CommuniqueError) as refused:
+        from_mapping({"TIMESTAMP_URL": "https://archive:hunter22@tsa.example/"}, tmp_path)
+    assert "hunter22" not in str(refused.value)
 
 
 @pytest.mark.parametrize("name", ["UTC", "Asia/Tokyo", "Europe/Zagreb"])

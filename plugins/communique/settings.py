@@ -203,11 +203,8 @@ def check(settings: Settings) -> None:
         s3_target(settings.publish_target, "PUBLISH_TARGET")
     if settings.s3_endpoint_url:
         s3_endpoint(settings.s3_endpoint_url)
-    if settings.timestamp_url and not web_address(settings.timestamp_url):
-        raise CommuniqueError(
-            f"TIMESTAMP_URL: {settings.timestamp_url!r} is not an http(s) address of a"
-            " timestamp authority"
-        )
+    if settings.timestamp_url:
+        check_timestamp_url(settings.timestamp_url)
     if settings.build_date:
         try:
             settings.now()
@@ -269,12 +266,22 @@ def syndicated(settings: Settings) -> str | None:
     return None
 
 
-def web_address(value: object) -> bool:
+def check_timestamp_url(value: object) -> None:
+    """TIMESTAMP_URL is shown on the provenance page and in errors: one with a user or
+    password in it is refused, and without showing it."""
     try:
         parts = urlsplit(value) if isinstance(value, str) else None
     except ValueError:  # "http://[::1": a bracket left open
-        return False
-    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts = None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        raise CommuniqueError(
+            "TIMESTAMP_URL: holds a user or password, which the provenance page would publish;"
+            " use an authority that needs none"
+        )
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CommuniqueError(
+            f"TIMESTAMP_URL: {value!r} is not an http(s) address of a timestamp authority"
+        )
 
 
 def from_pelican(values: Mapping[str, Any]) -> Settings:

@@ -32,7 +32,7 @@ def build(
     stamp: str,
     now: datetime,
     downloads: Worker,
-    staff: tuple[str, ...],
+    staff: tuple[str, ...] = (),
     signer: Signer | None,
 ) -> tuple[BuildSummary, list[str]]:
     """The site of ``archive`` written through ``output``; returns its summary and the files
