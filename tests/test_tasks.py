@@ -70,6 +70,14 @@ def test_a_build_in_an_unknown_time_zone_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "output").exists()
 
 
+def test_a_build_with_a_bad_signing_key_is_refused_in_one_line(tmp_path):
+    conf = make_project(tmp_path)
+    env = {**os.environ, "COMMUNIQUE_SIGNING_KEY": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA"}
+    output = one_error(invoke("build", "--config", str(conf), env=env))
+    assert output.startswith("error: COMMUNIQUE_SIGNING_KEY: not an OpenSSH private key")
+    assert not (tmp_path / "output").exists() and not (tmp_path / "cache").exists()
+
+
 @pytest.mark.parametrize("task", ["import-archive", "archive"])
 @pytest.mark.parametrize("name", ["{outside}", "envoy/../../outside"])
 def test_every_task_refuses_an_account_that_is_no_handle(tmp_path, task, name):
