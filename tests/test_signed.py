@@ -77,6 +77,8 @@ def test_a_signed_build_is_checked_with_the_provenance_page_s_own_commands(signi
     checked = subprocess.run(" && ".join(run), shell=True, cwd=data, capture_output=True)
     assert checked.returncode == 0, checked.stderr
     assert b'Good "communique" signature' in checked.stdout
+    head = run[1].replace("SHA256SUMS", "ledger-head.txt")  # the ledger's head, signed alike
+    assert subprocess.run(head, shell=True, cwd=data, capture_output=True).returncode == 0
     (data / "SHA256SUMS").write_bytes((data / "SHA256SUMS").read_bytes().replace(b"a", b"b", 1))
     assert subprocess.run(run[1], shell=True, cwd=data, capture_output=True).returncode != 0
     secret = signing_key.read_text().splitlines()[1:-1]
@@ -158,17 +160,20 @@ def test_a_timestamp_is_asked_once_kept_beside_the_store_and_published(authority
     conf = project(tmp_path / "site", TIMESTAMP_URL=authority.url)
     asked = len(authority.queries)
     output = build_project(conf)
-    sums = (output / DATA / "SHA256SUMS").read_bytes()
-    kept = list((tmp_path / "site" / "content" / "timestamps").iterdir())
-    assert [p.name for p in kept] == [f"{hashlib.sha256(sums).hexdigest()}.tsr"]
-    assert (output / DATA / "SHA256SUMS.tsr").read_bytes() == kept[0].read_bytes()
-    verified = authority.verify(output / DATA / "SHA256SUMS", output / DATA / "SHA256SUMS.tsr")
-    assert verified.stdout == "Verification: OK\n"
+    kept = tmp_path / "site" / "content" / "timestamps"
+    dated = ["SHA256SUMS", "ledger-head.txt"]  # the sums and the ledger's head, each its token
+    named = {kept / f"{hashlib.sha256((output / DATA / n).read_bytes()).hexdigest()}.tsr": n
+             for n in dated}  # fmt: skip
+    assert set(kept.iterdir()) == set(named)
+    for token, name in named.items():
+        assert (output / DATA / f"{name}.tsr").read_bytes() == token.read_bytes()
+        verified = authority.verify(output / DATA / name, output / DATA / f"{name}.tsr")
+        assert verified.stdout == "Verification: OK\n"
     assert "openssl ts -verify" in (output / "-" / "provenance" / "index.html").read_text()
     assert 'href="/-/data/SHA256SUMS.tsr"' in (output / "-" / "data" / "index.html").read_text()
     build_project(conf)
     clean = build_project(clean_copy(conf, tmp_path / "clean"))
-    assert len(authority.queries) == asked + 1  # the token kept is the one published since
+    assert len(authority.queries) == asked + 2  # the tokens kept are those published since
     assert snapshot(clean) == snapshot(output)
 
 
@@ -192,7 +197,7 @@ def test_a_kept_token_that_is_not_of_the_sums_is_named(authority, tmp_path):
     conf = project(tmp_path / "site", TIMESTAMP_URL=authority.url)
     output = build_project(conf)
     sums = (output / DATA / "SHA256SUMS").read_bytes()
-    (kept,) = (tmp_path / "site" / "content" / "timestamps").iterdir()
+    kept = tmp_path / "site" / "content" / "timestamps" / f"{hashlib.sha256(sums).hexdigest()}.tsr"
     kept.write_bytes(authority.reply(authority.query_of(sums + b"\n")))
     with pytest.raises(SystemExit, match=f"error: {kept}: the timestamp is of other data; remove"):
         build_project(conf)
