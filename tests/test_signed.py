@@ -13,6 +13,7 @@ from test_signing import make_key
 from communique.errors import CommuniqueError
 from communique.files import write_atomic
 from communique.ingest.export import import_archive
+from communique.outbound.verify import verify
 from communique.settings import from_mapping
 from communique.signing import PRIVATE_ARMOR, private_key
 from communique.site import signed
@@ -203,3 +204,11 @@ def test_a_kept_token_that_is_not_of_the_sums_is_named(authority, tmp_path):
         build_project(conf)
     with pytest.raises(CommuniqueError):
         signed.token(from_mapping({"TIMESTAMP_URL": authority.url}, tmp_path / "site"), sums, "x")
+
+
+def test_a_signed_and_dated_copy_passes_invoke_verify(signing_key, authority, tmp_path):
+    """Its signatures, timestamps and key are not downloads the sums fail to list."""
+    output = build_project(project(tmp_path / "site", TIMESTAMP_URL=authority.url))
+    assert {p.name for p in (output / DATA).iterdir()} >= {"SHA256SUMS.sig", "SHA256SUMS.tsr"}
+    verdict = verify(str(output))
+    assert verdict.ok, verdict.failures

@@ -34,6 +34,11 @@ ARMOR = ("-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----")
 PRIVATE_ARMOR = ("-----BEGIN OPENSSH PRIVATE KEY-----", "-----END OPENSSH PRIVATE KEY-----")
 PRIVATE_MAGIC = b"openssh-key-v1\0"
 HASHES = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}  # what ssh-keygen may use
+# At /-/data/: each of SIGNED is signed (.sig) and dated (.tsr) when the build makes it, and the
+# key that checks the signatures is published. None can be listed in the sums they vouch for.
+SIGNED = ("SHA256SUMS", "ledger-head.txt")
+PUBLIC_KEY = "signing-key.pub"
+BESIDE = frozenset({PUBLIC_KEY, *(f"{name}{end}" for name in SIGNED for end in (".sig", ".tsr"))})
 MAKE_ONE = "make one with `ssh-keygen -t ed25519 -N '' -C '' -f FILE`"
 
 

@@ -35,12 +35,15 @@ import orjson
 
 from communique.errors import CommuniqueError
 from communique.records import handle, is_post_id
+from communique.signing import BESIDE
 from communique.site.downloads import PAGES, POST_PAGE, SUMS
 from communique.site.ledger import HEAD, LEDGER, PIECE, chain_faults, head, merkle_root, parse
 from communique.store import sha256_of
 
 DATA = "-/data"
-NOT_DATA = {"index.html"}  # the data page, a page of the site: not a download
+# The data page, a page of the site, and the signatures, timestamps and key that vouch for the
+# sums: none is a download the sums list.
+NOT_DATA = {"index.html", *BESIDE}
 PAGE_LINE = re.compile(rf"(?P<sha>[0-9a-f]{{64}})  (?P<rel>{POST_PAGE.pattern})")
 SUM_LINE = re.compile(r"(?P<sha>[0-9a-f]{64})  (?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 DATA_LINK = re.compile(r'href="[^"]*/-/data/([^"/?#]+)"')

@@ -14,12 +14,9 @@ from communique import signing
 from communique.errors import CommuniqueError
 from communique.files import write_atomic
 from communique.settings import Settings
-from communique.signing import Signer
+from communique.signing import PUBLIC_KEY, SIGNED, Signer
 from communique.site.freshness import Output
 from communique.site.layout import own
-
-SIGNED = ("SHA256SUMS", "ledger-head.txt")  # each signed and dated when the build makes it
-PUBLIC_KEY = "signing-key.pub"
 
 
 def publish(
