@@ -446,14 +446,15 @@ def check(c, output=None, skip="", config=None):
     help={
         "where": "the published copy: a folder (output/) or the site's http(s) address",
         "since": "an earlier ledger head the copy must extend: '<seq> <hash>' or '<hash>'",
+        "key": "the publisher's public key (ssh-ed25519 line, or its .pub file) that signed it",
     }
 )
-def verify(c, where, since=None):
+def verify(c, where, since=None, key=None):
     """Check a published copy: its sums, records, post pages and ledger, from what it publishes."""
     from communique.outbound.verify import verify as run
 
     with fail_on(OSError):
-        verdict = run(where, since=since)
+        verdict = run(where, since=since, key=key)
     for failure in verdict.failures:
         print(failure)
     if not verdict.ok:

@@ -212,3 +212,51 @@ def test_a_signed_and_dated_copy_passes_invoke_verify(signing_key, authority, tm
     assert {p.name for p in (output / DATA).iterdir()} >= {"SHA256SUMS.sig", "SHA256SUMS.tsr"}
     verdict = verify(str(output))
     assert verdict.ok, verdict.failures
+
+
+@pytest.fixture(scope="module")
+def signed_copy(key, tmp_path_factory) -> Path:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COMMUNIQUE_SIGNING_KEY_FILE", str(key))
+        return build_project(project(tmp_path_factory.mktemp("signed") / "site"))
+
+
+def test_verify_with_the_publishers_key_checks_both_signatures(signed_copy, key):
+    public = key.with_suffix(".pub")
+    for given in (str(public), public.read_text().strip()):  # the .pub file, or its line
+        verdict = verify(str(signed_copy), key=given)
+        assert verdict.ok, verdict.failures
+
+
+@pytest.mark.parametrize(
+    ("change", "failure"),
+    [
+        ("other key", "-/data/SHA256SUMS.sig: made with another key"),
+        ("sums", "-/data/SHA256SUMS.sig: does not match the file it signs"),
+        ("head", "-/data/ledger-head.txt.sig: does not match the file it signs"),
+        ("unsigned", "-/data/SHA256SUMS.sig: missing (the copy is not signed)"),
+    ],
+)
+def test_verify_with_a_key_fails_a_copy_it_did_not_sign(
+    signed_copy, key, tmp_path, change, failure
+):
+    """A copy rewritten and signed again by someone else, or not signed: the key the copy
+    publishes beside its sums is not the one checked against."""
+    copy = tmp_path / "copy"
+    shutil.copytree(signed_copy, copy)
+    data, public = copy / DATA, key.with_suffix(".pub").read_text()
+    if change == "other key":
+        public = make_key(tmp_path / "other").with_suffix(".pub").read_text()
+    elif change == "unsigned":
+        (data / "SHA256SUMS.sig").unlink()
+    else:  # the file changed after it was signed, and its sums made again to match
+        name = "SHA256SUMS" if change == "sums" else "ledger-head.txt"
+        (data / name).write_bytes((data / name).read_bytes() + b"\n")
+    verdict = verify(str(copy), key=public)
+    assert any(line.startswith(failure) for line in verdict.failures), verdict.failures
+
+
+@pytest.mark.parametrize("given", ["not a key", "ssh-ed25519 AAAAnot-base64", "/no/such/key.pub"])
+def test_a_key_that_is_none_is_refused_in_one_line(signed_copy, given):
+    with pytest.raises(CommuniqueError, match="key"):
+        verify(str(signed_copy), key=given)

@@ -35,7 +35,7 @@ import orjson
 
 from communique.errors import CommuniqueError
 from communique.records import handle, is_post_id
-from communique.signing import BESIDE
+from communique.signing import BESIDE, check, public_key_blob
 from communique.site.downloads import PAGES, POST_PAGE, SUMS
 from communique.site.ledger import HEAD, LEDGER, PIECE, chain_faults, head, merkle_root, parse
 from communique.store import sha256_of
@@ -145,17 +145,53 @@ class Verdict:
         )
 
 
-def verify(where: str, since: str | None = None) -> Verdict:
-    """Check the copy at ``where``; ``since``: an earlier head it must extend."""
+def verify(where: str, since: str | None = None, key: str | None = None) -> Verdict:
+    """Check the copy at ``where``; ``since``: an earlier head it must extend; ``key``: the
+    public key (an ``ssh-ed25519 AAAA...`` line, or a file that holds one) that must have
+    signed its sums and its ledger head. The key the copy publishes is never the one checked
+    against: a copy rewritten by someone else would publish theirs."""
     if since is not None and not HEAD_ARG.fullmatch(since.strip()):
         raise CommuniqueError(f"--since: {since!r}: give a ledger head, '<seq> <hash>' or '<hash>'")
+    public = public_key(key) if key is not None else None
     copy = copy_at(where)
     verdict = Verdict()
+    if public is not None:
+        check_signatures(copy, public, verdict)
     files = check_sums(copy, verdict)
     records = check_records(files, verdict)
     check_pages(copy, records, files, verdict)
     check_ledger(files, records, verdict, since)
     return verdict
+
+
+def public_key(key: str) -> str:
+    """The ``ssh-ed25519`` line of ``--key``: given as it is, or the file holding it."""
+    line = key.strip()
+    if not line.startswith("ssh-ed25519 "):
+        try:
+            line = Path(key).read_text(encoding="utf-8").strip().splitlines()[0]
+        except (OSError, UnicodeDecodeError, IndexError):
+            raise CommuniqueError(
+                f"--key: {key[:60]!r} is neither an ssh-ed25519 public key nor a file of one"
+            ) from None
+    public_key_blob(line)  # refused in one line unless it is one
+    return line
+
+
+def check_signatures(copy: Copy, public: str, verdict: Verdict) -> None:
+    """SHA256SUMS and the ledger head, each signed by ``public``: the sums vouch for every
+    other file, so these two signatures vouch for the whole copy."""
+    for name in (SUMS, HEAD):
+        data, signature = copy.get(f"{DATA}/{name}"), copy.get(f"{DATA}/{name}.sig")
+        if data is None:
+            continue  # named missing by the checks of the sums and of the ledger
+        if signature is None:
+            verdict.failures.append(f"{DATA}/{name}.sig: missing (the copy is not signed)")
+            continue
+        try:
+            check(data, signature, public, name=f"{DATA}/{name}.sig")
+        except CommuniqueError as e:
+            verdict.failures.append(str(e))
 
 
 def check_sums(copy: Copy, verdict: Verdict) -> dict[str, bytes]:
