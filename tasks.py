@@ -395,11 +395,8 @@ def package(c, config=None):
     the site, for a records office (never-public and withheld posts are in neither)."""
     from communique.errors import StoreError
     from communique.outbound.package import package as run
-    from communique.outbound.package import ready
 
     settings = load_settings(config)
-    with fail_on():
-        ready(settings)
     build(c, config=config)
     with fail_on(StoreError, OSError):
         print(run(settings, open_store(settings)).line())

@@ -27,6 +27,7 @@ FEED_FORMATS = ("atom", "rss")
 MEDIA_HOSTS = ("pbs.twimg.com", "video.twimg.com")  # where Twitter serves photos and videos
 MEDIA_MAX_MB = 512  # Twitter's own limit for a video upload, a few times any photo
 HOST = re.compile(r"[A-Za-z0-9.-]+")
+UNPUBLISHED = "http://localhost:8000"  # a site's address until SITEURL says where it is
 # S3's rules for a bucket's name, which R2 and MinIO keep too.
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -88,6 +89,12 @@ class Settings:
     # Whether this build makes a search index (`invoke build --no-search` turns it off, so the
     # search page does not point at an index that is not there).
     search: bool = True
+
+    @property
+    def public_url(self) -> str:
+        """Where the site is published, for what must name it whole (feeds, the WACZ): SITEURL,
+        or where ``invoke serve`` shows it until SITEURL is set."""
+        return self.siteurl.rstrip("/") or UNPUBLISHED
 
     @property
     def site_base(self) -> str:

@@ -72,26 +72,19 @@ class Packaged:
     files: int  # files of the site in the WACZ
     pages: int  # post pages listed in its pages.jsonl
 
+    at: str = ""  # the address the WACZ records the site at
+
     def line(self) -> str:
         return (
             f"packaged {self.posts:,} posts and {self.media:,} media in {self.bag},"
-            f" {self.files:,} files of the site ({self.pages:,} post pages) in {self.wacz}"
-        )
-
-
-def ready(settings: Settings) -> None:
-    """Refuse, before anything is built, what no package can be made of."""
-    if not settings.siteurl:
-        raise CommuniqueError(
-            "SITEURL is not set: a WACZ keeps each page at its public address; set it in"
-            " pelican.conf.py to where the site is published"
+            f" {self.files:,} files of the site ({self.pages:,} post pages) in {self.wacz},"
+            f" at {self.at}"
         )
 
 
 def package(settings: Settings, store: Store) -> Packaged:
     """Write the bag and the WACZ of the site as ``settings`` publish it into
     ``package/``, from the store and the built ``output/``."""
-    ready(settings)
     output = settings.output_path
     if (
         not (output / "index.html").is_file()
@@ -117,7 +110,7 @@ def package(settings: Settings, store: Store) -> Packaged:
             os.replace(folder / BAG, work / "old")
         os.replace(work / BAG, folder / BAG)
         os.replace(work / WACZ, folder / WACZ)
-    return Packaged(folder / BAG, folder / WACZ, posts, media, files, pages)
+    return Packaged(folder / BAG, folder / WACZ, posts, media, files, pages, settings.public_url)
 
 
 # -- the bag ---------------------------------------------------------------------------------
@@ -200,7 +193,7 @@ def bag_info(
         "Contact-Name": settings.contact_name,
         "Contact-Email": settings.contact_email,
         "External-Description": f"{settings.sitename}: the published archive of {accounts},"
-        f" as {settings.siteurl} shows it",
+        f" as {settings.public_url} shows it",
         "Internal-Sender-Description": "The records the site publishes (never-public and"
         " withheld posts left out, other people's handles as the site shows them), the media"
         " as the site serves them (re-encoded without metadata), the published trips, the"
@@ -241,7 +234,7 @@ def write_wacz(target: Path, archive: Archive, settings: Settings, work: Path) -
     from wacz.main import main as wacz  # imported here: it takes seconds (frictionless)
 
     output = settings.output_path
-    base = settings.siteurl.rstrip("/")
+    base = settings.public_url  # until SITEURL is set, where `invoke serve` shows the site
     # The post pages, and the home page first, where a replay opens.
     wanted = {"index.html", *(f"{p['account']}/status/{p['id']}/index.html" for p in archive.posts)}
     warc = work / "site.warc.gz"

@@ -304,7 +304,7 @@ class SiteFeeds:
 
     def write(self, rel_dir: str, title: str, posts: list[dict]) -> None:
         pages, archive = self.pages, self.pages.archive
-        siteurl = pages.settings.siteurl.rstrip("/") or "http://localhost:8000"
+        siteurl = pages.settings.public_url
         page = f"{siteurl}/{rel_dir}/" if rel_dir else f"{siteurl}/"
         withheld = sum(1 for p in posts if p.get("withheld")) if archive.withheld else 0
         # Posts the bridge made from a feed are not news: feeding them back would loop.

@@ -198,7 +198,7 @@ def finish(pelican) -> None:
     console.print(f"communique: {run.summary.line()}")
     if not settings.siteurl:
         console.print(
-            "communique: SITEURL is not set, so feeds link to http://localhost:8000;"
+            f"communique: SITEURL is not set, so feeds link to {settings.public_url};"
             " set it in pelican.conf.py before publishing"
         )
 
