@@ -17,12 +17,10 @@ import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import requests
-from asn1crypto import tsp
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
-
 from communique.errors import CommuniqueError
+
+# requests, asn1crypto and nacl are imported where they are used: most builds sign nothing and
+# ask for no timestamp, and importing them was a fifth of a second of every build.
 
 KEY_VARIABLE = "COMMUNIQUE_SIGNING_KEY"  # the private key's text, as `ssh-keygen` writes it
 KEY_FILE_VARIABLE = "COMMUNIQUE_SIGNING_KEY_FILE"  # or the file that holds it
@@ -80,6 +78,8 @@ class Signer:
     that shows it: its repr names only the public key's fingerprint."""
 
     def __init__(self, seed: bytes):
+        from nacl.signing import SigningKey
+
         self.key = SigningKey(seed)
         self.blob = public_blob(bytes(self.key.verify_key))
 
@@ -158,6 +158,9 @@ def check(data: bytes, signature: bytes, public_key: str, *, name: str = "signat
     inner.end()
     if kind != KEY_TYPE:
         raise CommuniqueError(f"{name}: a {kind!r} signature, not an Ed25519 one")
+    from nacl.exceptions import BadSignatureError
+    from nacl.signing import VerifyKey
+
     try:
         VerifyKey(expected[-32:]).verify(signed_data(NAMESPACE, hash_name.decode(), data), raw)
     except (BadSignatureError, ValueError):
@@ -268,6 +271,8 @@ TIMEOUT = 30  # seconds: an authority answers in well under one
 def timestamp_request(digest: bytes, nonce: int) -> bytes:
     """An RFC 3161 TimeStampReq of a SHA-256 ``digest``, asking for the authority's
     certificate in the token, so that ``openssl ts -verify`` needs only its CA's."""
+    from asn1crypto import tsp
+
     return tsp.TimeStampReq(
         {
             "version": "v1",
@@ -284,6 +289,8 @@ def timestamp_request(digest: bytes, nonce: int) -> bytes:
 def timestamp(url: str, data: bytes, name: str, timeout: float = TIMEOUT) -> bytes:
     """The authority's TimeStampResp for ``data`` (a file called ``name``), checked to be a
     granted token of its SHA-256 that answers this very request."""
+    import requests
+
     digest, nonce = hashlib.sha256(data).digest(), secrets.randbits(63)
     where = f"TIMESTAMP_URL: {url}"
     try:
@@ -307,6 +314,8 @@ def check_timestamp(response: bytes, data: bytes, name: str, nonce: int | None =
     """Raise ``CommuniqueError`` unless ``response`` is a TimeStampResp granting a token of
     ``data``'s SHA-256 (with ``nonce``, when given). The authority's signature is for the
     reader to check against the authority's certificate (``openssl ts -verify``)."""
+    from asn1crypto import tsp
+
     try:
         parsed = tsp.TimeStampResp.load(response, strict=True)
         status = parsed["status"]["status"].native
