@@ -162,6 +162,16 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
+# A video as the export's extended_entities give one: its thumbnail, and one MP4 variant whose
+# file the export holds as data/tweets_media/<post id>-clip.mp4.
+VIDEO = {
+    "id_str": "941", "type": "video", "url": "https://t.co/v", "indices": ["0", "14"],
+    "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/941/pu/img/clip.jpg",
+    "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
+                   "url": "https://video.twimg.com/ext_tw_video/941/pu/vid/clip.mp4"}]},
+}  # fmt: skip
+
+
 def make_video(path, sound: bool = True) -> bytes:
     """A 1-second video as a phone writes one: GPS, make, model, a date and a title in the
     container, a language and a handler name on the tracks, and an XMP packet after them."""

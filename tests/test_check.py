@@ -14,7 +14,15 @@ from communique.ingest.export import import_archive
 from communique.site.check import SECRETS, run_checks
 from communique.site.search import index_site
 from communique.store import Store
-from conftest import build_project, gif, make_project, make_video, tweet, write_export
+from conftest import (
+    VIDEO,
+    build_project,
+    gif,
+    make_project,
+    make_video,
+    tweet,
+    write_export,
+)
 
 needs_ffmpeg = pytest.mark.skipif(
     not shutil.which("ffmpeg"), reason="ffmpeg is not installed (.ci/run installs it)"
@@ -70,12 +78,7 @@ def test_a_built_site_passes_every_check(site):
 def test_a_site_of_photo_only_posts_and_videos_passes_every_check(tmp_path):
     photo = {"id_str": "940", "type": "photo", "url": "https://t.co/p", "indices": ["0", "14"],
              "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}  # fmt: skip
-    video = {
-        "id_str": "941", "type": "video", "url": "https://t.co/v", "indices": ["0", "14"],
-        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/941/pu/img/clip.jpg",
-        "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
-                       "url": "https://video.twimg.com/ext_tw_video/941/pu/vid/clip.mp4"}]},
-    }  # fmt: skip
+    video = VIDEO
     still = io.BytesIO()
     Image.new("RGB", (64, 48), "teal").save(still, "JPEG")
     tweets = [

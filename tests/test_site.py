@@ -17,6 +17,7 @@ from communique.site.freshness import FeedTitles
 from communique.store import Store
 from conftest import (
     ROOT,
+    VIDEO,
     build_project,
     js,
     make_project,
@@ -897,12 +898,7 @@ def test_withholding_a_post_takes_it_out_of_the_json_ld_of_a_reply_to_it(tmp_pat
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed (.ci/run does)")
 def test_a_video_s_json_ld_names_its_published_copy_and_poster(tmp_path):
-    video = {
-        "id_str": "941", "type": "video", "url": "https://t.co/v", "indices": ["0", "14"],
-        "media_url_https": "https://pbs.twimg.com/ext_tw_video_thumb/941/pu/img/clip.jpg",
-        "video_info": {"variants": [{"bitrate": "832000", "content_type": "video/mp4",
-                       "url": "https://video.twimg.com/ext_tw_video/941/pu/vid/clip.mp4"}]},
-    }  # fmt: skip
+    video = VIDEO
     files = {"data/tweets_media/41-clip.mp4": make_video(tmp_path / "clip.mp4")}
     export = write_export(tmp_path / "export", [tweet("41", "https://t.co/v",
                           extended_entities={"media": [video]})], **files)  # fmt: skip

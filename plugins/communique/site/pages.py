@@ -260,7 +260,7 @@ class Pages:
         """What the page is, for machines: schema.org's ``SocialMediaPosting``, a copy
         ``archivedAt`` this page of the post at its original URL, with the posts it answers,
         quotes or replaces (``based_on``)."""
-        site = self.settings.siteurl.rstrip("/")
+        site = self.settings.public_url  # absolute, as schema.org's URLs are, like the feeds'
         account, base = post["account"], self.base
         name = self.archive.accounts[account].get("display_name")
         data = {
@@ -389,13 +389,14 @@ class Pages:
         are made from the text (``derive``) only for a page that is rendered."""
         post_id, cid = post["id"], post.get("conversation_id")
         thread, zone = self.archive.threads.get(cid), self.settings.timezone
+        shown = not post.get("withheld")  # its placeholder shows no copy of it: nor do these
         return dict(
             post=self.derive(post),
             title=post["title"],
             card=self.card(post),
             versions=self.archive.versions(post),
-            links=short_links(post),
-            linked=self.linked_data(post),
+            links=short_links(post) if shown else None,
+            linked=self.linked_data(post) if shown else None,
             latest=self.archive.latest.get(post_id, post_id),
             thread=cid if thread and len(thread) > 1 else None,
             trips=self.trips_of.get(post_id, []),
