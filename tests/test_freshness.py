@@ -1,5 +1,7 @@
 """Every cache file is checked before it is believed: one lost, torn or altered is missing."""
 
+import shutil
+
 import pytest
 
 from communique.site.freshness import (
@@ -151,6 +153,25 @@ def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_p
     found = again()
     assert sorted(found.others) == ["b/new/deeper.html", "b/stray.html"]
     assert sorted(again().others) == ["b/new/deeper.html", "b/stray.html"]  # from the listing
+
+
+def test_after_the_cache_is_lost_the_folders_are_listed_once_and_then_never(
+    tmp_path, monkeypatch
+):
+    """The first scan finds every file unknown; once the build has made them again, the
+    folders' listings hold only their times, and no later scan goes through their names."""
+    from communique.site import freshness
+
+    files = {"a/index.html": "a", "b/c/index.html": "c"}
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    built(output, cache, files)
+    shutil.rmtree(cache)
+    again = built(output, cache, files)
+    kept = freshness.read_json(cache / "listings.json")
+    assert [rel for rel, when in kept.items() if isinstance(when, list) and when[1]] == []
+    listed = []
+    monkeypatch.setattr(freshness, "listing", lambda path: listed.append(path) or [[], [], []])
+    assert again().others == [] and listed == []
 
 
 def test_what_is_reached_through_a_link_is_not_taken_for_output(tmp_path):

@@ -446,9 +446,10 @@ class Output:
                 rel = rel.rpartition("/")[0]
         write_json(self.manifest, {rel: entry.row() for rel, entry in self.made.entries.items()})
         if self.listings:
-            others = set(found.others)
-            made = [rel for rel in self.made.entries  # files new: not there before
-                    if (rel not in previous or rel in stale) and rel not in others]  # fmt: skip
+            # Files new or made again, a folder each that the scan may have listed as holding
+            # them besides the manifest's (after ``cache/`` was lost, every folder): listed
+            # again as it is now, or every later scan would go through its names.
+            made = [rel for rel in self.made.entries if rel not in previous or rel in stale]
             changed |= {rel.rpartition("/")[0] for rel in chain(made, gone)}
             self.relist(changed | {rel.rpartition("/")[0] for rel in emptied}, emptied, search)
         return len(gone)

@@ -7,6 +7,7 @@ newest page: every other page keeps its URL and its bytes (permanent links, chea
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from functools import partial
 
 from communique.files import digest
 from communique.site import activity, times
@@ -34,8 +35,12 @@ def paginate(
     per_page = pages.settings.posts_per_page
     count = page_count(len(posts), per_page)
     keys = pages.keys
-    # What every page of the list shows alike, keyed once for all of them.
-    shared, newest = digest(sorted(context.items())), digest(sorted(landing.items()))
+    # What every page of the list shows alike, keyed once for all of them (a value made only
+    # for a page rendered, by what it is made from).
+    shown = {
+        name: value.key if isinstance(value, Lazy) else value for name, value in context.items()
+    }
+    shared, newest = digest(sorted(shown.items())), digest(sorted(landing.items()))
     url = pages.url(rel_dir)  # "/" is kept as it is by quote: a page's URL is this and more
 
     for n in range(1, count + 1):
@@ -91,6 +96,8 @@ def month_pages(pages: Pages) -> None:
         first = datetime(int(year), int(mm), 1)
         shown = pages.archive.shown(posts)
         rel_dir = f"{account}/{year}/{mm}"
+        days = day_links(pages, rel_dir, shown, zone)
+        title = f"Posts a day by @{account}, {first:%B %Y}"
         paginate(
             pages,
             rel_dir,
@@ -99,11 +106,8 @@ def month_pages(pages: Pages) -> None:
             by_day=zone,
             title=f"@{account}, {first:%B %Y}",
             intro=month_note(first, zone),
-            calendar=activity.month_svg(
-                first.date(),
-                day_links(pages, rel_dir, shown, zone),
-                f"Posts a day by @{account}, {first:%B %Y}",
-            ),
+            # Drawn only for a page made again: most months' pages are not, on most builds.
+            calendar=Lazy(partial(activity.month_svg, first.date(), days, title), (days, title)),
         )
 
 

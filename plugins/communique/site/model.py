@@ -56,11 +56,19 @@ class Archive:
     handles_hidden: set[str] = field(default_factory=set)  # ids of posts shown without handles
     altered: set[str] = field(default_factory=set)  # ids of posts shown otherwise than stored
     left_out: list[str] = field(default_factory=list)  # stored accounts the site does not publish
+    # list id -> (the list, as shown): each month's list is shown by its page, its account's
+    # calendar and its posts' links. The list is held, so its id is not another's meanwhile.
+    shown_lists: dict[int, tuple[list, list]] = field(default_factory=dict, repr=False)
 
     def shown(self, posts: list[dict]) -> list[dict]:
         """Oldest first, an edited post once (its newest version): a list as paginated."""
         older = self.older
-        return [p for p in posts if p["id"] not in older] if older else posts
+        if not older:
+            return posts
+        kept = self.shown_lists.get(id(posts))
+        if kept is None or kept[0] is not posts:
+            kept = self.shown_lists[id(posts)] = posts, [p for p in posts if p["id"] not in older]
+        return kept[1]
 
     def once(self, posts: list[dict]) -> list[dict]:
         """Oldest first, an edited post once, by the newest of its versions in ``posts``: a

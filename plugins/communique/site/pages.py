@@ -42,9 +42,11 @@ FEED_LINKS = {
 
 @dataclass
 class Lazy:
-    """A page's context value computed only if the page is rendered at all."""
+    """A page's context value computed only if the page is rendered at all. ``key``: what it
+    is made from, for a list whose pages are keyed by their context (``lists.paginate``)."""
 
     make: Callable[[], object]
+    key: object = None
 
 
 @dataclass
@@ -323,8 +325,13 @@ class Pages:
                 found.append(held_here(held))
         return found
 
-    def post_key(self, post: dict) -> str:
-        """Everything a post's page and card show: the key of both, and of every list's."""
+    def post_key(self, post: dict, nav: Around) -> str:
+        """Everything a post's page and card show: the key of both, and of every list's.
+
+        The page links to the posts before and after it and to its place in its month: a new
+        post changes its neighbours' pages, and with them the lists that show them (a few
+        pages more, where a key of their own for each post's page would cost a digest more
+        a post on every build)."""
         get = post.get  # called for every post of every build: lookups bound once
         archive = self.archive
         reply_to = get("reply_to") or {}
@@ -354,6 +361,10 @@ class Pages:
             self.based_on(post)
             if reply_to or get("quote_of") or len(get("edit_ids") or ()) > 1
             else (),
+            nav.before and nav.before["id"],
+            nav.after and nav.after["id"],
+            nav.month,
+            nav.listed,
         )
 
     def post_pages(self) -> None:
@@ -370,12 +381,8 @@ class Pages:
             post_id, account = post["id"], post["account"]
             position[post_id] = i
             post["url"] = f"{base}/{account}/status/{post_id}/"
-            key = keys[post_id] = post_key(post)  # holds the stamp: the page's key too
             nav = around[post_id]
-            # The page links to the posts before and after it and to its place in its month:
-            # a new post changes its neighbours' pages, and only theirs.
-            key = digest(key, nav.before and nav.before["id"], nav.after and nav.after["id"],
-                         nav.month, nav.listed)  # fmt: skip
+            key = keys[post_id] = post_key(post, nav)  # holds the stamp: the page's key too
             rel = f"{account}/status/{post_id}/index.html"
             if fresh(rel, key):
                 continue  # most pages of an incremental build: make no context for them
