@@ -155,9 +155,7 @@ def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_p
     assert sorted(again().others) == ["b/new/deeper.html", "b/stray.html"]  # from the listing
 
 
-def test_after_the_cache_is_lost_the_folders_are_listed_once_and_then_never(
-    tmp_path, monkeypatch
-):
+def test_after_the_cache_is_lost_the_folders_are_listed_once_and_then_never(tmp_path, monkeypatch):
     """The first scan finds every file unknown; once the build has made them again, the
     folders' listings hold only their times, and no later scan goes through their names."""
     from communique.site import freshness
