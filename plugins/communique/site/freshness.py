@@ -272,6 +272,12 @@ def scan(
         except OSError:
             continue  # gone: the folder it was in changed, and is listed
         if when == (kept if isinstance(kept, int) else kept[0]):
+            if isinstance(kept, list) and kept[1] and not any(kept[2:]):
+                # Names it held besides the manifest's that the build has made since (from
+                # before the sweep listed what it made again): its time alone from now on.
+                prefix = f"{rel_dir}/" if rel_dir else ""
+                if all(prefix + name in entries for name in kept[1]):
+                    kept = when
             seen[rel_dir] = kept
             found.add(rel_dir, kept, entries)
         else:
@@ -350,10 +356,10 @@ class Output:
 
     def fresh(self, rel: str, key: str) -> bool:
         """True (and the file kept) when ``rel`` was made from the same inputs and is intact."""
-        entry = self.kept(rel)
-        if entry is None or entry.key != key:
+        row = self.previous.get(rel)  # asked of every page of every build: no Entry for a miss
+        if row is None or row[KEY] != key or rel in self.found.stale:
             return False
-        self.made.entries[rel] = entry
+        self.made.entries[rel] = Entry(*row)
         self.made.unchanged += 1
         return True
 

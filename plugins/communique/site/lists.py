@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from functools import partial
 
+from markupsafe import Markup
+
 from communique.files import digest
 from communique.site import activity, times
 from communique.site.layout import own
@@ -96,8 +98,10 @@ def month_pages(pages: Pages) -> None:
         first = datetime(int(year), int(mm), 1)
         shown = pages.archive.shown(posts)
         rel_dir = f"{account}/{year}/{mm}"
-        days = day_links(pages, rel_dir, shown, zone)
         title = f"Posts a day by @{account}, {first:%B %Y}"
+        # Drawn only for a page made again (most months' pages are not, on most builds), from
+        # the times of the month's posts: which day each is on and which page shows it.
+        calendar = partial(month_calendar, pages, rel_dir, shown, first.date(), title)
         paginate(
             pages,
             rel_dir,
@@ -106,9 +110,15 @@ def month_pages(pages: Pages) -> None:
             by_day=zone,
             title=f"@{account}, {first:%B %Y}",
             intro=month_note(first, zone),
-            # Drawn only for a page made again: most months' pages are not, on most builds.
-            calendar=Lazy(partial(activity.month_svg, first.date(), days, title), (days, title)),
+            calendar=Lazy(calendar, ([p["created_at"] for p in shown], title)),
         )
+
+
+def month_calendar(
+    pages: Pages, rel_dir: str, posts: list[dict], month: date, title: str
+) -> Markup:
+    days = day_links(pages, rel_dir, posts, pages.settings.timezone)
+    return activity.month_svg(month, days, title)
 
 
 def day_groups(pages: Pages, posts: list[dict], zone: tzinfo) -> list[tuple[date, list]]:
