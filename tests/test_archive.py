@@ -1,6 +1,7 @@
 """The store read for the site: groupings, edits, and what is left out."""
 
 import os
+import shutil
 
 import pytest
 
@@ -9,6 +10,7 @@ from communique.ingest.api import from_v2, index
 from communique.records import provenance
 from communique.site import model as archive
 from communique.site.freshness import MonthCache
+from communique.store import Store
 
 
 def api_post(post_id: str, text: str, history: list[str], **extra) -> dict:
@@ -51,6 +53,27 @@ def test_posts_are_read_again_only_from_month_files_that_changed(store, tmp_path
     assert archive.load(store, cache=cache).posts == first.posts  # read from the cache
     store.merge([api_post("2000", "second", ["2000"])])  # rewrites the month file
     assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000", "2000"]
+
+
+def test_a_fresh_checkout_of_the_store_is_known_by_its_bytes_not_read_again(
+    store, tmp_path, monkeypatch
+):
+    """Every scheduled run starts from a checkout: each month file with a new time and inode."""
+    cache = MonthCache(store.root, tmp_path / "cache")
+    store.merge([api_post("1000", "first", ["1000"]), api_post("2000", "second", ["2000"])])
+    first = archive.load(store, cache=cache)
+    checkout = Store(tmp_path / "checkout")
+    shutil.copytree(store.root, checkout.root)  # copied anew: other times, other inodes
+    (month,) = checkout.month_files("envoy")
+    assert month.stat().st_ino != store.month_files("envoy")[0].stat().st_ino
+    read = []
+    monkeypatch.setattr(Store, "read_file", lambda self, path: read.append(path) or [])
+    moved = MonthCache(checkout.root, cache.folder)
+    assert archive.load(checkout, cache=moved).posts == first.posts and read == []
+    monkeypatch.undo()
+    # the same size, another byte: read again
+    month.write_bytes(month.read_bytes().replace(b'"first"', b'"First"'))
+    assert [p["text"] for p in archive.load(checkout, cache=moved).posts] == ["First", "second"]
 
 
 def a_year_of_posts(store) -> list:

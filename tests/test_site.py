@@ -909,3 +909,35 @@ def test_a_video_s_json_ld_names_its_published_copy_and_poster(tmp_path):
     for term in ("contentUrl", "thumbnailUrl"):
         [url] = value(clip, term)
         assert (output / url.removeprefix("https://archive.example.org/")).is_file(), url
+
+
+def test_a_fresh_checkout_with_the_folders_kept_makes_nothing_again(tmp_path, monkeypatch):
+    """A scheduled run: the store checked out afresh (every file with a new time and inode),
+    ``cache/`` and ``output/`` restored as the Actions cache keeps them, times and all."""
+    from communique.site import downloads, media
+    from conftest import snapshot
+
+    folder = tmp_path / "site"
+    conf = make_project(folder)
+    photo = {"id_str": "90", "type": "photo", "url": "https://t.co/p", "indices": ["6", "20"],
+             "media_url_https": "https://pbs.twimg.com/media/Pic.jpg"}  # fmt: skip
+    posts = [tweet("1", "Hello"), tweet("20", "Photo https://t.co/p",
+                                        extended_entities={"media": [photo]})]  # fmt: skip
+    files = {"data/tweets_media/20-Pic.jpg": photo_with_gps()}
+    export = write_export(tmp_path / "export", posts, **files)
+    import_archive(export, Store(folder / "content" / "archive"))
+    output = build_project(conf)
+    before = snapshot(output)
+    run = tmp_path / "run"
+    shutil.copytree(folder / "content", run / "content")  # a checkout: new times, new inodes
+    for kept in ("cache", "output"):
+        shutil.copytree(folder / kept, run / kept, copy_function=shutil.copy2, symlinks=True)
+    shutil.copy2(conf, run / "pelican.conf.py")
+
+    def again(*args, **kwargs):
+        raise AssertionError("made again")
+
+    monkeypatch.setattr(media, "publish_media", again)
+    monkeypatch.setattr(downloads, "read_piece", again)  # the download process is forked
+    monkeypatch.setattr(Store, "read_file", again)  # the months, as the cache keeps them
+    assert snapshot(build_project(run / "pelican.conf.py")) == before

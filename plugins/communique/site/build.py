@@ -14,7 +14,7 @@ from communique.signing import Signer
 from communique.site import lists, media, overview, signed
 from communique.site.downloads import page_sums, write_manifest
 from communique.site.feeds import SiteFeeds
-from communique.site.freshness import FeedTitles, Output
+from communique.site.freshness import Digests, FeedTitles, Output
 from communique.site.layout import own
 from communique.site.ledger import Ledger
 from communique.site.model import Archive
@@ -48,7 +48,9 @@ def build(
     pages = Pages(archive, settings, env, output, stamp, now)
     pages.summary.posts = len(archive.posts) - len(archive.older)  # as the timelines list them
     titles = FeedTitles(settings.cache_path / "feed-titles.json")
-    media.publish_all(pages, settings.archive_path)
+    digests = Digests(settings.cache_path / "media-digests.json")
+    media.publish_all(pages, settings.archive_path, digests)
+    digests.save()
     overview.load_trips(pages)
     downloads.start(**downloads_input(pages))
     # Plan the pages of posts and lists, then render those not fresh on every core, by the

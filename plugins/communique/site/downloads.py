@@ -41,7 +41,7 @@ from pathlib import Path
 
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
-from communique.site.freshness import Entry, code_stamp
+from communique.site.freshness import Digests, Entry, code_stamp
 from communique.site.ledger import Ledger, publish
 from communique.site.ledger import published as published_records
 from communique.site.model import Archive
@@ -204,8 +204,11 @@ def published_name(piece: str) -> str:
     return f"{piece}.gz"
 
 
-def piece_keys(files: dict[str, list[Path]], shown: Archive, siteurl: str) -> dict[str, str]:
-    """A key per piece that changes whenever the piece's rows would: its month files, the
+def piece_keys(
+    files: dict[str, list[Path]], shown: Archive, siteurl: str, digests: Digests
+) -> dict[str, str]:
+    """A key per piece that changes whenever the piece's rows would: its month files' bytes
+    (by ``digests``: a fresh checkout of the store changes their times, not the pieces), the
     site's address, and how the site shows its posts (withheld, or altered as it shows them).
     """
     withheld: dict[str, list] = defaultdict(list)
@@ -217,8 +220,8 @@ def piece_keys(files: dict[str, list[Path]], shown: Archive, siteurl: str) -> di
         altered[piece_of(view)].append((post_id, {k: view[k] for k in SHOWN_FIELDS}))
     keys = {}
     for name, paths in files.items():
-        stats = [(str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()]]
-        keys[name] = digest(siteurl, stats, withheld[name], altered[name])
+        held = [(p.name, digests.of(p)) for p in paths]  # the piece names the account, year
+        keys[name] = digest(siteurl, held, withheld[name], altered[name])
     return keys
 
 
@@ -478,7 +481,9 @@ def write_downloads(
     """
     db_path = stamp.with_suffix(".db")
     files = pieces(store, shown.accounts)
-    keys = piece_keys(files, shown, siteurl)
+    digests = Digests(stamp.with_name(f"{stamp.stem}-digests.json"))
+    keys = piece_keys(files, shown, siteurl, digests)
+    digests.save()
     redactions = redactions_csv(shown, siteurl)
     shared = digest(trips, redactions.decode(), ledger and ledger.stamp())
     made = previous(stamp, folder)
@@ -486,8 +491,9 @@ def write_downloads(
         clear(folder, made.files.keys())
         return listed(made.files)
     stamp.unlink(missing_ok=True)  # until all is written again, the cache vouches for nothing
-    for left in stamp.parent.glob(f".{stamp.name}.*.tmp"):  # a build killed writing it
-        left.unlink()
+    for name in (stamp.name, digests.path.name):  # a build killed writing them
+        for left in stamp.parent.glob(f".{name}.*.tmp"):
+            left.unlink()
     rows = made.csv_rows(folder) if made else None  # each piece's, the changed read anew
     db = open_db(db_path, made.db) if made and rows is not None else None
     if db is None:

@@ -533,30 +533,49 @@ def confine(rel: str) -> None:
 
 def month_stamp(path: Path) -> list:
     """A month file as it is now, and the code reading it: what its kept records were read
-    from and by (another version may keep other fields, such as the links' t.co addresses)."""
+    from and by (another version may keep other fields, such as the links' t.co addresses).
+    The digest of its bytes too, so that a month whose time and inode alone changed (a fresh
+    checkout of the store, which every scheduled run starts from) is not read again."""
     st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino, code_stamp()]
+    return [st.st_size, st.st_mtime_ns, st.st_ino, code_stamp(), file_digest(str(path))]
 
 
 @dataclass
 class MonthCache:
     """The store's month files read without their raw payloads, which the pages never show,
     kept in ``folder`` under each month file's size, time and inode: a build after a
-    scheduled archive run reads again only the months that run rewrote."""
+    scheduled archive run reads again only the months that run rewrote. A month whose size
+    is the same but whose time or inode is not is hashed, not read: hashing the store is a
+    few times quicker than reading it."""
 
     store_root: Path
     folder: Path
+    hashed: dict[tuple, str] = field(default_factory=dict, repr=False)  # by path, size, time
 
     def path_of(self, month: Path) -> Path:
         return self.folder / month.relative_to(self.store_root).with_suffix(".json")
+
+    def matches(self, month: Path, kept: object) -> bool:
+        """Whether ``kept``, the stamp the month's records were kept under, is the month's
+        as it is now."""
+        st = month.stat()
+        now = [st.st_size, st.st_mtime_ns, st.st_ino, code_stamp()]
+        if not isinstance(kept, list) or len(kept) != 5 or kept[0] != now[0] or kept[3] != now[3]:
+            return False
+        if kept[1:3] == now[1:3]:
+            return True
+        seen = (str(month), *now[:3])
+        if seen not in self.hashed:
+            self.hashed[seen] = file_digest(str(month))
+        return self.hashed[seen] == kept[4]
 
     def get(self, month: Path) -> list[dict] | None:
         body = read_checked(self.path_of(month))
         if body is None:
             return None
-        end = bytes(body[:256]).find(b"\n")  # the stamp's line
+        end = bytes(body[:512]).find(b"\n")  # the stamp's line
         try:
-            if orjson.loads(body[:end]) != month_stamp(month):
+            if not self.matches(month, orjson.loads(body[:end])):
                 return None
             return orjson.loads(body[end + 1 :])  # not a copy of 80 MB at 100k
         except (OSError, orjson.JSONDecodeError):
@@ -567,13 +586,44 @@ class MonthCache:
         try:
             with self.path_of(month).open("rb") as f:
                 f.readline()
-                return orjson.loads(f.readline()) == month_stamp(month)
+                return self.matches(month, orjson.loads(f.readline()))
         except (OSError, orjson.JSONDecodeError):
             return False
 
     def put(self, month: Path, records: list[dict], stamp: list) -> None:
         body = orjson.dumps(stamp) + b"\n" + orjson.dumps(records)
         write_checked(self.path_of(month), body)
+
+
+# -- the store's files, by their bytes ------------------------------------------------------
+
+
+class Digests:
+    """The SHA-256 of files of the store (media, month files), kept by their size, time and
+    inode: a key of what a file holds that a fresh checkout of the store does not change. A
+    scheduled run starts from one, with every file's time and inode new: hashing them costs a
+    fraction of what publishing every medium or remaking every download again would."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        kept = read_json(path)
+        self.kept: dict[str, list] = kept if isinstance(kept, dict) else {}
+        self.now: dict[str, list] = {}
+
+    def of(self, path: Path) -> str:
+        st = path.stat()
+        name = str(path)
+        row = self.kept.get(name)
+        stat = [st.st_size, st.st_mtime_ns, st.st_ino]
+        if not (isinstance(row, list) and len(row) == 4 and row[:3] == stat):
+            row = [*stat, file_digest(name)]
+        self.now[name] = row
+        return row[3]
+
+    def save(self) -> None:
+        """Keep the files asked of this time, and only those: a file gone is forgotten."""
+        if self.now != self.kept:
+            write_json(self.path, self.now)
 
 
 # -- feed titles ---------------------------------------------------------------------------

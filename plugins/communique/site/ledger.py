@@ -300,8 +300,10 @@ class Ledger:
             data = self.path.read_bytes()
         except FileNotFoundError:
             data = None
+        # The leaves by their bytes, not their times: a fresh checkout (each scheduled run's)
+        # changes those, and would have the downloads made again for nothing.
         files = sorted(self.leaves_folder.glob("*.txt"))
-        leaves = [(p.name, st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()]]
+        leaves = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
         return digest(data and hashlib.sha256(data).hexdigest(), leaves, sorted(self.never_public))
 
     def remove_temps(self) -> None:

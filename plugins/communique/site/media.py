@@ -26,7 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from communique.errors import CommuniqueError
 from communique.files import digest, replacing, write_atomic
 from communique.records import preview_of
-from communique.site.freshness import Entry, Slice, code_stamp
+from communique.site.freshness import Digests, Entry, Slice, code_stamp
 from communique.site.model import media_folder, media_path
 from communique.site.pages import Pages
 from communique.site.parallel import slices
@@ -241,10 +241,11 @@ def kept(pages: Pages, stem: str, how: str, key: str) -> list[tuple[str, Entry]]
     return found
 
 
-def publish_all(pages: Pages, store_root: Path) -> None:
+def publish_all(pages: Pages, store_root: Path, digests: Digests) -> None:
     """Every post's media published into the site, on every core, a video with its poster;
     their URLs and sizes noted in the posts (their keys hold them). A copy kept from an
-    earlier build is not opened.
+    earlier build is not opened, nor made again for a store checked out afresh: a medium's
+    key holds its bytes' digest (``digests``), not its time.
 
     A medium that must not be published as it is (an image too large to decode, a video
     without ffmpeg to strip it) stops the build with one line naming it and its post."""
@@ -265,8 +266,7 @@ def publish_all(pages: Pages, store_root: Path) -> None:
             still = None
             if how == "video":
                 still = media_path(store_root, post, {"file": preview_of(item["file"])})
-            inputs = [(str(p), st.st_size, st.st_mtime_ns)
-                      for p in (source, still) if p for st in [p.stat()]]  # fmt: skip
+            inputs = [(p.name, digests.of(p)) for p in (source, still) if p]  # in its folder
             key = digest(code_stamp(), inputs, how, tool)
             files = kept(pages, stem, how, key)
             if files is None:
