@@ -176,3 +176,12 @@ def test_hashtags_have_no_feeds_unless_asked(tmp_path):
     asked = from_mapping({"FEEDS": ["all", "tag"], "SYNDICATE_FEED": "rss.xml"}, tmp_path)
     assert asked.feeds == ("all", "tag") and asked.feed_formats == ("atom", "rss")
     assert from_mapping({"FEED_FORMATS": ["rss"], "SYNDICATE_FEED": "rss.xml"}, tmp_path)
+
+
+def test_a_project_checked_out_elsewhere_keys_its_pages_alike(tmp_path):
+    """Keys hold the paths as the project names them: a copy elsewhere is the same site."""
+    conf = {"ACCOUNTS": ["envoy"], "THEME": "theme", "PATH": "content"}
+    here = from_mapping(conf, tmp_path / "here").key()
+    assert from_mapping(conf, tmp_path / "elsewhere").key() == here
+    assert "base" not in here and here["archive_path"] == "content/archive"
+    assert from_mapping(conf | {"THEME": "other"}, tmp_path / "here").key() != here

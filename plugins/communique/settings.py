@@ -7,6 +7,7 @@ two always agree; after that the rest of the package reads fields, never keys by
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,8 +110,12 @@ class Settings:
 
     def key(self) -> dict[str, object]:
         """Every field as plain data, for cache keys: a page made under other settings is
-        made again, whichever setting changed."""
-        return dataclasses.asdict(self)
+        made again, whichever setting changed. Paths as the project names them, from its
+        folder: a project moved or checked out elsewhere is the same site."""
+        fields = dataclasses.asdict(self)
+        del fields["base"]
+        return {name: os.path.relpath(value, self.base) if isinstance(value, Path) else value
+                for name, value in fields.items()}  # fmt: skip
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
