@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -80,6 +82,14 @@ def zip_of(folder: Path, target: Path) -> Path:
 def snapshot(root: Path) -> dict[Path, bytes]:
     """Every file under ``root`` and its bytes: to show that a refused change changed none."""
     return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def database(path: Path) -> sqlite3.Connection:
+    """The published database (``archive.db.gz``) unpacked and opened in memory: what a
+    reader gets from ``gunzip``, and no file left in the output a test looks at."""
+    db = sqlite3.connect(":memory:")
+    db.deserialize(gzip.decompress(path.read_bytes()))
+    return db
 
 
 @pytest.fixture

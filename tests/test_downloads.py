@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from communique.site.downloads import write_downloads
 from communique.site.model import load
 from communique.site.withheld import make_redaction
 from communique.store import Store
-from conftest import tweet
+from conftest import database, tweet
 
 TRIPS = [
     ({"slug": "oslo", "title": "Oslo", "start": "2020-03-01", "end": "2020-03-04",
@@ -86,7 +85,7 @@ def written(site: Path) -> dict[str, tuple[int, int]]:
 
 def tables(path: Path) -> dict[str, list]:
     """The schema and every table's rows, in an order that does not depend on the file."""
-    db = sqlite3.connect(path)
+    db = database(path)
     schema = list(db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name"))
     content = {"schema": schema}
     for kind, name, _ in schema:
@@ -122,8 +121,8 @@ def assert_as_made_afresh(
     data, fresh_data = site / "data", fresh / "data"
     names = sorted(p.name for p in data.iterdir())
     assert names == sorted(p.name for p in fresh_data.iterdir())
-    assert tables(data / "archive.db") == tables(fresh_data / "archive.db")
-    ours, theirs = (data / "archive.db").read_bytes(), (fresh_data / "archive.db").read_bytes()
+    assert tables(data / "archive.db.gz") == tables(fresh_data / "archive.db.gz")
+    ours, theirs = (gzip.decompress((d / "archive.db.gz").read_bytes()) for d in (data, fresh_data))
     assert ours == theirs, differences(ours, theirs)
     for name in names:
         assert (data / name).read_bytes() == (fresh_data / name).read_bytes(), name
@@ -142,7 +141,7 @@ def test_a_new_post_writes_again_only_its_years_file_and_what_holds_every_year(s
     build(store, site)
     after = written(site)
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == ["archive.db", "envoy-2020.jsonl.gz", "posts.csv.gz"]
+    assert changed == ["archive.db.gz", "envoy-2020.jsonl.gz", "posts.csv.gz"]
     assert '"id":"2003"' in read(site / "data" / "envoy-2020.jsonl.gz")
     assert_as_made_afresh(store, site, tmp_path)
 
@@ -156,7 +155,7 @@ def test_a_post_withheld_later_leaves_its_years_files_and_the_database(store, tm
     assert '"id":"1002"' not in read(data / "envoy-2019.jsonl.gz")
     assert "fjord" not in read(data / "posts.csv.gz")
     assert (data / "redactions.csv").read_text().splitlines()[1].startswith("1002,envoy,")
-    db = sqlite3.connect(data / "archive.db")
+    db = database(data / "archive.db.gz")
     assert db.execute("SELECT id FROM posts ORDER BY id").fetchall() == [
         ("1001",), ("2001",), ("2002",), ("3001",)
     ]  # fmt: skip
@@ -193,7 +192,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_the_rest_fai
         for line in read(data / "envoy-2020.jsonl.gz").splitlines()
         if '"id":"2004"' in line
     )
-    db = sqlite3.connect(data / "archive.db")
+    db = database(data / "archive.db.gz")
     stored = db.execute("SELECT text, place FROM posts WHERE id = '2004'").fetchone()
     assert (record["text"], record["place"]["name"]) == stored == (formula, place["full_name"])
 
@@ -205,7 +204,7 @@ def test_a_year_gone_from_the_store_is_gone_from_the_downloads(store, tmp_path):
     downloads = build(store, site)
     assert "envoy-2019.jsonl.gz" not in [d.name for d in downloads]
     assert not (site / "data" / "envoy-2019.jsonl.gz").exists()
-    db = sqlite3.connect(site / "data" / "archive.db")
+    db = database(site / "data" / "archive.db.gz")
     assert db.execute("SELECT count(*) FROM posts WHERE created_at < '2020'").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (0,)
     assert_as_made_afresh(store, site, tmp_path)
@@ -283,8 +282,8 @@ def test_the_database_is_published_readable_by_all_and_its_media_in_order(store,
     a_new_post(store)
     build(store, site)
     data = site / "data"
-    assert (data / "archive.db").stat().st_mode & 0o777 == 0o666 & ~UMASK  # not mkstemp's 0600
-    db = sqlite3.connect(data / "archive.db")
+    assert (data / "archive.db.gz").stat().st_mode & 0o777 == 0o666 & ~UMASK  # not mkstemp's 0600
+    db = database(data / "archive.db.gz")
     media = db.execute("SELECT post_id, position, alt FROM media ORDER BY post_id").fetchall()
     assert media == [("1002", 0, "A fjord"), ("2003", 0, "A fjord")]
 
@@ -386,7 +385,7 @@ def test_a_damaged_cache_is_not_trusted_and_all_is_made_afresh(store, tmp_path, 
         lambda data: (data / "posts.csv.gz").write_bytes(gzip.compress(b"id\n")),
         lambda data: (data / "envoy-2021.jsonl.gz").unlink(),
         lambda data: (data / "envoy-2019.jsonl.gz").open("ab").write(gzip.compress(b"{}\n")),
-        lambda data: (data / "archive.db").unlink(),
+        lambda data: (data / "archive.db.gz").unlink(),
     ],
     ids=["csv", "jsonl-gone", "jsonl-edited", "db-gone"],
 )
@@ -443,8 +442,8 @@ def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, mo
         if len(calls) < call:
             return real(*args, **kwargs)
         for left in (
-            ".archive.db.k1lled_a.tmp",
-            ".archive.db.k1lled_a.tmp-journal",
+            ".archive.db.gz.k1lled_a.tmp",
+            ".archive.db.gz.k1lled_a.tmp-journal",
             ".posts.csv.gz.k1lled_b.tmp",
             ".envoy-2020.jsonl.gz.k1lled_c.tmp",
         ):
@@ -468,7 +467,7 @@ def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, mo
 def test_the_jsonl_and_csv_are_gzip_with_no_time_or_name_in_their_header(store, tmp_path):
     site = tmp_path / "site"
     names = [d.name for d in build(store, site)]
-    assert names == ["archive.db", "envoy-2019.jsonl.gz", "envoy-2020.jsonl.gz",
+    assert names == ["archive.db.gz", "envoy-2019.jsonl.gz", "envoy-2020.jsonl.gz",
                      "envoy-2021.jsonl.gz", "posts.csv.gz", "redactions.csv"]  # fmt: skip
     for name in names:
         if name.endswith(".gz"):

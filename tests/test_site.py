@@ -1,3 +1,4 @@
+import gzip
 import io
 import json
 import os
@@ -6,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,6 +21,7 @@ from conftest import (
     ROOT,
     VIDEO,
     build_project,
+    database,
     js,
     make_project,
     make_video,
@@ -26,6 +29,12 @@ from conftest import (
     write_export,
     zip_of,
 )
+
+
+def unpacked(path: Path) -> bytes:
+    """A file's bytes, gunzipped if it is stored gzipped (the downloads, the index)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
 
 def photo_with_gps() -> bytes:
@@ -236,8 +245,8 @@ def test_a_post_says_when_it_was_captured_and_no_page_names_the_zip(tmp_path):
     assert f"<td>{captured}</td>" not in page(site, "-/provenance")  # the later, the API's
     assert f"<td>{fetched}</td>" in page(site, "-/provenance")
     published = [p for p in site.rglob("*") if p.is_file()]
-    assert any(p.name == "archive.db" for p in published)  # the downloads are looked in too
-    assert not [p for p in published if b"jane-doe" in p.read_bytes()]
+    assert any(p.name == "archive.db.gz" for p in published)  # the downloads are looked in too
+    assert not [p for p in published if b"jane-doe" in unpacked(p)]
 
 
 def test_a_rebuild_rewrites_nothing_unchanged(site, tmp_path):
@@ -358,19 +367,19 @@ def test_feed_titles_are_kept_for_the_next_build(tmp_path):
 
 def test_data_downloads_verify_against_their_manifest(site):
     import hashlib
-    import sqlite3
 
     data = site / "-" / "data"
     sums = dict(line.split("  ")[::-1] for line in (data / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == {"envoy-2008.jsonl.gz", "posts.csv.gz", "archive.db", "redactions.csv",
+    assert set(sums) == {"envoy-2008.jsonl.gz", "posts.csv.gz", "archive.db.gz", "redactions.csv",
                          "ledger.jsonl", "ledger-head.txt", "pages.sha256"}  # fmt: skip
     for name, digest in sums.items():
         assert hashlib.sha256((data / name).read_bytes()).hexdigest() == digest
-    db = sqlite3.connect(data / "archive.db")
+    db = database(data / "archive.db.gz")
     assert db.execute("SELECT count(*) FROM posts").fetchone() == (14,)
     assert db.execute("SELECT count(*) FROM media").fetchone() == (1,)
     listing = page(site, "-/data")
-    assert "archive.db" in listing and "zcat envoy-2008.jsonl.gz | jq" in listing
+    assert "archive.db.gz" in listing and "zcat envoy-2008.jsonl.gz | jq" in listing
+    assert "gunzip archive.db.gz" in listing
 
 
 def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path):

@@ -79,7 +79,7 @@ def flip(path):
 TAMPERED = [
     "-/data/envoy-2008.jsonl.gz",
     "-/data/posts.csv.gz",
-    "-/data/archive.db",
+    "-/data/archive.db.gz",
     "-/data/redactions.csv",
     "-/data/ledger.jsonl",
     "-/data/ledger-head.txt",

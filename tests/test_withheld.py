@@ -498,7 +498,7 @@ def hidden_site(tmp_path_factory):
 
 def test_a_hidden_person_leaves_no_handle_id_or_link_in_any_output(hidden_site):
     assert list(hidden_site.glob("-/pagefind/*/fragment/*")), "the search index was built"
-    assert {"archive.db", "posts.csv.gz", "envoy-2008.jsonl.gz"} <= {
+    assert {"archive.db.gz", "posts.csv.gz", "envoy-2008.jsonl.gz"} <= {
         p.name for p in (hidden_site / "-" / "data").iterdir()
     }
     for name, text in output_texts(hidden_site):
