@@ -99,6 +99,7 @@ def test_an_old_address_no_account_took_sends_the_reader_on(site, rel_dir):
     assert f'<meta http-equiv="refresh" content="0; url={target}">' in html
     assert f'<link rel="canonical" href="https://archive.example.org{target}">' in html
     assert f'<a href="{target}">' in html
+    assert '<nav aria-label="Site">' not in html and "<footer" not in html  # a stop, no more
 
 
 def test_a_feed_that_moved_is_where_it_was_too_unless_an_account_took_the_name(site):
