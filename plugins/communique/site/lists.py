@@ -55,14 +55,18 @@ def paginate(
         total = len(posts) if n == count else None  # only the newest page says how many
         key = [[keys[p["id"]] for p in chunk], nav, total, shared, newest if n == count else None]
         cards = (pages.card(p) for p in reversed(chunk))  # rendered only if the page is
+        lines = (pages.derive(p) for p in reversed(chunk))  # a line a post: the timelines
         days = None if by_day is None else Lazy(lambda c=chunk: day_groups(pages, c[::-1], by_day))
         extra = landing if n == count else {}
         where = rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
-        pages.page(where, template, key=key, anchor=chunk[-1] if chunk else None,
-                   cards=cards, days=days, pager=nav, total=total, **context, **extra)  # fmt: skip
+        pages.page(where, template, key=key, anchor=chunk[-1] if chunk else None, cards=cards,
+                   lines=lines, days=days, pager=nav, total=total, **context, **extra)  # fmt: skip
 
 
 def account_pages(pages: Pages) -> None:
+    """Each account's timeline, all its posts newest first, a line each (its time, linked to
+    its page, and its title): the months show the same posts as cards, so the timeline is the
+    index of them, not a second copy (at 100,000 posts, a card is three lines' bytes)."""
     archive, base = pages.archive, pages.base
     zone = pages.settings.timezone
     today = pages.now.astimezone(zone).date()
