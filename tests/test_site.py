@@ -241,7 +241,13 @@ def test_a_post_says_when_it_was_captured_and_no_page_names_the_zip(tmp_path):
     store.merge([from_v2(V2_POST, index({}), account="envoy", provenance=answered)])
     site = build_project(conf)
     captured = '<time datetime="2022-05-06T17:27:17Z">2022-05-07 02:27 JST</time>'
-    assert f"Captured from Twitter's export of {captured}" in page(site, "envoy/status/1")
+    record = page(site, "envoy/status/1")  # where, how and when it came, in one entry
+    assert (
+        f"Captured from Twitter's export of {captured}, by <code>export:data/tweets.js</code>;"
+        " imported <time datetime="
+        in record
+        and "<dt>Captured by</dt>" not in record
+    )
     fetched = '<time datetime="2024-01-02T03:04:05Z">2024-01-02 12:04 JST</time>'
     assert f"Fetched from the API on {fetched}" in page(site, "envoy/status/2")
     assert f"<td>{captured}</td>" not in page(site, "-/provenance")  # the later, the API's
@@ -648,6 +654,7 @@ def test_a_post_page_links_to_the_posts_before_and_after_it_and_to_its_month(sit
     for post in site.glob("envoy/status/*/index.html"):
         nav = re.search(r'<nav class="around".*?</nav>', post.read_text(), re.S)[0]
         step = dict(re.findall(r'rel="(prev|next)" href="/envoy/status/(\d+)/"', nav))
+        assert "<time" not in nav  # the neighbours' times in words: their pages give them whole
         (month,) = re.findall(r'<a href="(/envoy/2008/11/[^"]*)">This post in November 2008', nav)
         links[post.parent.name] = step.get("prev"), step.get("next"), month
     assert [links[i][1] for i in shown] == shown[1:] + [None]  # through the timeline and back
