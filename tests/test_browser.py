@@ -139,7 +139,7 @@ def test_a_reader_goes_from_home_to_a_trip_and_a_post(page, server):
     assert page.locator("svg.trip-map").count() == 1
     assert page.locator("section.day").count() >= 3
     page.screenshot(path=SHOTS / "trip.png", full_page=False)
-    page.locator("section.day a.when").first.click()
+    page.locator("section.day .meta a:has(time)").first.click()
     assert "/envoy_vale/status/" in page.url
     assert page.locator("code.hash").inner_text().strip()
     page.screenshot(path=SHOTS / "post.png", full_page=True)
@@ -190,7 +190,7 @@ def test_a_result_shows_the_posts_text_as_its_title_with_its_date_and_account(pa
     text = " ".join(page.locator(".post .text").inner_text().split())
     assert title and text.startswith(title.removesuffix("…"))
     assert meta.split() == ["@envoy_vale", when[:10]]
-    assert page.locator(".post .when time").get_attribute("datetime") == when
+    assert page.locator(".post .meta time").get_attribute("datetime") == when
 
 
 @pytest.mark.parametrize("order", ["desc", "asc"])

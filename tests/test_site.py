@@ -154,6 +154,8 @@ def test_timeline_is_paginated_newest_first(site):
 def test_month_pages_and_tag_pages(site):
     month = "".join(p.read_text() for p in site.glob("envoy/2008/11/**/index.html"))
     assert all(f"Post number {i} " in month for i in range(1, 8))
+    # A card's first line: the account and the post's time, each a link, and no more markup.
+    assert '<p class="meta"><a href="/envoy/">@envoy</a>\n<a href="/envoy/status/1/"><time' in month
     assert "#Iceland" in page(site, "-/tags/iceland")
     assert 'href="/-/tags/iceland/"' in page(site, "-/tags")
 
@@ -324,9 +326,9 @@ def test_a_changed_template_is_compiled_again_and_its_pages_made_again(tmp_path)
     output = build_project(conf)
     assert any((folder / "cache" / "templates").rglob("*.cache"))  # kept compiled
     card = theme / "templates" / "_card.html"
-    card.write_text(card.read_text().replace('class="when"', 'class="when changed"'))
+    card.write_text(card.read_text().replace('class="meta"', 'class="meta changed"'))
     build_project(conf)
-    assert 'class="when changed"' in page(output, "envoy/status/1")
+    assert 'class="meta changed"' in page(output, "envoy/status/1")
 
 
 # In a fresh interpreter, so that the build is what first imports twitter-text.
