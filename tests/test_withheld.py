@@ -263,7 +263,13 @@ def project(tmp_path_factory):
     return conf
 
 
-PLACEHOLDER_CARD = re.compile(r'<article class="post withheld".*?</article>', re.S)
+# A withheld post's card in the lists, and its line in the timelines: its address, its time
+# and "Post withheld", with the reason.
+PLACEHOLDER_CARD = re.compile(
+    r'<article class="post withheld".*?</article>|<li><a href="[^"]+"><time [^<]+</time></a>'
+    r" Post withheld: [^<]+</li>",
+    re.S,
+)
 
 
 def output_texts(output):
