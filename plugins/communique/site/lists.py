@@ -168,11 +168,12 @@ def month_note(first: datetime, zone: tzinfo) -> str | None:
 
 def tag_pages(pages: Pages) -> None:
     archive = pages.archive
-    for slug, posts in archive.tags.items():
+    lists = {slug: archive.once(posts) for slug, posts in archive.tags.items()}
+    for slug, posts in lists.items():
         paginate(
             pages,
             own(f"tags/{slug}"),
-            archive.once(posts),
+            posts,
             "list.html",
             title=f"#{archive.tag_names[slug]}",
             intro=None,
@@ -183,9 +184,9 @@ def tag_pages(pages: Pages) -> None:
             {
                 "name": archive.tag_names[s],
                 "href": tag_href(pages.base, s),
-                "count": len(archive.once(p)),
+                "count": len(p),
             }
-            for s, p in archive.tags.items()
+            for s, p in lists.items()
         ),
         key=lambda t: (-t["count"], t["name"].casefold()),
     )
