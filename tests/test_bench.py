@@ -78,6 +78,21 @@ def test_a_phase_is_timed_in_wall_and_cpu_seconds_with_its_peak_memory(tmp_path)
     assert seconds > 0 and cpu > 0 and peak > 1
 
 
+def test_a_phase_s_peak_memory_is_its_own_not_the_bench_s(tmp_path):
+    held = b"x" * (300 * 1024**2)  # the bench holds this much, say, when it starts a phase
+    _, _, peak, _ = run_phase([sys.executable, "-c", "pass"], tmp_path)
+    assert len(held) / 1024**2 > 10 * peak
+
+
+@pytest.mark.parametrize(
+    "code, said",
+    [("raise SystemExit('out of disk')", "out of disk"), ("import nothere", "nothere")],
+)
+def test_a_phase_that_fails_is_named_with_its_output(tmp_path, code, said):
+    with pytest.raises(RuntimeError, match=f"phase .* failed:\n(.|\n)*{said}"):
+        run_phase([sys.executable, "-c", code], tmp_path)
+
+
 def test_the_floor_writes_the_build_s_files_again_and_counts_them(tmp_path):
     output = tmp_path / "site" / "output"
     for rel, size in {"index.html": 900, "envoy/status/1/index.html": 5000, "atom.xml": 0}.items():

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,23 +45,24 @@ class Phase:
 
 def run_phase(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user and system), peak memory in MB, and stdout of one phase
-    run as a child process.
+    run as a child process, started and measured by ``tools/phase.py`` so that its peak memory
+    is its own and not the bench's.
 
     The disk is flushed first, so that a phase is not timed writing back the files of the
     one before it (a full build leaves hundreds of megabytes for the kernel to write).
     """
     os.sync()
-    start = time.perf_counter()
-    child = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    out = child.stdout.read() if child.stdout else ""
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
+    launch = [sys.executable, str(ROOT / "tools" / "phase.py"), *command]
+    done = subprocess.run(launch, cwd=cwd, capture_output=True, text=True)
+    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    try:
+        measured = json.loads(last)
+    except ValueError:
+        measured = {"code": done.returncode or 1}
+        out = done.stdout + done.stderr
+    if measured["code"] != 0:
         raise RuntimeError(f"phase {' '.join(command[-3:])} failed:\n{out[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+    return measured["seconds"], measured["cpu"], measured["peak_mb"], out
 
 
 def folder_mb(path: Path) -> float:
