@@ -1,5 +1,5 @@
-"""The search index: a Pagefind bundle for each account's year, made again only when its pages
-changed, and exactly what the post pages say."""
+"""The search index: a Pagefind bundle for each account's year and for its newest month, made
+again only when its pages changed, and exactly what the post pages say."""
 
 import gzip
 import re
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError
 from communique.ingest.export import import_archive
-from communique.site.search import bundle, index_site, record, shard
+from communique.site.search import bundle, index_site, record, shards
 from communique.store import Store
 from conftest import build_project, make_project, tweet, write_export
 
@@ -28,9 +28,11 @@ def load(project, name: str, tweets: list[dict]) -> None:
     import_archive(write_export(project / name, tweets), Store(project / "content" / "archive"))
 
 
-def test_a_posts_shard_is_its_accounts_year_under_the_sites_own_folder():
-    assert shard("envoy", "2009-03-02T10:00:00Z") == "envoy-2009"
-    assert bundle("envoy-2009") == "-/pagefind/envoy-2009"
+def test_a_posts_shard_is_its_accounts_year_or_newest_month_under_the_sites_own_folder():
+    posts = [("envoy", "2009-03-02T10:00:00Z"), ("envoy", "2009-01-05T10:00:00Z"),
+             ("envoy", "2008-03-30T10:00:00Z"), ("consul", "2008-03-01T10:00:00Z")]  # fmt: skip
+    assert shards(posts) == ["envoy-2009-03", "envoy-2009", "envoy-2008", "consul-2008-03"]
+    assert bundle("envoy-2009-03") == "-/pagefind/envoy-2009-03"
 
 
 @pytest.fixture
@@ -56,21 +58,23 @@ def files(folder) -> dict[str, tuple[int, int]]:
             for p in folder.rglob("*") if p.is_file()}  # fmt: skip
 
 
-def test_each_year_of_an_account_is_a_bundle_the_search_page_loads(project):
+def test_each_year_of_an_account_and_its_newest_month_are_bundles_the_search_page_loads(
+    project,
+):
     output, summary = indexed(project)
     assert summary == "Indexed 3 pages in 2 of 2 shards (0 unchanged)"
     index = output / "-" / "pagefind"
-    assert sorted(p.name for p in index.iterdir()) == ["envoy-2008", "envoy-2009"]
+    assert sorted(p.name for p in index.iterdir()) == ["envoy-2008", "envoy-2009-03"]
     page = (output / "-" / "search" / "index.html").read_text()
     assert re.search(r'data-bundles="([^"]*)"', page)[1] == (
-        "/-/pagefind/envoy-2008/ /-/pagefind/envoy-2009/"
+        "/-/pagefind/envoy-2008/ /-/pagefind/envoy-2009-03/"
     )
     assert "Geothermal" in texts(index / "envoy-2008") and "Geothermal" not in texts(
-        index / "envoy-2009"
+        index / "envoy-2009-03"
     )
     # Only what search.js loads: Pagefind's own UIs, its worker, other languages' WebAssembly
     # are half a megabyte a shard for nothing.
-    names = {re.sub(r"_[0-9a-f]+\.", ".", p.name) for p in (index / "envoy-2009").iterdir()}
+    names = {re.sub(r"_[0-9a-f]+\.", ".", p.name) for p in (index / "envoy-2009-03").iterdir()}
     assert names == {"fragment", "filter", "index", "pagefind-entry.json", "pagefind.en.pf_meta",
                      "pagefind.js", "wasm.en.pagefind"}  # fmt: skip
 
@@ -78,7 +82,7 @@ def test_each_year_of_an_account_is_a_bundle_the_search_page_loads(project):
 def test_redacting_a_post_reindexes_its_shard_alone_and_its_text_leaves_it(project):
     output, _ = indexed(project)
     index = output / "-" / "pagefind"
-    other, mine = files(index / "envoy-2009"), files(index / "envoy-2008")
+    other, mine = files(index / "envoy-2009-03"), files(index / "envoy-2008")
     (project.parent / "content" / "redactions.md").write_text(
         "Title: Withheld posts\n\n- 100: personal-data, 2009-01-15\n"
     )
@@ -86,7 +90,7 @@ def test_redacting_a_post_reindexes_its_shard_alone_and_its_text_leaves_it(proje
     assert summary == "Indexed 1 pages in 1 of 2 shards (1 unchanged)"
     assert "Geothermal" not in texts(index / "envoy-2008")
     assert "fishing council" in texts(index / "envoy-2008")
-    assert files(index / "envoy-2009") == other  # not written again
+    assert files(index / "envoy-2009-03") == other  # not written again
     now = files(index / "envoy-2008")
     fragments = [rel for rel in mine if rel.startswith("fragment/")]
     assert len(fragments) == 2 and [now.get(rel) for rel in fragments].count(None) == 1
@@ -99,19 +103,46 @@ def test_a_shard_whose_pages_are_gone_goes_and_the_search_page_no_longer_loads_i
         "Title: Withheld posts\n\n- 200: personal-data, 2009-01-15\n"
     )
     output, summary = indexed(project)
-    assert summary == "Indexed 0 pages in 0 of 1 shards (1 unchanged)"
-    assert [p.name for p in (output / "-" / "pagefind").iterdir()] == ["envoy-2008"]
-    assert "envoy-2009" not in (output / "-" / "search" / "index.html").read_text()
+    assert summary == "Indexed 2 pages in 1 of 1 shards (0 unchanged)"  # now the newest month
+    assert [p.name for p in (output / "-" / "pagefind").iterdir()] == ["envoy-2008-11"]
+    assert "envoy-2009-03" not in (output / "-" / "search" / "index.html").read_text()
 
 
-def test_new_posts_reindex_their_year_only(project, tmp_path):
+def test_new_posts_reindex_their_month_only(project, tmp_path):
+    load(tmp_path, "jan", [tweet("150", "Talks in Zagreb", "Mon Jan 05 10:00:00 +0000 2009")])
     output, _ = indexed(project)
-    before = files(output / "-" / "pagefind" / "envoy-2008")
+    index = output / "-" / "pagefind"
+    before = {name: files(index / name) for name in ("envoy-2008", "envoy-2009")}
     load(tmp_path, "new", [tweet("201", "Ferry to Hvar", "Fri Mar 06 10:00:00 +0000 2009")])
     output, summary = indexed(project)
-    assert summary == "Indexed 2 pages in 1 of 2 shards (1 unchanged)"
-    assert "Hvar" in texts(output / "-" / "pagefind" / "envoy-2009")
-    assert files(output / "-" / "pagefind" / "envoy-2008") == before
+    assert summary == "Indexed 2 pages in 1 of 3 shards (2 unchanged)"
+    assert "Hvar" in texts(index / "envoy-2009-03") and "Zagreb" not in texts(
+        index / "envoy-2009-03"
+    )
+    assert {name: files(index / name) for name in before} == before
+
+
+@pytest.mark.parametrize(
+    ("when", "newest"),
+    [("Thu Apr 02 10:00:00 +0000 2009", "envoy-2009-04"),
+     ("Fri Jan 01 10:00:00 +0000 2010", "envoy-2010-01")],
+)  # fmt: skip
+def test_a_post_of_a_later_month_folds_the_newest_month_into_its_year(
+    project, tmp_path, when, newest
+):
+    load(tmp_path, "jan", [tweet("150", "Talks in Zagreb", "Mon Jan 05 10:00:00 +0000 2009")])
+    indexed(project)
+    load(tmp_path, "new", [tweet("300", "Back in Reykjavik", when)])
+    output, summary = indexed(project)
+    assert summary == "Indexed 3 pages in 2 of 3 shards (1 unchanged)"
+    index = output / "-" / "pagefind"
+    assert sorted(p.name for p in index.iterdir()) == ["envoy-2008", "envoy-2009", newest]
+    assert "Zagreb" in texts(index / "envoy-2009") and "Adriatic" in texts(index / "envoy-2009")
+    assert "Reykjavik" in texts(index / newest)
+    page = (output / "-" / "search" / "index.html").read_text()
+    assert re.search(r'data-bundles="([^"]*)"', page)[1].split() == [
+        f"/-/pagefind/{name}/" for name in ("envoy-2008", "envoy-2009", newest)
+    ]
 
 
 @pytest.mark.parametrize("damage", ["edit", "delete", "add"])

@@ -155,10 +155,10 @@ def search_page(pages: Pages) -> None:
     a search index (``--no-search``), or of a store with no posts yet, which Pagefind does not
     index, says so, and points at no index."""
     posts = len(pages.archive.posts)
-    shards = {search.shard(p["account"], p["created_at"]) for p in pages.archive.posts
-              if not p.get("withheld")}  # fmt: skip
+    shards = search.shards([(p["account"], p["created_at"]) for p in pages.archive.posts
+                            if not p.get("withheld")])  # fmt: skip
     bundles = (
-        [f"{pages.base}/{search.bundle(name)}/" for name in sorted(shards)]
+        [f"{pages.base}/{search.bundle(name)}/" for name in sorted(set(shards))]
         if pages.settings.search
         else []
     )

@@ -1,9 +1,10 @@
 """The search index: one Pagefind bundle a shard of posts, each made again only when its
 pages changed.
 
-A shard is an account's year (``-/pagefind/<account>-<year>/``): new posts land in the newest
-one, and a redaction or an edit touches one year, so a build re-indexes those shards and keeps
-the rest. The search page merges the shards (``theme/static/js/search.js``).
+A shard is an account's year (``-/pagefind/<account>-<year>/``), and its newest month
+(``<account>-<year>-<month>``), where new posts land: a redaction or an edit touches one year,
+a scheduled run's new posts one month, so a build re-indexes those shards and keeps the rest.
+The search page merges the shards (``theme/static/js/search.js``).
 
 Pagefind is fed records, not pages: each post page's title, date, filters and text are read
 off the page here and sent to Pagefind's service (``pagefind --service``), which spares it
@@ -39,10 +40,18 @@ POST_PAGE = re.compile(r"([^/]+)/status/[^/]+/index\.html")
 KEPT = re.compile(r"pagefind\.js|pagefind-entry\.json|pagefind\..*\.pf_meta|wasm\.en\.pagefind")
 
 
-def shard(account: str, created_at: str) -> str:
-    """The shard that indexes a post: its account's year. Asked by the search page for the
-    bundles it loads, and by the indexer of every page it reads."""
-    return f"{account}-{created_at[:4]}"
+def shards(posts: list[tuple[str, str]]) -> list[str]:
+    """The shard of each post, given as its account and date: the account's newest month, where
+    new posts land, is a shard of its own, every other month is in its year's. So a build after
+    a few new posts re-indexes a month's posts, not a year's, and the search page loads one
+    shard more than the account has years. The first post of a month folds the month before
+    into its year's shard, once a month. Asked by the search page for the bundles it loads,
+    and by the indexer of every page it reads."""
+    newest: dict[str, str] = {}
+    for account, created_at in posts:
+        newest[account] = max(newest.get(account, ""), created_at[:7])
+    return [f"{account}-{created_at[:7 if created_at[:7] == newest[account] else 4]}"
+            for account, created_at in posts]  # fmt: skip
 
 
 def bundle(name: str) -> str:
@@ -115,27 +124,31 @@ def index_site(output: Path, cache: Path) -> str:
     state = read_json(cache / "search.json")
     if not isinstance(state, dict) or state.get("engine") != ENGINE:
         state = {"pages": {}, "shards": {}}
-    known: dict[str, list[str]] = state["pages"]  # page -> [its digest, shard, record's digest]
+    known: dict[str, list[str]] = state["pages"]  # page -> [digest, date, record's, shard]
     pages = {rel: row[DIGEST] for rel, row in read_manifest(cache / "manifest.json").items()
              if POST_PAGE.fullmatch(rel)}  # fmt: skip
     now: dict[str, list[str]] = {}
     records: dict[str, Record] = {}
-    dirty: set[str] = set()
     for rel, made in pages.items():
         before = known.get(rel)
         if before is not None and before[0] == made:
-            now[rel] = before
+            now[rel] = before[:3]
             continue
         found = record(rel, read_page(output, rel))
-        at = shard(rel.partition("/")[0], found.meta["date"]) if found else ""
-        now[rel] = [made, at, digest(found and found.request(0))]
+        now[rel] = [made, found.meta["date"] if found else "", digest(found and found.request(0))]
         if found:
             records[rel] = found
-        if before is None or before[1:] != now[rel][1:]:
-            dirty |= {at, before[1] if before else ""}
-    dirty |= {at for rel, (_, at, _) in known.items() if rel not in pages}
-    where = {rel: at for rel, (_, at, _) in now.items()}
-    wanted = set(where.values()) - {""}
+    dated = [rel for rel, row in now.items() if row[1]]
+    where = dict(zip(dated, shards([(rel.partition("/")[0], now[rel][1]) for rel in dated]),
+                     strict=True))  # fmt: skip
+    for rel, row in now.items():
+        row.append(where.get(rel, ""))
+    dirty: set[str] = set()  # the shards of every page whose record or shard changed, came or went
+    for rel in known.keys() | now.keys():
+        rows = [row for row in (known.get(rel), now.get(rel)) if row is not None]
+        if len(rows) == 1 or rows[0][1:] != rows[1][1:]:
+            dirty |= {row[3] for row in rows}
+    wanted = set(where.values())
     root = output / SEARCH_INDEX
     dirty = {name for name in wanted if name in dirty or files_of(root / name)
              != [tuple(f) for f in state["shards"].get(name, ())]}  # fmt: skip
@@ -161,8 +174,8 @@ def index_site(output: Path, cache: Path) -> str:
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         made = dict(zip(sorted(dirty), pool.map(make, sorted(dirty)), strict=True))
-    shards = {name: state["shards"][name] for name in wanted - dirty} | made
-    write_json(cache / "search.json", {"engine": ENGINE, "pages": now, "shards": shards})
+    kept = {name: state["shards"][name] for name in wanted - dirty} | made
+    write_json(cache / "search.json", {"engine": ENGINE, "pages": now, "shards": kept})
     indexed = sum(len(rels) for rels in members.values())
     return (f"Indexed {indexed:,} pages in {len(dirty)} of {len(wanted)} shards"
             f" ({len(wanted) - len(dirty)} unchanged)")  # fmt: skip
