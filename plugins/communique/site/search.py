@@ -76,11 +76,9 @@ class Record:
 
 META = re.compile(r'<span data-pagefind-meta="(\w+)"[^>]*>([^<]*)</span>')
 FILTER = re.compile(r'<span (?:data-pagefind-meta="\w+" )?data-pagefind-filter="(\w+)">([^<]*)<')
-CARD = re.compile(r'<article class="post[^"]*" id="p[^"]*">(.*?)</article>', re.DOTALL)
-CARD_META = re.compile(r'<p class="meta">.*?</p>', re.DOTALL)  # account and date: shown apart
+CARD = re.compile(r'<article class="post[^"]*" id="p[^"]*">')
 BLOCK = re.compile(r"</?(?:p|div|figure|figcaption|br|li|ol|ul|blockquote|h\d)\b[^>]*>")
 TAG = re.compile(r"<[^>]*>")
-SPACE = re.compile(r"\s+")
 
 
 def record(rel: str, page: str) -> Record | None:
@@ -88,21 +86,28 @@ def record(rel: str, page: str) -> Record | None:
 
     The page is the post template's (``post.html``): its hidden metadata spans, and the card's
     text without its line of account and date, which a result shows apart; an excerpt that
-    opened with them told the reader nothing.
+    opened with them told the reader nothing. Cut out with ``str.find`` where it can be, and
+    spaces folded by ``str.split`` (the same whitespace as ``\\s``): the regular expressions
+    that scanned the whole card took twice the time.
     """
     start = page.find("<div data-pagefind-body>")
     if start < 0:
         return None
-    body = page[start : page.find("</article>", start) + len("</article>")]  # the rest: links
-    card = CARD.search(body)
-    meta = {name: html.unescape(value) for name, value in META.findall(body)}
+    opened = page.find('<article class="post', start)
+    end = page.find("</article>", opened)  # the rest of the body: links to other posts
+    card = CARD.match(page, opened) if 0 <= opened < end else None
+    hidden = page[start:opened]
+    meta = {name: html.unescape(value) for name, value in META.findall(hidden)}
     if card is None or not {"title", "date", "account"} <= meta.keys():
         raise CommuniqueError(f"{rel}: a post page without the post template's search fields")
     filters: dict[str, list[str]] = {}
-    for name, value in FILTER.findall(body):
+    for name, value in FILTER.findall(hidden):
         filters.setdefault(name, []).append(html.unescape(value))
-    text = TAG.sub("", BLOCK.sub(" ", CARD_META.sub(" ", card[1], count=1)))
-    content = SPACE.sub(" ", html.unescape(text)).strip()
+    text = page[card.end() : end]
+    line = text.find('<p class="meta">')  # account and date: shown apart
+    if line >= 0 and (close := text.find("</p>", line)) >= 0:
+        text = f"{text[:line]} {text[close + len('</p>') :]}"
+    content = " ".join(html.unescape(TAG.sub("", BLOCK.sub(" ", text))).split())
     return Record("/" + rel[: -len("index.html")], content, meta, filters)
 
 
