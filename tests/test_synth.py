@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import re
 import tempfile
 import unicodedata
@@ -19,7 +20,7 @@ from PIL import Image
 
 from communique.errors import CommuniqueError
 from conftest import ROOT
-from tools.synth import demo_export, write_export
+from tools.synth import SHAPES, demo_export, vocabulary, write_export, write_exports
 
 TWITTER_DATE = "%a %b %d %H:%M:%S +0000 %Y"
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -455,6 +456,187 @@ def test_an_existing_destination_is_refused_untouched(tmp_path, existing):
     with pytest.raises(CommuniqueError, match="already exists"):
         write_export(dest, posts=10)
     assert (dest.read_text() if existing == "file" else (dest / "mine.txt").read_text()) == "mine"
+
+
+# -- shapes ---------------------------------------------------------------------------------
+
+
+def within(count: int, total: int, share: float) -> bool:
+    """``count`` of ``total`` is what a share of ``share`` draws, give or take four sigmas."""
+    return abs(count - total * share) <= 4 * math.sqrt(total * share * (1 - share)) + 1
+
+
+def made_of(export: Export, username: str, shape) -> dict:
+    """An export's posts sorted by kind, read from the export itself, and the counts the
+    shape's proportions are shares of."""
+    tweets = export.tweets
+    own = [t for t in tweets if t.get("in_reply_to_screen_name") == username]
+    roots = {t["in_reply_to_status_id_str"] for t in own} - {t["id_str"] for t in own}
+    answers = [t for t in tweets if t.get("in_reply_to_screen_name") not in (None, username)]
+    tags = lambda t: {h["text"] for h in t["entities"]["hashtags"]}  # noqa: E731
+    support = [t for t in answers if "AskTheEnvoy" in tags(t)]
+    away = [t for t in tweets if t.get("place", {}).get("name", "Washington") != "Washington"]
+    notes = [t for t in tweets if "/i/web/status/" in str(t["entities"]["urls"])]
+    edited = [
+        t for t in tweets if len(t["edit_info"].get("initial", {}).get("editTweetIds", [])) == 2
+    ]
+    later = [t for t in tweets if "edit" in t["edit_info"]]
+    others = [t for t in tweets if t["full_text"].startswith("RT @") or t.get("is_quote_status")]
+    taken = {id(t) for t in own + answers + away + notes + edited + later + others}
+    plain = [t for t in tweets if id(t) not in taken]  # thread roots among them
+    home = len(tweets) - len(away) - len(own) - len(later) + len(export.deleted)
+    vocab = set(vocabulary(shape.vocabulary))
+    return {
+        "home": home,  # a post made at home, a thread counting once, a deleted post too
+        "roots": len(roots),
+        "thread posts": len(own) + len(roots),
+        "support": len(support),
+        "partners": len(answers) - len(support),
+        "media takers": away + plain,  # a thread's root is plain
+        "tag takers": away + plain + edited + [t for t in others if t.get("is_quote_status")],
+        "tags": lambda t: tags(t) & vocab,
+    }
+
+
+@pytest.fixture(scope="module")
+def shaped(tmp_path_factory) -> dict:
+    """Each shape's archive of 4,000 posts, every export read back."""
+    made = {}
+    for name, shape in SHAPES.items():
+        summaries = write_exports(tmp_path_factory.mktemp(name) / "exports", posts=4000, seed=11,
+                                  shape=shape)  # fmt: skip
+        made[name] = [(Export(s.path), s) for s in summaries]
+    return made
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_each_shape_imports_one_account_an_export(tmp_path, name):
+    from communique.ingest.export import import_archive
+    from communique.store import Store
+
+    shape = SHAPES[name]
+    made = write_exports(tmp_path / "exports", posts=400, seed=3, shape=shape, username="bench")
+    store = Store(tmp_path / "archive")
+    results = [import_archive(m.path, store) for m in made]
+    names = ["bench"] if shape.accounts == 1 else [f"bench{n:02d}" for n in range(1, 21)]
+    assert [m.path.name for m in made] == [r.account for r in results] == names
+    assert sorted(store.accounts()) == names
+    assert sum(m.posts for m in made) == 400
+    assert sum(r.posts for r in results) == sum(m.posts + m.deleted for m in made)
+    assert sum(r.media_missing for r in results) == 0
+    media = sum(len(t.get("extended_entities", {}).get("media", []))
+                for m in made for t in Export(m.path).tweets + Export(m.path).deleted)  # fmt: skip
+    assert sum(r.media_copied for r in results) == media > 0
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_each_shape_has_the_kinds_of_post_it_claims(shaped, name):
+    shape = SHAPES[name]
+    counts = [made_of(export, s.path.name, shape) for export, s in shaped[name]]
+    home = sum(c["home"] for c in counts)
+    roots = sum(c["roots"] for c in counts)
+    assert roots == sum(s.threads for _, s in shaped[name])
+    assert within(roots, home, shape.threads)
+    assert within(sum(c["support"] for c in counts), home, shape.support)
+    assert within(sum(c["partners"] for c in counts), home, shape.replies)
+    low, high = shape.thread_length
+    mean = sum(c["thread posts"] for c in counts) / roots
+    assert low <= mean <= high and abs(mean - (low + high) / 2) < 0.15 * (high - low) + 0.3
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_each_shape_has_the_media_it_claims(shaped, name):
+    shape = SHAPES[name]
+    takers = [
+        t for export, s in shaped[name] for t in made_of(export, s.path.name, shape)["media takers"]
+    ]
+    media = [t["extended_entities"]["media"] for t in takers if "extended_entities" in t]
+    photos = [m for m in media if m[0]["type"] == "photo"]
+    videos = [m for m in media if m[0]["type"] == "video"]
+    assert len(photos) + len(videos) == len(media)
+    assert within(len(photos), len(takers), shape.photos)
+    assert within(len(videos), len(takers), shape.videos)
+    low, high = shape.photos_per_post
+    assert all(low <= len(m) <= high and all(p["type"] == "photo" for p in m) for m in photos)
+    mean = sum(map(len, photos)) / len(photos)
+    assert abs(mean - (low + high) / 2) < 0.15 * (high - low) + 0.01
+
+
+def test_videos_are_held_as_their_best_variant_with_a_phones_metadata(shaped):
+    held = 0
+    for export, _ in shaped["media"]:
+        for tweet in export.tweets:
+            for video in tweet.get("extended_entities", {}).get("media", []):
+                if video["type"] != "video":
+                    continue
+                variants = video["video_info"]["variants"]
+                best = max((v for v in variants if v["content_type"] == "video/mp4"),
+                           key=lambda v: int(v["bitrate"]))  # fmt: skip
+                member = f"data/tweets_media/{tweet['id_str']}-{best['url'].rsplit('/', 1)[1]}"
+                assert (
+                    export.files[member][4:8] == b"ftyp" and b"Envoy phone" in export.files[member]
+                )
+                assert tweet["full_text"].endswith(video["url"]) and video["ext_alt_text"]
+                held += 1
+    assert held == sum(s.videos for _, s in shaped["media"]) > 0
+
+
+def test_deleted_posts_take_all_their_photos_along(shaped):
+    export, summary = shaped["media"][0]
+    moved = [n for n in export.files if n.startswith("data/deleted_tweets_media/")]
+    expected = [
+        f"data/deleted_tweets_media/{t['id_str']}-{m['media_url_https'].rsplit('/', 1)[1]}"
+        for t in export.deleted for m in t.get("extended_entities", {}).get("media", [])
+        if m["type"] == "photo"
+    ]  # fmt: skip
+    assert len(expected) > len({e.split("-")[0] for e in expected})  # some had several
+    assert set(expected) <= set(moved)
+    live = [n for n in export.files if n.startswith("data/tweets_media/")]
+    assert len(live) == sum(
+        len(t.get("extended_entities", {}).get("media", [])) for t in export.tweets
+    )
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_each_shape_has_the_hashtags_it_claims(shaped, name):
+    shape = SHAPES[name]
+    found = [made_of(export, s.path.name, shape) for export, s in shaped[name]]
+    takers = [(c["tags"], t) for c in found for t in c["tag takers"]]
+    tagged = [tags(t) for tags, t in takers if tags(t)]
+    assert within(len(tagged), len(takers), shape.hashtags)
+    low, high = shape.hashtags_per_post
+    assert all(low <= len(t) <= high for t in tagged)
+    mean = sum(map(len, tagged)) / len(tagged)
+    assert abs(mean - (low + high) / 2) < 0.15 * (high - low) + 0.01
+    used = set().union(*tagged)
+    # Most of the vocabulary in use: as many draws as tags would leave a third unused.
+    draws = sum(map(len, tagged))
+    assert len(used) >= 0.9 * shape.vocabulary * (1 - math.exp(-draws / shape.vocabulary))
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_each_shape_shares_its_posts_between_its_accounts(shaped, name):
+    shape = SHAPES[name]
+    made = shaped[name]
+    assert len(made) == shape.accounts
+    assert len({s.path.name for _, s in made}) == shape.accounts
+    assert sum(len(export.tweets) for export, _ in made) == 4000
+    assert max(s.posts for _, s in made) - min(s.posts for _, s in made) <= 1
+    ids = [t["id_str"] for export, _ in made for t in export.tweets]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("name", [n for n in SHAPES if n != "mixed"])
+def test_each_shape_same_seed_same_bytes(tmp_path, name):
+    for folder, seed in (("a", 3), ("b", 3), ("c", 4)):
+        write_exports(tmp_path / folder, posts=300, seed=seed, shape=SHAPES[name])
+    a, b, c = (sorted(p.relative_to(tmp_path / f).as_posix() for p in (tmp_path / f).rglob("*"))
+               for f in "abc")  # fmt: skip
+    assert a == b
+    assert all((tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in a
+               if (tmp_path / "a" / n).is_file())  # fmt: skip
+    first = next(n for n in a if n.endswith("data/tweets.js"))
+    assert (tmp_path / "a" / first).read_bytes() != (tmp_path / "c" / first).read_bytes()
 
 
 # -- the demo archive -------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import json
 import math
 import random
+import shutil
 import string
+import subprocess
 import tempfile
 import zipfile
 import zlib
@@ -98,7 +101,8 @@ class ExportSummary:
     posts: int = 0  # in the tweets files, every version of an edited post counted
     deleted: int = 0  # in deleted-tweets.js
     notes: int = 0  # long posts in note-tweet.js
-    photos: int = 0  # posts in the tweets files with a photo
+    photos: int = 0  # posts in the tweets files with photos (one to four)
+    videos: int = 0  # posts in the tweets files with a video
     replies: int = 0  # every reply: thread posts, support answers, replies to others
     threads: int = 0  # chains of the account's own posts, each a reply to the one before
     support: int = 0  # answers tagged #AskTheEnvoy
@@ -213,7 +217,8 @@ class Builder:
         self.deleted: list[dict] = []
         self.notes: list[dict] = []
         self.media: dict[str, bytes] = {}
-        self.pictures: dict[str, bytes] = {}
+        self.pictures: dict[str, bytes] = {}  # photos and videos by name, made once
+        self.members: dict[str, list[str]] = {}  # a post's files in tweets_media, by its id
         self.summary = ExportSummary(path=Path())
         self.used: set[int] = set()
 
@@ -255,12 +260,13 @@ class Builder:
         when: datetime,
         pieces: list[Piece],
         *,
-        photo: tuple[str, str] | None = None,
+        photos: list[tuple[str, str]] | None = None,
+        video: tuple[str, str] | None = None,
         place: Place | None = None,
         tid: str | None = None,
         **extra,
     ) -> dict:
-        """One post in tweets.js; ``photo`` is (picture name, alt text) and adds its link."""
+        """One post in tweets.js; each of ``photos``, and ``video``, is (its name, alt text)."""
         tid = tid or self.new_id(when)
         text, spans = self.render(pieces)
         found = entities(spans)
@@ -280,8 +286,10 @@ class Builder:
             "full_text": text,
             "lang": "en",
         }
-        if photo is not None:
-            self.attach(tweet, *photo, place)
+        if photos:
+            self.attach(tweet, photos, place)
+        elif video is not None:
+            self.attach_video(tweet, *video, place)
         if place is not None:
             tweet["place"] = place.payload()
         tweet.update(extra)
@@ -289,38 +297,92 @@ class Builder:
         self.summary.posts += 1
         return tweet
 
-    def attach(self, tweet: dict, name: str, alt: str, place: Place | None) -> None:
-        """A photo: its t.co link closes the text, its file goes in tweets_media."""
-        tid, short = tweet["id_str"], self.tco()
+    def media_link(self, tweet: dict) -> tuple[str, list[str]]:
+        """The t.co link that closes a post's text for all its media, and its indices."""
+        short = self.tco()
         text = tweet["full_text"]
-        text += (" " if text else "") + short
+        tweet["full_text"] = text = text + (" " if text else "") + short
+        return short, [str(len(text) - len(short)), str(len(text))]
+
+    def keep(self, tid: str, name: str, data: bytes) -> None:
+        member = f"data/tweets_media/{tid}-{name}"
+        self.media[member] = data
+        self.members.setdefault(tid, []).append(member)
+
+    def attach(self, tweet: dict, photos: list[tuple[str, str]], place: Place | None) -> None:
+        """Photos, one to four: one t.co link for them all, each its own file in tweets_media.
+        ``entities`` lists only the first, as the export does; ``extended_entities`` all."""
+        tid = tweet["id_str"]
+        short, indices = self.media_link(tweet)
+        items = []
+        for n, (name, alt) in enumerate(photos, 1):
+            media_id = str(int(tid) + n)
+            item = {
+                "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/photo/{n}",
+                "indices": indices,
+                "url": short,
+                "media_url": f"http://pbs.twimg.com/media/{name}.jpg",
+                "id_str": media_id,
+                "id": media_id,
+                "media_url_https": f"https://pbs.twimg.com/media/{name}.jpg",
+                "sizes": {
+                    "thumb": {"w": "150", "h": "150", "resize": "crop"},
+                    "small": {"w": "680", "h": "453", "resize": "fit"},
+                    "medium": {"w": "1200", "h": "800", "resize": "fit"},
+                    "large": {"w": "1200", "h": "800", "resize": "fit"},
+                },
+                "type": "photo",
+                "display_url": f"pic.twitter.com/{short.rsplit('/', 1)[1]}",
+            }
+            items.append({**item, "ext_alt_text": alt})
+            if name not in self.pictures:
+                where = place or WASHINGTON
+                self.pictures[name] = photo_jpeg(name, where.lat, where.lon)
+            self.keep(tid, f"{name}.jpg", self.pictures[name])
+        tweet["entities"]["media"] = [{k: v for k, v in items[0].items() if k != "ext_alt_text"}]
+        tweet["extended_entities"] = {"media": items}
+        self.summary.photos += 1
+
+    def attach_video(self, tweet: dict, name: str, alt: str, place: Place | None) -> None:
+        """A video: its still is only a URL, its MP4 variants are listed, and the export holds
+        the file of the highest bit rate, named as its URL is."""
+        tid = tweet["id_str"]
+        short, indices = self.media_link(tweet)
         media_id = str(int(tid) + 1)
+        still = f"pbs.twimg.com/ext_tw_video_thumb/{media_id}/pu/img/{name}.jpg"
+        served = f"https://video.twimg.com/ext_tw_video/{media_id}/pu"
         item = {
-            "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/photo/1",
-            "indices": [str(len(text) - len(short)), str(len(text))],
+            "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/video/1",
+            "indices": indices,
             "url": short,
-            "media_url": f"http://pbs.twimg.com/media/{name}.jpg",
+            "media_url": f"http://{still}",
             "id_str": media_id,
             "id": media_id,
-            "media_url_https": f"https://pbs.twimg.com/media/{name}.jpg",
+            "media_url_https": f"https://{still}",
             "sizes": {
                 "thumb": {"w": "150", "h": "150", "resize": "crop"},
-                "small": {"w": "680", "h": "453", "resize": "fit"},
-                "medium": {"w": "1200", "h": "800", "resize": "fit"},
-                "large": {"w": "1200", "h": "800", "resize": "fit"},
+                "small": {"w": "680", "h": "383", "resize": "fit"},
+                "medium": {"w": "1200", "h": "675", "resize": "fit"},
+                "large": {"w": "1280", "h": "720", "resize": "fit"},
             },
-            "type": "photo",
+            "type": "video",
             "display_url": f"pic.twitter.com/{short.rsplit('/', 1)[1]}",
         }
-        tweet["full_text"] = text
+        variants = [
+            {"bitrate": "256000", "content_type": "video/mp4",
+             "url": f"{served}/vid/320x180/{name}.mp4"},
+            {"content_type": "application/x-mpegURL", "url": f"{served}/pl/{name}.m3u8"},
+            {"bitrate": "832000", "content_type": "video/mp4",
+             "url": f"{served}/vid/640x360/{name}.mp4"},
+        ]  # fmt: skip
+        info = {"aspect_ratio": ["16", "9"], "duration_millis": "1000", "variants": variants}
         tweet["entities"]["media"] = [item]
-        tweet["extended_entities"] = {"media": [{**item, "ext_alt_text": alt}]}
+        tweet["extended_entities"] = {"media": [{**item, "ext_alt_text": alt, "video_info": info}]}
         if name not in self.pictures:
-            self.pictures[name] = photo_jpeg(
-                name, (place or WASHINGTON).lat, (place or WASHINGTON).lon
-            )
-        self.media[f"data/tweets_media/{tid}-{name}.jpg"] = self.pictures[name]
-        self.summary.photos += 1
+            where = place or WASHINGTON
+            self.pictures[name] = clip_mp4(name, where.lat, where.lon)
+        self.keep(tid, f"{name}.mp4", self.pictures[name])
+        self.summary.videos += 1
 
     def edit_control(self, when: datetime, ids: list[str], eligible: bool) -> dict:
         return {
@@ -382,11 +444,12 @@ class Builder:
         index = next(i for i in range(len(self.tweets) - 1, -1, -1) if self.tweets[i] is tweet)
         del self.tweets[index]
         self.summary.posts -= 1
-        for media in (tweet.get("extended_entities") or {}).get("media", []):
-            name = f"{tweet['id_str']}-{media['media_url_https'].rsplit('/', 1)[1]}"
-            moved = self.media.pop(f"data/tweets_media/{name}")
-            self.media[f"data/deleted_tweets_media/{name}"] = moved
-            self.summary.photos -= 1
+        for member in self.members.pop(tweet["id_str"], []):
+            moved = member.replace("/tweets_media/", "/deleted_tweets_media/", 1)
+            self.media[moved] = self.media.pop(member)
+        kinds = {m["type"] for m in (tweet.get("extended_entities") or {}).get("media", [])}
+        self.summary.photos -= "photo" in kinds
+        self.summary.videos -= "video" in kinds
         self.deleted.append({**tweet, "deleted_at": when.strftime(TWITTER_DATE)})
         self.summary.deleted += 1
 
@@ -575,6 +638,30 @@ def photo_jpeg(name: str, lat: float, lon: float) -> bytes:
     return out.getvalue()
 
 
+def clip_mp4(name: str, lat: float, lon: float) -> bytes:
+    """A one-second MP4 carrying what a phone's video does (GPS position, make, model, a date)
+    for the site to strip. Made by ffmpeg, which the site needs to publish a video anyway; the
+    same name always gives the same bytes."""
+    found = shutil.which("ffmpeg")
+    if found is None:
+        raise CommuniqueError(
+            "an export with videos needs ffmpeg to make them (apt-get install ffmpeg)"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}.mp4"
+        hue = zlib.crc32(name.encode()) % 360
+        subprocess.run(
+            [found, "-nostdin", "-v", "error", "-f", "lavfi",
+             "-i", "testsrc=duration=1:size=160x90:rate=10", "-vf", f"hue=h={hue}",
+             "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-fflags", "+bitexact",
+             "-metadata", f"location={lat:+08.4f}{lon:+09.4f}/", "-metadata", "make=Communique",
+             "-metadata", "model=Envoy phone", "-metadata", "creation_time=2024-05-01T10:00:00Z",
+             "-movflags", "+use_metadata_tags", str(out)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return out.read_bytes()
+
+
 # -- the benchmark's archives -------------------------------------------------------------------
 
 CLAUSES = [
@@ -630,6 +717,62 @@ CITIES = [
 WASHINGTON = Place("Washington", "United States", "US", 38.90, -77.04)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What an archive is made of. A cost that grows with replies, threads, media, tags or
+    accounts stays hidden in one friendly mix, so the bench measures archives of each.
+
+    The kinds of post are shares of the posts made at home (a trip's posts are plain), each
+    a thread counting once however long: a thread, an answer to a citizen's #AskTheEnvoy
+    question, an answer to a partner; then 4% retweets, 3% quotes, 1% long posts, 0.5% edits
+    and 1% deletions, the rest plain. Photos and videos go on every post but answers,
+    retweets, quotes, long posts, edits and a thread's later posts; hashtags on every post but
+    answers, retweets and a thread's later posts.
+    """
+
+    name: str
+    threads: float = 0.06
+    thread_length: tuple[int, int] = (2, 6)  # posts in a thread, fewest and most
+    support: float = 0.06
+    replies: float = 0.03  # answers to partners
+    photos: float = 0.065  # of the posts that take media: about 5% of all posts in the mix
+    photos_per_post: tuple[int, int] = (1, 1)  # at most 4, as on Twitter
+    videos: float = 0.0  # of the posts that take media (a post has photos or a video)
+    hashtags: float = 0.3  # of the posts that take hashtags
+    hashtags_per_post: tuple[int, int] = (1, 1)
+    vocabulary: int = len(TOPICS)  # how many hashtags there are to draw from
+    accounts: int = 1  # exports, one an account, sharing the posts
+
+
+# Today's mix first, as the bench always measured it; then one shape heavy in each thing.
+SHAPES = {
+    shape.name: shape
+    for shape in (
+        Shape("mixed"),
+        Shape("replies", support=0.35, replies=0.25),
+        Shape("threads", threads=0.35, thread_length=(3, 12)),
+        Shape("media", photos=0.4, photos_per_post=(1, 4), videos=0.04),
+        Shape("tags", hashtags=0.9, hashtags_per_post=(1, 5), vocabulary=3000),
+        Shape("accounts", accounts=20),
+    )
+}
+
+
+def vocabulary(size: int) -> list[str]:
+    """``size`` hashtags: the topics, then numbered campaigns of each (Climate2, Trade2, ...)."""
+    return [
+        TOPICS[n % len(TOPICS)] + (str(n // len(TOPICS) + 1) if n >= len(TOPICS) else "")
+        for n in range(size)
+    ]
+
+
+def between(rand: random.Random, bounds: tuple[int, int]) -> int:
+    """A count within ``bounds``, drawing nothing when there is no choice: a shape of one
+    photo or one hashtag a post draws the same numbers as the mix always did."""
+    low, high = bounds
+    return low if low == high else rand.randint(low, high)
+
+
 def sentences(rand: random.Random, count: int = 4096) -> list[str]:
     """Post texts of one to three clauses (40 to 250 characters, like most posts), made once
     and drawn from: composing each post's text afresh costs more than all the rest."""
@@ -665,12 +808,14 @@ def write_export(
     years: float = 10,
     as_zip: bool = False,
     parts: int | None = None,
+    shape: Shape = SHAPES["mixed"],
 ) -> ExportSummary:
     """An export with exactly ``posts`` posts in its tweets files, spread over ``years``.
 
-    About 5% carry a photo; there are threads, #AskTheEnvoy answers, replies, quotes,
-    retweets, long posts, edits, deletions and a dozen trips (runs of posts placed away from
-    home and tagged with the trip's hashtag). ``parts`` forces the number of tweets files.
+    There are threads, #AskTheEnvoy answers, replies, quotes, retweets, long posts, edits,
+    deletions, photos, hashtags and a dozen trips (runs of posts placed away from home and
+    tagged with the trip's hashtag), in the proportions of ``shape``: in the mix, about 5% of
+    posts carry a photo. ``parts`` forces the number of tweets files.
     """
     refuse_existing(dest)
     b = Builder(username, seed)
@@ -680,6 +825,10 @@ def write_export(
     pool = sentences(rand)
     trip_of = {n: t for t in trips for n in range(t[0], t[0] + t[1])}
     pictures = [f"{username}-photo-{n}" for n in range(4)]
+    clips = [f"{username}-clip-{n}" for n in range(2)]
+    tags = vocabulary(shape.vocabulary)
+    at_home = [shape.threads, shape.support, shape.replies, 0.04, 0.03, 0.01, 0.005, 0.01]
+    thread, support, answer, retweet, quote, note, edit, delete = itertools.accumulate(at_home)
     made: dict[int, list[date]] = {}  # a trip's first post number: its first and last day
     while b.summary.posts < posts:
         i, left = b.summary.posts, posts - b.summary.posts
@@ -690,58 +839,67 @@ def write_export(
             pace = min(step, timedelta(days=trip[2]) / trip[1])
             when = start + step * trip[0] + pace * (i - trip[0] + 0.8 * rand.random())
         pieces: list[Piece] = [rand.choice(pool)]
-        if rand.random() < 0.3:
-            pieces += [" ", ("#", rand.choice(TOPICS))]
+        if rand.random() < shape.hashtags:
+            count = between(rand, shape.hashtags_per_post)
+            for tag in [rand.choice(tags)] if count == 1 else rand.sample(tags, count):
+                pieces += [" ", ("#", tag)]
         if rand.random() < 0.12:
             pieces += [" with ", ("@", rand.choice(PARTNERS))]
         if rand.random() < 0.15:
             link = f"https://example.org/news/{when:%Y/%m}/{rand.randrange(10**6)}"
             pieces += [" ", ("url", link)]
-        photo = None
-        if rand.random() < 0.065:  # not every kind of post takes it: about 5% of all do
-            name = rand.choice(pictures)
-            photo = (name, f"A landscape photographed on the road, picture {name[-1]}")
+        media: dict = {}
+        roll = rand.random()
+        if roll < shape.photos:
+            count = between(rand, shape.photos_per_post)
+            names = [rand.choice(pictures)] if count == 1 else rand.sample(pictures, count)
+            media["photos"] = [(n, f"A landscape photographed on the road, picture {n[-1]}")
+                               for n in names]  # fmt: skip
+        elif roll < shape.photos + shape.videos:
+            name = rand.choice(clips)
+            media["video"] = (name, f"A test pattern filmed on the road, clip {name[-1]}")
         if trip is not None:
             first, run, _, stops, tag = trip
             place = stops[(i - first) * len(stops) // run]
-            b.post(when, [*pieces, " ", ("#", tag)], place=place, photo=photo)
+            b.post(when, [*pieces, " ", ("#", tag)], place=place, **media)
             dates = made.setdefault(first, [when.date(), when.date()])
             dates[1] = when.date()
             continue
         roll = rand.random()
         place = WASHINGTON if rand.random() < 0.03 else None
-        if roll < 0.06 and left >= 2:
-            # A thread: two to six of the account's own posts, each replying to the last.
-            length = min(rand.randint(2, 6), left)
-            parent = b.post(when, [*pieces, f" 1/{length}"], place=place, photo=photo)
+        if roll < thread and left >= 2:
+            # A thread: two to six (in the mix) of the account's own posts, each replying to
+            # the last.
+            length = min(rand.randint(*shape.thread_length), left)
+            parent = b.post(when, [*pieces, f" 1/{length}"], place=place, **media)
             gap = min(timedelta(minutes=2), step / (2 * length))
             for k in range(2, length + 1):
                 parent = b.reply(parent, when + gap * k, [rand.choice(pool), f" {k}/{length}"])
             b.summary.threads += 1
-        elif roll < 0.12:
+        elif roll < support:
             b.summary.support += 1
             user = f"citizen{rand.randrange(5000)}"
             b.answer(user, when, [rand.choice(pool), " ", ("#", "AskTheEnvoy")])
-        elif roll < 0.15:
+        elif roll < answer:
             b.answer(rand.choice(PARTNERS), when, ["Thank you! " + rand.choice(pool)])
-        elif roll < 0.19:
+        elif roll < retweet:
             b.retweet(when, rand.choice(PARTNERS), rand.choice(pool))
-        elif roll < 0.22:
+        elif roll < quote:
             b.quote(when, pieces, rand.choice(PARTNERS), place=place)
-        elif roll < 0.23:
+        elif roll < note:
             long = [rand.choice(pool) + " "]
             while sum(map(len, long)) < 400 + rand.randrange(800):
                 long.append(rand.choice(pool) + " ")
             b.note(when, [*long, *pieces], place=place)
-        elif roll < 0.235 and left >= 2:
+        elif roll < edit and left >= 2:
             draft = b.post(when, pieces, place=place)
             later = when + min(timedelta(minutes=4), step / 4)
             b.edit(draft, later, [*pieces, " (corrected)"], place=place)
-        elif roll < 0.245:
-            mistake = b.post(when, pieces, place=place, photo=photo)
+        elif roll < delete:
+            mistake = b.post(when, pieces, place=place, **media)
             b.delete(mistake, when + min(timedelta(minutes=9), step / 3))
         else:
-            b.post(when, pieces, place=place, photo=photo)
+            b.post(when, pieces, place=place, **media)
     b.summary.trips = [
         SyntheticTrip(
             title=f"{' and '.join(p.country for p in stops)}, {made[first][0]:%B %Y}",
@@ -754,6 +912,29 @@ def write_export(
         if first in made
     ]
     return write_files(b, dest, display_name, as_zip, parts)
+
+
+def write_exports(
+    folder: Path, *, posts: int, seed: int = 0, shape: Shape = SHAPES["mixed"],
+    username: str = "bench",
+) -> list[ExportSummary]:  # fmt: skip
+    """The exports of an archive of ``shape``: an export is one account's, so an archive of
+    several accounts is several exports, ``folder/<account>``, sharing ``posts`` between them.
+    One account is ``username``; several are ``username01``, ``username02``, ..."""
+    refuse_existing(folder)
+    count = max(1, min(shape.accounts, posts))
+    names = [username] if count == 1 else [f"{username}{n:02d}" for n in range(1, count + 1)]
+    return [
+        write_export(
+            folder / name,
+            posts=posts * (n + 1) // count - posts * n // count,
+            seed=seed + n,
+            username=name,
+            display_name=f"The Envoy {n + 1}" if count > 1 else "The Envoy",
+            shape=shape,
+        )
+        for n, name in enumerate(names)
+    ]
 
 
 # -- the demo archive ---------------------------------------------------------------------------
@@ -934,8 +1115,8 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
                 pieces: list[Piece] = [line, " ", ("#", tags[place])]
                 if n == len(lines) - 1:
                     pieces.append(" ^MV")
-                photo = TRIP_PHOTOS[place] if n == 1 else None
-                b.post(when, pieces, place=place, photo=photo)
+                photos = [TRIP_PHOTOS[place]] if n == 1 else None
+                b.post(when, pieces, place=place, photos=photos)
                 if n == 2:
                     b.post(
                         when + timedelta(hours=2, minutes=rand.randrange(60)),
@@ -978,7 +1159,9 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
             ("#", "Arctic"),
             " ^TS",
         ],
-        photo=("arctic-signing", "The envoy and two ministers signing documents at a long table"),
+        photos=[
+            ("arctic-signing", "The envoy and two ministers signing documents at a long table")
+        ],
         place=WASHINGTON,
     )
     answered = []
@@ -999,7 +1182,7 @@ def demo_export(dest: Path, *, as_zip: bool = False) -> ExportSummary:
     b.post(
         at("2010-10-05", 18, 30),
         ["Students from Howard University at our town hall on clean energy tonight 👏🏾 ^MV"],
-        photo=("town-hall", "A lecture hall full of students raising their hands"),
+        photos=[("town-hall", "A lecture hall full of students raising their hands")],
         place=WASHINGTON,
     )
     trip([(NUUK, "2011-05-11", 3)], {NUUK: "ArcticCouncil"})
