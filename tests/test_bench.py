@@ -8,10 +8,11 @@ import tomllib
 
 import pytest
 
-from conftest import tweet, write_export
+from conftest import ROOT, tweet, write_export
 from tools.bench import (
     HUGO_THEME,
     KINDS,
+    Kind,
     Phase,
     figures,
     floor_phase,
@@ -20,11 +21,17 @@ from tools.bench import (
     kind_of,
     kinds,
     markdown_of,
+    report,
+    report_kinds,
     report_yardsticks,
     run_phase,
+    shaped_site,
+    shapes,
     yardsticks,
 )
 from tools.floor import listing
+from tools.project import configured_accounts
+from tools.synth import SHAPES
 
 
 @pytest.mark.parametrize(
@@ -221,3 +228,55 @@ def test_hugo_builds_the_same_kinds_of_pages_as_ours(tmp_path, tiny_store):
     assert "<script>" not in (public / "status" / "1003" / "index.html").read_text()
     home = (public / "index.html").read_text()
     assert home.count('<article class="post"') == 2 and 'href="/page/2/"' in home
+
+
+def test_shapes_are_named_with_commas_and_all_is_every_one():
+    assert [s.name for s in shapes("media, mixed,media")] == ["media", "mixed"]
+    assert shapes("all") == list(SHAPES.values())
+
+
+def test_an_unknown_shape_is_refused_in_one_line_before_anything_is_made(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(ROOT), "bench", "--sizes", "100",
+         "--shapes", "mixed,replys", "--work", str(tmp_path / "bench")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout + done.stderr == (
+        "error: --shapes: no shape 'replys'; the shapes are all or any of"
+        " mixed,replies,threads,media,tags,accounts\n"
+    )
+    assert not (tmp_path / "bench").exists()
+
+
+def test_an_archive_of_many_accounts_is_one_export_an_account_all_in_the_settings(tmp_path):
+    site, exports = shaped_site(400, tmp_path, SHAPES["accounts"])
+    names = [f"bench{n:02d}" for n in range(1, 21)]
+    assert [e.name for e in exports] == names
+    assert all((e / "data" / "account.js").is_file() for e in exports)
+    assert configured_accounts(site / "pelican.conf.py") == names
+    trips = sorted((site / "content" / "trips").glob("*.md"))
+    assert {t.name.split("-")[1] for t in trips} == set(names)
+    assert all(f"Accounts: {t.name.split('-')[1]}\n" in t.read_text() for t in trips)
+
+
+def test_each_row_carries_its_shape_and_is_set_against_its_own_baseline():
+    phases = [Phase(1000, "build", 2.0, 1000, 100.0, shape="mixed"),
+              Phase(1000, "baseline", 1.0, 1000, 50.0, shape="mixed"),
+              Phase(1000, "build", 2.0, 1000, 100.0, shape="media"),
+              Phase(1000, "baseline", 4.0, 1000, 50.0, shape="media")]  # fmt: skip
+    rows = report(phases).splitlines()[1:]
+    assert [row.split()[0] for row in rows] == ["mixed", "mixed", "media", "media"]
+    assert rows[0].endswith("0.5x") and rows[2].endswith("2.0x")
+    made_of = report_kinds([Kind(1000, "feeds", 3, 3000, shape="tags")]).splitlines()[1]
+    assert made_of.split()[:3] == ["tags", "1,000", "feeds"]
+
+
+def test_each_shape_s_build_is_measured_against_its_own_floor():
+    found = yardsticks([Phase(1000, "build", 3.0, 1000, 100.0, shape="mixed"),
+                        Phase(1000, "floor", 2.0, 1000, 20.0, shape="mixed"),
+                        Phase(1000, "build", 3.0, 1000, 100.0, shape="media"),
+                        Phase(1000, "floor", 6.0, 1000, 20.0, shape="media")])  # fmt: skip
+    assert [(y.shape, y.ratio) for y in found] == [("mixed", 1.5), ("media", 0.5)]
+    assert [line.split()[0] for line in report_yardsticks(found).splitlines()[1:]] == [
+        "mixed", "media"]  # fmt: skip

@@ -5,6 +5,10 @@ reports the child's maximum resident set and its user and system time). The yard
 measured in the same run, on the same machine: plain Pelican building the same posts as one
 Markdown article each; the floor, the files of our full build written again with no rendering;
 and, with ``peers``, Hugo building the same posts with a minimal theme (``tools/hugo-theme``).
+
+Archives of several shapes (``tools.synth.SHAPES``: today's mix, and ones heavy in replies,
+threads, media, tags or accounts), each its own project in ``bench/<shape>/``, since a cost
+that grows with one of them stays hidden in a friendly mix.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))  # the package, as each phase's process imports it
 
 from communique.site.layout import OWN, SEARCH_INDEX, own  # noqa: E402
+from tools.synth import SHAPES, Shape, write_exports  # noqa: E402
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Phase:
     output_mb: float = 0.0
     files_written: int | None = None
     cpu_seconds: float = 0.0
+    shape: str = "mixed"
 
     @property
     def per_second(self) -> float:
@@ -107,6 +113,7 @@ class Kind:
     kind: str
     files: int = 0
     bytes: int = 0
+    shape: str = "mixed"
 
 
 def kinds(size: int, output: Path, accounts: set[str]) -> list[Kind]:
@@ -121,15 +128,16 @@ def kinds(size: int, output: Path, accounts: set[str]) -> list[Kind]:
     return list(found.values())
 
 
-def project(folder: Path) -> Path:
-    """A site project using this repository's theme and plugin, with an empty store."""
+def project(folder: Path, accounts: list[str]) -> Path:
+    """A site project of ``accounts`` using this repository's theme and plugin, with an empty
+    store."""
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "content" / "pages").mkdir(parents=True)
     (folder / "content" / "trips").mkdir(parents=True)
     conf = (ROOT / "pelican.conf.py").read_text() + (
         f"\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = {[str(ROOT / 'plugins')]!r}\n"
-        "SITEURL = 'https://bench.example.org'\nACCOUNTS = ['bench']\n"
+        f"SITEURL = 'https://bench.example.org'\nACCOUNTS = {accounts!r}\n"
     )
     (folder / "pelican.conf.py").write_text(conf)
     return folder
@@ -297,27 +305,44 @@ def written(out: str) -> int | None:
     return int(match[1].replace(",", "")) if match else None
 
 
-def bench_size(
-    size: int, work: Path, baseline_max: int, hugo: str | None = None
-) -> tuple[list[Phase], list[Kind]]:
-    """The phases at ``size`` posts, and what the site is made of once indexed; Hugo's too when
-    ``hugo`` names its binary."""
-    from tools.synth import write_export
+def shaped_site(size: int, work: Path, shape: Shape) -> tuple[Path, list[Path]]:
+    """The project of an archive of ``shape`` at ``size`` posts, and its exports: one an
+    account, every account in the settings, each account's trips written as staff would."""
+    exports = work / f"export-{size}"
+    if exports.exists():
+        shutil.rmtree(exports)
+    made = write_exports(exports, posts=size, seed=size, shape=shape)
+    site = project(work / f"site-{size}", [m.path.name for m in made])
+    for m in made:  # a dozen trips an account
+        for n, trip in enumerate(m.trips):
+            name = f"trip-{n + 1}.md" if len(made) == 1 else f"trip-{m.path.name}-{n + 1}.md"
+            (site / "content" / "trips" / name).write_text(trip.markdown(m.path.name))
+    return site, [m.path for m in made]
 
+
+def shapes(names: str) -> list[Shape]:
+    """The shapes ``--shapes`` names, comma-separated, or every one for "all"."""
+    wanted = list(SHAPES) if names.strip() == "all" else [n.strip() for n in names.split(",")]
+    unknown = [n for n in wanted if n not in SHAPES]
+    if unknown:
+        raise ValueError(f"--shapes: no shape {unknown[0]!r}; the shapes are all or any of "
+                         f"{','.join(SHAPES)}")  # fmt: skip
+    return [SHAPES[n] for n in dict.fromkeys(wanted)]
+
+
+def bench_size(
+    size: int, work: Path, baseline_max: int, shape: Shape, hugo: str | None = None
+) -> tuple[list[Phase], list[Kind]]:
+    """The phases at ``size`` posts of ``shape``, and what the site is made of once indexed;
+    Hugo's too when ``hugo`` names its binary."""
     python = sys.executable
-    site = project(work / f"site-{size}")
-    export = work / f"export-{size}"
-    if export.exists():
-        shutil.rmtree(export)
-    made = write_export(export, posts=size, seed=size, username="bench")
-    for n, trip in enumerate(made.trips):  # a dozen trips, as staff would have written them
-        (site / "content" / "trips" / f"trip-{n + 1}.md").write_text(trip.markdown("bench"))
+    site, exports = shaped_site(size, work, shape)
     phases = []
-    seconds, cpu, peak, _ = run_phase(
+    seconds, cpu, peak, _ = run_phase(  # every account's export in turn, as staff would
         [python, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
          "from communique.ingest.export import import_archive; from communique.store import Store;"
-         "print(import_archive(sys.argv[2], Store(sys.argv[3])).line())",
-         str(ROOT / "plugins"), str(export), str(site / "content" / "archive")],
+         "[print(import_archive(e, Store(sys.argv[2])).line()) for e in sys.argv[3:]]",
+         str(ROOT / "plugins"), str(site / "content" / "archive"), *map(str, exports)],
         site,
     )  # fmt: skip
     phases.append(Phase(size, "import", seconds, size, peak, cpu_seconds=cpu))
@@ -352,7 +377,7 @@ def bench_size(
     phases.append(
         Phase(size, "package", seconds, size, peak, folder_mb(site / "package"), cpu_seconds=cpu)
     )
-    made_of = kinds(size, site / "output", {"bench"})
+    made_of = kinds(size, site / "output", {e.name for e in exports})
     new_posts(site / "content" / "archive", 20)
     seconds, cpu, peak, out = run_phase(pelican, site)
     phases.append(
@@ -381,11 +406,13 @@ def bench_size(
 
 def report(phases: list[Phase]) -> str:
     lines = [
-        f"{'size':>7} {'phase':<12} {'seconds':>8} {'CPU s':>7} {'posts/s':>9} {'peak MB':>8} "
+        f"{'shape':<8} {'size':>7} {'phase':<12} {'seconds':>8} {'CPU s':>7} {'posts/s':>9} "
+        f"{'peak MB':>8} "
         f"{'output MB':>9} {'MB/1k':>6} {'written':>8} {'x baseline':>10}"
     ]
     for p in phases:
-        base = next((b for b in phases if b.size == p.size and b.phase == "baseline"), None)
+        base = next((b for b in phases if (b.shape, b.size, b.phase) == (p.shape, p.size,
+                     "baseline")), None)  # fmt: skip
         ratio = (
             f"{p.per_second / base.per_second:>9.1f}x"
             if base and p.phase == "build" and base.per_second
@@ -394,7 +421,7 @@ def report(phases: list[Phase]) -> str:
         per_k = f"{p.output_mb / p.posts * 1000:>6.1f}" if p.output_mb else f"{'':>6}"
         files = "" if p.files_written is None else p.files_written
         lines.append(
-            f"{p.size:>7,} {p.phase:<12} {p.seconds:>8.2f} {p.cpu_seconds:>7.2f} "
+            f"{p.shape:<8} {p.size:>7,} {p.phase:<12} {p.seconds:>8.2f} {p.cpu_seconds:>7.2f} "
             f"{p.per_second:>9,.0f} {p.peak_mb:>8.0f} "
             f"{p.output_mb:>9.1f} {per_k} {files:>8} "
             f"{ratio}"
@@ -405,11 +432,12 @@ def report(phases: list[Phase]) -> str:
 def report_kinds(made_of: list[Kind]) -> str:
     """Files and bytes of each kind, a post: GitHub Pages holds 1 GB."""
     lines = [
-        f"{'size':>7} {'kind':<15} {'files':>8} {'MB':>8} {'files/post':>10} {'bytes/post':>10}"
+        f"{'shape':<8} {'size':>7} {'kind':<15} {'files':>8} {'MB':>8} {'files/post':>10} "
+        f"{'bytes/post':>10}"
     ]
     for k in made_of:
         lines.append(
-            f"{k.size:>7,} {k.kind:<15} {k.files:>8,} {k.bytes / 1024**2:>8.1f} "
+            f"{k.shape:<8} {k.size:>7,} {k.kind:<15} {k.files:>8,} {k.bytes / 1024**2:>8.1f} "
             f"{k.files / k.size:>10.2f} {k.bytes / k.size:>10,.0f}"
         )
     return "\n".join(lines)
@@ -425,6 +453,7 @@ class Yardstick:
     ours: float
     theirs: float
     target: float
+    shape: str = "mixed"
 
     @property
     def ratio(self) -> float:
@@ -436,28 +465,39 @@ class Yardstick:
 
 
 def yardsticks(phases: list[Phase]) -> list[Yardstick]:
-    """The targets of our full build at each size: within 1.5 times the floor's wall time,
-    at most a third of Hugo's CPU time a post and half its peak memory."""
+    """The targets of our full build at each size of each shape: within 1.5 times the floor's
+    wall time, at most a third of Hugo's CPU time a post and half its peak memory."""
     found = []
     for build in (p for p in phases if p.phase == "build"):
-        peer = {p.phase: p for p in phases if p.size == build.size}
+        peer = {p.phase: p for p in phases if (p.shape, p.size) == (build.shape, build.size)}
         if floor := peer.get("floor"):
-            found.append(Yardstick(build.size, "wall ÷ floor", build.seconds, floor.seconds, 1.5))
+            found.append(
+                Yardstick(
+                    build.size, "wall ÷ floor", build.seconds, floor.seconds, 1.5, build.shape
+                )
+            )
         if hugo := peer.get("hugo"):
             ours, theirs = build.cpu_seconds / build.posts, hugo.cpu_seconds / hugo.posts
-            found.append(Yardstick(build.size, "CPU a post ÷ Hugo", ours, theirs, 1 / 3))
             found.append(
-                Yardstick(build.size, "peak memory ÷ Hugo", build.peak_mb, hugo.peak_mb, 0.5)
+                Yardstick(build.size, "CPU a post ÷ Hugo", ours, theirs, 1 / 3, build.shape)
+            )
+            found.append(
+                Yardstick(
+                    build.size, "peak memory ÷ Hugo", build.peak_mb, hugo.peak_mb, 0.5, build.shape
+                )  # fmt: skip
             )
     return found
 
 
 def report_yardsticks(found: list[Yardstick]) -> str:
-    lines = [f"{'size':>7} {'full build':<19} {'ours':>9} {'theirs':>9} {'ratio':>6} {'target':>6}"]
+    lines = [
+        f"{'shape':<8} {'size':>7} {'full build':<19} {'ours':>9} {'theirs':>9} {'ratio':>6} "
+        f"{'target':>6}"
+    ]
     for y in found:
         lines.append(
-            f"{y.size:>7,} {y.measure:<19} {y.ours:>9.4g} {y.theirs:>9.4g} {y.ratio:>5.2f}x "
-            f"{y.target:>5.2f}x {'met' if y.met else 'not met'}"
+            f"{y.shape:<8} {y.size:>7,} {y.measure:<19} {y.ours:>9.4g} {y.theirs:>9.4g} "
+            f"{y.ratio:>5.2f}x {y.target:>5.2f}x {'met' if y.met else 'not met'}"
         )
     return "\n".join(lines)
 
@@ -472,16 +512,24 @@ def machine() -> dict:
 
 
 def run(
-    sizes: list[int], work: Path, baseline_max: int = 0, hugo: str | None = None
+    sizes: list[int],
+    work: Path,
+    baseline_max: int = 0,
+    hugo: str | None = None,
+    shaped: list[Shape] | None = None,
 ) -> tuple[list[Phase], list[Kind], Path]:
-    """Benchmark every size, with Hugo when ``hugo`` names its binary; write the figures as
+    """Benchmark every size of every shape (today's mix alone when none is given), each shape
+    in a folder of its own, with Hugo when ``hugo`` names its binary; write the figures as
     JSON beside the work folder's results."""
     work.mkdir(parents=True, exist_ok=True)
     phases, made_of = [], []
-    for size in sizes:
-        measured, found = bench_size(size, work, baseline_max, hugo)
-        phases += measured
-        made_of += found
+    for shape in shaped or [SHAPES["mixed"]]:
+        for size in sizes:
+            measured, found = bench_size(size, work / shape.name, baseline_max, shape, hugo)
+            for row in measured + found:
+                row.shape = shape.name
+            phases += measured
+            made_of += found
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = work / f"bench-{stamp}.json"
     result.write_text(json.dumps({"when": stamp} | figures(phases, made_of), indent=2))
