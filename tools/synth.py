@@ -868,7 +868,7 @@ def write_export(
         roll = rand.random()
         place = WASHINGTON if rand.random() < 0.03 else None
         if roll < thread and left >= 2:
-            # A thread: two to six (in the mix) of the account's own posts, each replying to
+            # A thread of the account's own posts (two to six in the mix), each replying to
             # the last.
             length = min(rand.randint(*shape.thread_length), left)
             parent = b.post(when, [*pieces, f" 1/{length}"], place=place, **media)
