@@ -84,8 +84,9 @@ def test_the_theme_and_the_search_index_are_the_sites_and_index_every_account(si
     _, output = site
     assert (output / "-" / "theme" / "css" / "style.css").is_file()
     entries = sorted((output / "-" / "pagefind").glob("*/pagefind-entry.json"))
-    assert [p.parent.name for p in entries] == sorted(f"{name}-2008" for name in ACCOUNTS)
-    for entry in entries:  # two posts of each account, that year's
+    # every account's posts are of November 2008: its newest month, a shard of its own
+    assert [p.parent.name for p in entries] == sorted(f"{name}-2008-11" for name in ACCOUNTS)
+    for entry in entries:  # two posts of each account, that month's
         assert re.search(r'"page_count":\s*2\b', entry.read_text()), entry
     first = 100 + 2 * ACCOUNTS.index("pagefind")
     assert (output / "pagefind" / "status" / str(first) / "index.html").is_file()  # not deleted
