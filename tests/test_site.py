@@ -966,3 +966,13 @@ def test_a_fresh_checkout_with_the_folders_kept_makes_nothing_again(tmp_path, mo
     monkeypatch.setattr(downloads, "read_piece", again)  # the download process is forked
     monkeypatch.setattr(Store, "read_file", again)  # the months, as the cache keeps them
     assert snapshot(build_project(run / "pelican.conf.py")) == before
+
+
+def test_a_lists_lazy_value_is_keyed_by_what_it_is_made_from():
+    """Keyed by nothing, a value drawn only for pages made again would never make them again."""
+    from communique.site.lists import keyed
+    from communique.site.pages import Lazy
+
+    assert keyed("calendar", Lazy(lambda: "svg", ("2008-11-04",))) == ("2008-11-04",)
+    with pytest.raises(ValueError, match="calendar: a list's lazy value needs the key"):
+        keyed("calendar", Lazy(lambda: "svg"))

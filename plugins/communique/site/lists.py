@@ -38,10 +38,8 @@ def paginate(
     count = page_count(len(posts), per_page)
     keys = pages.keys
     # What every page of the list shows alike, keyed once for all of them (a value made only
-    # for a page rendered, by what it is made from).
-    shown = {
-        name: value.key if isinstance(value, Lazy) else value for name, value in context.items()
-    }
+    # for a page rendered, by what it is made from: one keyed by nothing would go stale).
+    shown = {name: keyed(name, value) for name, value in context.items()}
     shared, newest = digest(sorted(shown.items())), digest(sorted(landing.items()))
     url = pages.url(rel_dir)  # "/" is kept as it is by quote: a page's URL is this and more
 
@@ -61,6 +59,14 @@ def paginate(
         where = rel_dir if n == count else f"{rel_dir}/page/{n}".lstrip("/")
         pages.page(where, template, key=key, anchor=chunk[-1] if chunk else None, cards=cards,
                    lines=lines, days=days, pager=nav, total=total, **context, **extra)  # fmt: skip
+
+
+def keyed(name: str, value: object) -> object:
+    if not isinstance(value, Lazy):
+        return value
+    if value.key is None:
+        raise ValueError(f"{name}: a list's lazy value needs the key of what it is made from")
+    return value.key
 
 
 def account_pages(pages: Pages) -> None:
