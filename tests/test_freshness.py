@@ -135,6 +135,31 @@ def built(output, cache, files: dict[str, str]):
     return lambda: scan(output, cache / "manifest.json", False, listings)
 
 
+def test_a_build_that_finds_every_page_fresh_leaves_the_manifest_as_it_was(tmp_path):
+    from communique.site.freshness import Output, read_manifest
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    again = built(output, cache, {"a/index.html": "a", "b/index.html": "b"})
+    manifest = cache / "manifest.json"
+    before, stat = read_manifest(manifest), manifest.stat()
+
+    def rebuild(changed: str | None = None) -> Output:
+        output_ = Output(output, manifest, again())
+        for rel in ("a/index.html", "b/index.html"):
+            if rel == changed:
+                output_.write(rel, "new", key="k2")
+            else:
+                assert output_.fresh(rel, "k")
+        output_.sweep(also=(), search=False)
+        return output_
+
+    assert rebuild().rows() == before
+    assert manifest.stat().st_mtime_ns == stat.st_mtime_ns and manifest.stat().st_ino == stat.st_ino
+    made = rebuild("b/index.html")
+    assert read_manifest(manifest) == made.rows() != before
+    assert read_manifest(manifest)["a/index.html"] == before["a/index.html"]  # carried over
+
+
 def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_path, monkeypatch):
     from communique.site import freshness
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError
 from communique.ingest.export import import_archive
-from communique.site.search import bundle, index_site, record, shards
+from communique.site.search import bundle, index_site, record, shard_names, shards
 from communique.store import Store
 from conftest import build_project, make_project, tweet, write_export
 
@@ -33,6 +33,12 @@ def test_a_posts_shard_is_its_accounts_year_or_newest_month_under_the_sites_own_
              ("envoy", "2008-03-30T10:00:00Z"), ("consul", "2008-03-01T10:00:00Z")]  # fmt: skip
     assert shards(posts) == ["envoy-2009-03", "envoy-2009", "envoy-2008", "consul-2008-03"]
     assert bundle("envoy-2009-03") == "-/pagefind/envoy-2009-03"
+
+
+@given(st.lists(st.tuples(st.sampled_from(["envoy", "consul"]),
+                          st.dates().map(lambda d: f"{d.isoformat()}T10:00:00Z"))))  # fmt: skip
+def test_the_search_pages_shards_from_months_are_those_of_the_posts(posts):
+    assert shard_names((account, when[:7]) for account, when in posts) == set(shards(posts))
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def build(
     pages.jobs.clear()
     made = downloads.result()
     folder = output.output / own("data")
-    manifest = write_manifest(folder, made, page_sums(output.made.entries))
+    manifest = write_manifest(folder, made, page_sums(output.rows()))
     overview.data_page(pages, made, signed=signer is not None)
     titles.save(pages.keys.values())
     files = [own(f"data/{name}") for name in [*(d.name for d in made), *manifest]]

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from communique.files import UMASK, digest, write_atomic
 from communique.records import is_public
-from communique.site.freshness import Digests, Entry, code_stamp
+from communique.site.freshness import DIGEST, Digests, code_stamp
 from communique.site.ledger import Ledger, publish
 from communique.site.ledger import published as published_records
 from communique.site.model import Archive
@@ -578,10 +578,11 @@ PAGES = "pages.sha256"
 POST_PAGE = re.compile(r"[a-z0-9_]{1,15}/status/[0-9]+/index\.html")
 
 
-def page_sums(entries: dict[str, Entry]) -> dict[str, str]:
-    """The SHA-256 of every post page the build made (``entries``, by path), as the writer
-    hashed it (``Output.write``): at 100,000 posts the pages are 300 MB, none read again."""
-    return {rel: entry.digest for rel, entry in entries.items()
+def page_sums(rows: dict[str, list]) -> dict[str, str]:
+    """The SHA-256 of every post page the build made (``rows``: ``Output.rows``), as the
+    writer hashed it (``Output.write``): at 100,000 posts the pages are 300 MB, none read
+    again."""
+    return {rel: row[DIGEST] for rel, row in rows.items()
             if "/status/" in rel and POST_PAGE.fullmatch(rel)}  # fmt: skip
 
 

@@ -175,9 +175,9 @@ class Entry:
     width: int = 0  # of a published image, so it is not opened again to learn them
     height: int = 0
 
-    def row(self) -> tuple:
+    def row(self) -> list:
         """As the manifest stores it: ``Entry(*row)`` reads it back."""
-        return self.digest, self.key, self.size, self.mtime_ns, self.width, self.height
+        return [self.digest, self.key, self.size, self.mtime_ns, self.width, self.height]
 
 
 DIGEST, KEY, SIZE, MTIME = range(4)  # places in a row, for the scan of every file
@@ -318,9 +318,13 @@ def read_manifest(path: Path) -> dict[str, list]:
 
 @dataclass
 class Slice:
-    """What a worker rendering part of the pages wrote, sent back to the build."""
+    """What a build (or a worker rendering part of its pages) made: the files it wrote or
+    noted, and those it found fresh, which stay as the manifest has them. Fresh files are
+    most of every build after the first: their rows are carried over, not made into entries
+    and back."""
 
     entries: dict[str, Entry] = field(default_factory=dict)
+    carried: set[str] = field(default_factory=set)
     written: int = 0
     unchanged: int = 0
 
@@ -359,9 +363,16 @@ class Output:
         row = self.previous.get(rel)  # asked of every page of every build: no Entry for a miss
         if row is None or row[KEY] != key or rel in self.found.stale:
             return False
-        self.made.entries[rel] = Entry(*row)
+        self.made.carried.add(rel)
         self.made.unchanged += 1
         return True
+
+    def rows(self) -> dict[str, list]:
+        """Every file this build made, as the manifest stores it (``Entry.row``)."""
+        previous = self.previous
+        rows = {rel: previous[rel] for rel in self.made.carried}
+        rows.update((rel, entry.row()) for rel, entry in self.made.entries.items())
+        return rows
 
     def write(self, rel: str, content: str | bytes, key: str | None = None) -> None:
         data = content.encode() if isinstance(content, str) else content
@@ -413,6 +424,7 @@ class Output:
 
     def merge(self, part: Slice) -> None:
         self.made.entries.update(part.entries)
+        self.made.carried |= part.carried
         self.made.written += part.written
         self.made.unchanged += part.unchanged
 
@@ -429,10 +441,11 @@ class Output:
             changed |= {rel.rpartition("/")[0] for rel in found.index}
             for name in found.index:
                 shutil.rmtree(f"{self.root}/{name}", ignore_errors=True)
-        for rel in set(also) - self.made.entries.keys():  # the inventory: Pelican's files too
+        made = self.made
+        for rel in set(also) - made.entries.keys() - made.carried:  # Pelican's files too
             with contextlib.suppress(FileNotFoundError):
                 self.note(rel, None)
-        planned = self.made.entries.keys() | set(also)
+        planned = made.entries.keys() | made.carried | set(also)
         stale, previous = found.stale, self.previous
         there = chain((rel for rel in previous if rel not in stale), found.others)
         gone = [rel for rel in there if rel not in planned]
@@ -450,17 +463,22 @@ class Output:
                     break
                 emptied.add(rel)
                 rel = rel.rpartition("/")[0]
-        write_json(self.manifest, {rel: entry.row() for rel, entry in self.made.entries.items()})
+        rows = self.rows()
+        if rows != previous:  # a build that changed nothing leaves it as it is
+            write_json(self.manifest, rows)
         if self.listings:
             # Files new or made again, a folder each that the scan may have listed as holding
             # them besides the manifest's (after ``cache/`` was lost, every folder): listed
             # again as it is now, or every later scan would go through its names.
-            made = [rel for rel in self.made.entries if rel not in previous or rel in stale]
-            changed |= {rel.rpartition("/")[0] for rel in chain(made, gone)}
-            self.relist(changed | {rel.rpartition("/")[0] for rel in emptied}, emptied, search)
+            new = [rel for rel in made.entries if rel not in previous or rel in stale]
+            changed |= {rel.rpartition("/")[0] for rel in chain(new, gone)}
+            self.relist(changed | {rel.rpartition("/")[0] for rel in emptied}, rows, emptied,
+                        search)  # fmt: skip
         return len(gone)
 
-    def relist(self, changed: set[str], emptied: set[str], search: bool) -> None:
+    def relist(
+        self, changed: set[str], rows: dict[str, list], emptied: set[str], search: bool
+    ) -> None:
         """Keep the new time of each folder this build added to or took from, with what it
         holds now (the manifest's files, its folders, the search index's folders), so the
         next build does not list them again: after a first build, none."""
@@ -468,7 +486,7 @@ class Output:
             return
         kept = read_json(self.listings)
         kept = kept if isinstance(kept, dict) else {}
-        holding = {rel.rpartition("/")[0] for rel in self.made.entries}
+        holding = {rel.rpartition("/")[0] for rel in rows}
         folders: set[str] = set()
         for rel in changed - emptied:  # and the folders they are in (a new one changes its own)
             while rel not in folders:

@@ -155,10 +155,10 @@ def search_page(pages: Pages) -> None:
     a search index (``--no-search``), or of a store with no posts yet, which Pagefind does not
     index, says so, and points at no index."""
     posts = len(pages.archive.posts)
-    shards = search.shards([(p["account"], p["created_at"]) for p in pages.archive.posts
-                            if not p.get("withheld")])  # fmt: skip
+    months = [month for month, posts in pages.archive.months.items()
+              if not all(p.get("withheld") for p in posts)]  # fmt: skip
     bundles = (
-        [f"{pages.base}/{search.bundle(name)}/" for name in sorted(set(shards))]
+        [f"{pages.base}/{search.bundle(name)}/" for name in sorted(search.shard_names(months))]
         if pages.settings.search
         else []
     )

@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +45,30 @@ def shards(posts: list[tuple[str, str]]) -> list[str]:
     new posts land, is a shard of its own, every other month is in its year's. So a build after
     a few new posts re-indexes a month's posts, not a year's, and the search page loads one
     shard more than the account has years. The first post of a month folds the month before
-    into its year's shard, once a month. Asked by the search page for the bundles it loads,
-    and by the indexer of every page it reads."""
+    into its year's shard, once a month. Asked by the indexer of every page it reads (the
+    search page asks ``shard_names`` for the bundles it loads)."""
+    newest = newest_months((account, created_at[:7]) for account, created_at in posts)
+    return [shard(account, created_at[:7], newest) for account, created_at in posts]
+
+
+def shard_names(months: Iterable[tuple[str, str]]) -> set[str]:
+    """The shards of the posts of these months (account, "YYYY-MM"), as ``shards`` names
+    them: the search page asks it of an archive's thousand months, not its 100,000 posts."""
+    months = list(months)
+    newest = newest_months(months)
+    return {shard(account, month, newest) for account, month in months}
+
+
+def newest_months(months: Iterable[tuple[str, str]]) -> dict[str, str]:
     newest: dict[str, str] = {}
-    for account, created_at in posts:
-        newest[account] = max(newest.get(account, ""), created_at[:7])
-    return [f"{account}-{created_at[:7 if created_at[:7] == newest[account] else 4]}"
-            for account, created_at in posts]  # fmt: skip
+    for account, month in months:
+        if month > newest.get(account, ""):
+            newest[account] = month
+    return newest
+
+
+def shard(account: str, month: str, newest: dict[str, str]) -> str:
+    return f"{account}-{month if month == newest[account] else month[:4]}"
 
 
 def bundle(name: str) -> str:
