@@ -288,7 +288,7 @@ def hide_others(archive: Archive, scope: str, label: str) -> None:
         if post.get("conversation_id") not in archive.by_id:
             theirs.add(post.get("conversation_id"))
         shown = hide_handles(post, keep, label)
-        if shown != post:
+        if shown is not post:
             post.clear()  # the same dict is held by every grouping: change it where it is
             post.update(shown)
             archive.handles_hidden.add(post["id"])

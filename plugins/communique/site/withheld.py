@@ -164,7 +164,8 @@ def names_someone(url: str, keep: set[str]) -> bool:
 
 
 def hide_handles(post: dict, keep: set[str], label: str) -> dict:
-    """The post with nothing left that identifies a person not in ``keep``.
+    """The post with nothing left that identifies a person not in ``keep``: ``post`` itself
+    when it names no one else, else a new dict.
 
     Their handle is shown as ``label``, whether Twitter linked it as a mention or not (it does
     not link a suspended account's); a link to their profile or their posts is cut; the post
@@ -198,7 +199,7 @@ def hide_handles(post: dict, keep: set[str], label: str) -> dict:
         if reference and (reference.get("user") or "").casefold() not in keep:
             references[kind] = cut
     if not spans:
-        return {**post, **references}
+        return {**post, **references} if references else post
     shown, pos, leading = [], 0, True
     for start, end in sorted(spans):
         leading = leading and not text[pos:start].strip()
