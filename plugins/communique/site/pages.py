@@ -421,16 +421,15 @@ class Pages:
         older, per_page = self.archive.older, self.settings.posts_per_page
         around: dict[str, Around] = {}
         for posts in self.archive.by_account.values():
-            before = None
+            before, waiting = None, []  # the posts since ``before``, whose ``after`` is next
             for post in posts:
-                around[post["id"]] = Around(before)
-                if post["id"] not in older and not post.get("withheld"):
-                    before = post
-            after = None
-            for post in reversed(posts):
-                around[post["id"]].after = after
-                if post["id"] not in older and not post.get("withheld"):
-                    after = post
+                nav = around[post["id"]] = Around(before)
+                if post["id"] in older or post.get("withheld"):
+                    waiting.append(nav)
+                    continue
+                for earlier in waiting:
+                    earlier.after = post
+                before, waiting = post, [nav]
         for (account, month), posts in self.archive.months.items():
             count = page_count(len(self.archive.shown(posts)), per_page)
             year, mm = month.split("-")
