@@ -200,12 +200,10 @@ def test_a_records_text_and_title_are_the_pages_unescaped(words, title):
     from markupsafe import escape
 
     page = (
-        "<div data-pagefind-body><div hidden data-pagefind-ignore>"
-        f'<span data-pagefind-meta="title">{escape(title)}</span>'
-        '<span data-pagefind-meta="date" data-pagefind-sort="date">2009-03-02T10:00:00Z</span>'
-        '<span data-pagefind-meta="account" data-pagefind-filter="account">envoy</span>'
-        '<span data-pagefind-filter="year">2009</span></div>'
-        '<article class="post" id="p1"><p class="meta"><a class="who">@envoy</a></p>'
+        f"<title>{escape(title)} · Envoy &amp; co</title>"
+        '<p class="site-name"><a href="/">Envoy &amp; co</a></p>'
+        '<div data-pagefind-body><article class="post" id="p1"><p class="meta"><a>@envoy</a>'
+        '<a href="/envoy/status/1/"><time datetime="2009-03-02T10:00:00Z">2 March</time></a></p>'
         f'<div class="text"><p>{escape(words)}</p></div></article></div>'
     )
     found = record("envoy/status/1/index.html", page)
@@ -213,3 +211,25 @@ def test_a_records_text_and_title_are_the_pages_unescaped(words, title):
     assert found.meta == {"title": title, "date": "2009-03-02T10:00:00Z", "account": "envoy"}
     assert found.filters == {"account": ["envoy"], "year": ["2009"]}
     assert found.content == " ".join(words.split())
+
+
+def test_a_post_pages_record_is_read_from_what_the_page_shows_a_reader(tmp_path):
+    """Title, time, hashtags and trips, from the page as it is: no bytes of it are there for
+    the indexer alone."""
+    conf = make_project(tmp_path, SITENAME="Envoy · Vale")
+    (tmp_path / "content" / "trips" / "adriatic.md").write_text(
+        "Title: Adriatic & back\nStart: 2009-03-01\nEnd: 2009-03-03\n\nBy the sea.\n"
+    )
+    text = "Harbour visit in Split #Adriatic"
+    tags = {"hashtags": [{"text": "Adriatic", "indices": ["23", "32"]}], "user_mentions": [],
+            "urls": []}  # fmt: skip
+    load(tmp_path, "old", [tweet("200", text, "Mon Mar 02 10:00:00 +0000 2009", entities=tags)])
+    output = build_project(conf)
+    page = (output / "envoy" / "status" / "200" / "index.html").read_text()
+    assert "data-pagefind-meta" not in page and "data-pagefind-filter" not in page
+    found = record("envoy/status/200/index.html", page)
+    assert found.meta == {"title": "Harbour visit in Split #Adriatic",
+                          "date": "2009-03-02T10:00:00Z", "account": "envoy"}  # fmt: skip
+    assert found.filters == {"account": ["envoy"], "year": ["2009"], "trip": ["Adriatic & back"],
+                             "hashtag": ["Adriatic"]}  # fmt: skip
+    assert found.content == "Harbour visit in Split #Adriatic"

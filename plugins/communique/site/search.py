@@ -91,21 +91,23 @@ class Record:
                 "sort": {"date": self.meta["date"]}}  # fmt: skip
 
 
-META = re.compile(r'<span data-pagefind-meta="(\w+)"[^>]*>([^<]*)</span>')
-FILTER = re.compile(r'<span (?:data-pagefind-meta="\w+" )?data-pagefind-filter="(\w+)">([^<]*)<')
 CARD = re.compile(r'<article class="post[^"]*" id="p[^"]*">')
 BLOCK = re.compile(r"</?(?:p|div|figure|figcaption|br|li|ol|ul|blockquote|h\d)\b[^>]*>")
 TAG = re.compile(r"<[^>]*>")
+HASHTAG = re.compile(r'class="hashtag">([^<]*)</a>')
+LINKED = re.compile(r">([^<]*)</a>")
 
 
 def record(rel: str, page: str) -> Record | None:
     """A post page's record, or None for a page with nothing to index (a withheld post's).
 
-    The page is the post template's (``post.html``): its hidden metadata spans, and the card's
-    text without its line of account and date, which a result shows apart; an excerpt that
-    opened with them told the reader nothing. Cut out with ``str.find`` where it can be, and
-    spaces folded by ``str.split`` (the same whitespace as ``\\s``): the regular expressions
-    that scanned the whole card took twice the time.
+    The page is the post template's (``post.html``), read as a reader sees it: its title
+    without the site's name, the card's time, hashtags and text (without its line of account
+    and date, which a result shows apart: an excerpt that opened with them told the reader
+    nothing), and its trips; the account is the page's folder. No bytes on a page serve the
+    indexer alone. Cut out with ``str.find`` where it can be, and spaces folded by
+    ``str.split`` (the same whitespace as ``\\s``): the regular expressions that scanned the
+    whole card took twice the time.
     """
     start = page.find("<div data-pagefind-body>")
     if start < 0:
@@ -113,19 +115,39 @@ def record(rel: str, page: str) -> Record | None:
     opened = page.find('<article class="post', start)
     end = page.find("</article>", opened)  # the rest of the body: links to other posts
     card = CARD.match(page, opened) if 0 <= opened < end else None
-    hidden = page[start:opened]
-    meta = {name: html.unescape(value) for name, value in META.findall(hidden)}
-    if card is None or not {"title", "date", "account"} <= meta.keys():
+    title = between(page, "<title>", "</title>")
+    site = between(page, '<p class="site-name">', "</p>")
+    when = page.find('<time datetime="', opened, end) + len('<time datetime="')
+    if card is None or title is None or when < len('<time datetime="'):
         raise CommuniqueError(f"{rel}: a post page without the post template's search fields")
-    filters: dict[str, list[str]] = {}
-    for name, value in FILTER.findall(hidden):
-        filters.setdefault(name, []).append(html.unescape(value))
+    title, name = html.unescape(title), html.unescape(TAG.sub("", site or ""))
+    if name and title.endswith(f" · {name}"):
+        title = title[: -len(f" · {name}")]
+    date, account = page[when : page.find('"', when)], rel.partition("/")[0]
+    filters = {"account": [account], "year": [date[:4]]}
+    trips = between(page, "<dt>Trips</dt><dd>", "</dd>", end)
+    if trips:
+        filters["trip"] = [html.unescape(t) for t in LINKED.findall(trips)]
+    if tags := [html.unescape(t)[1:] for t in HASHTAG.findall(page, card.end(), end)]:
+        filters["hashtag"] = tags  # as the post wrote them, without their "#"
     text = page[card.end() : end]
     line = text.find('<p class="meta">')  # account and date: shown apart
     if line >= 0 and (close := text.find("</p>", line)) >= 0:
         text = f"{text[:line]} {text[close + len('</p>') :]}"
     content = " ".join(html.unescape(TAG.sub("", BLOCK.sub(" ", text))).split())
+    meta = {"title": title, "date": date, "account": account}
     return Record("/" + rel[: -len("index.html")], content, meta, filters)
+
+
+def between(page: str, opening: str, closing: str, start: int = 0) -> str | None:
+    """What ``page`` holds between the first ``opening`` from ``start`` and the ``closing``
+    after it, or None."""
+    at = page.find(opening, start)
+    if at < 0:
+        return None
+    at += len(opening)
+    end = page.find(closing, at)
+    return page[at:end] if end >= 0 else None
 
 
 ENGINE = digest(importlib.metadata.version("pagefind"), Path(__file__).read_bytes())
