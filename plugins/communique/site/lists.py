@@ -7,7 +7,7 @@ newest page: every other page keeps its URL and its bytes (permanent links, chea
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
-from functools import partial
+from functools import cache, partial
 
 from markupsafe import Markup
 
@@ -110,8 +110,9 @@ def month_pages(pages: Pages) -> None:
         rel_dir = f"{account}/{year}/{mm}"
         title = f"Posts a day by @{account}, {first:%B %Y}"
         # Drawn only for a page made again (most months' pages are not, on most builds), from
-        # the times of the month's posts: which day each is on and which page shows it.
-        calendar = partial(month_calendar, pages, rel_dir, shown, first.date(), title)
+        # the times of the month's posts: which day each is on and which page shows it. Once
+        # for every page of the month that a worker renders.
+        calendar = cache(partial(month_calendar, pages, rel_dir, shown, first.date(), title))
         paginate(
             pages,
             rel_dir,
