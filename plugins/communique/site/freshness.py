@@ -464,8 +464,7 @@ class Output:
                 emptied.add(rel)
                 rel = rel.rpartition("/")[0]
         rows = self.rows()
-        if rows != previous:  # a build that changed nothing leaves it as it is
-            write_json(self.manifest, rows)
+        write_json(self.manifest, rows)
         if self.listings:
             # Files new or made again, a folder each that the scan may have listed as holding
             # them besides the manifest's (after ``cache/`` was lost, every folder): listed
