@@ -233,3 +233,14 @@ def test_a_post_pages_record_is_read_from_what_the_page_shows_a_reader(tmp_path)
     assert found.filters == {"account": ["envoy"], "year": ["2009"], "trip": ["Adriatic & back"],
                              "hashtag": ["Adriatic"]}  # fmt: skip
     assert found.content == "Harbour visit in Split #Adriatic"
+
+
+def test_a_sites_empty_name_is_not_left_on_its_post_records_titles(tmp_path):
+    """A site named "" still has " · " after each page's title: the record's title stops
+    before it, as it does before any other name."""
+    conf = make_project(tmp_path, SITENAME="")
+    load(tmp_path, "old", NEW)
+    output = build_project(conf)
+    page = (output / "envoy" / "status" / "200" / "index.html").read_text()
+    found = record("envoy/status/200/index.html", page)
+    assert found.meta["title"] == "Harbour visit in Split #Adriatic"

@@ -121,7 +121,7 @@ def record(rel: str, page: str) -> Record | None:
     if card is None or title is None or when < len('<time datetime="'):
         raise CommuniqueError(f"{rel}: a post page without the post template's search fields")
     title, name = html.unescape(title), html.unescape(TAG.sub("", site or ""))
-    if name and title.endswith(f" · {name}"):
+    if site is not None and title.endswith(f" · {name}"):  # a name "" has its " · " too
         title = title[: -len(f" · {name}")]
     date, account = page[when : page.find('"', when)], rel.partition("/")[0]
     filters = {"account": [account], "year": [date[:4]]}
