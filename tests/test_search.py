@@ -244,3 +244,19 @@ def test_a_sites_empty_name_is_not_left_on_its_post_records_titles(tmp_path):
     page = (output / "envoy" / "status" / "200" / "index.html").read_text()
     found = record("envoy/status/200/index.html", page)
     assert found.meta["title"] == "Harbour visit in Split #Adriatic"
+
+
+def test_a_hashtag_with_no_page_of_its_own_is_still_a_filter_of_its_posts_record(tmp_path):
+    """A hashtag whose name cannot be a folder is shown unlinked; the post still wrote it, and
+    a search by it finds the post, as it did when the filter came from the post's entities."""
+    conf = make_project(tmp_path)
+    text = "Harbour visit #a/b and #Adriatic"
+    tags = {"hashtags": [{"text": "a/b", "indices": ["14", "18"]},
+                         {"text": "Adriatic", "indices": ["23", "32"]}],
+            "user_mentions": [], "urls": []}  # fmt: skip
+    load(tmp_path, "old", [tweet("200", text, "Mon Mar 02 10:00:00 +0000 2009", entities=tags)])
+    output = build_project(conf)
+    page = (output / "envoy" / "status" / "200" / "index.html").read_text()
+    found = record("envoy/status/200/index.html", page)
+    assert found.filters["hashtag"] == ["a/b", "Adriatic"]
+    assert found.content == text

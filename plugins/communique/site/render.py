@@ -117,8 +117,8 @@ def post_html(post: dict, base: str = "") -> Markup:
             href = tag_href(base, e.get("tag", ""))
             out.append(
                 Markup(f'<a href="{escape(href)}" class="hashtag">{escape(shown)}</a>')
-                if href
-                else escape(shown)
+                if href  # else no page to link to, but a hashtag still: a search filters by it
+                else Markup(f'<span class="hashtag unlinked">{escape(shown)}</span>')
             )
         pos = end
     out.append(escape(visible(text[pos:])))

@@ -94,7 +94,7 @@ class Record:
 CARD = re.compile(r'<article class="post[^"]*" id="p[^"]*">')
 BLOCK = re.compile(r"</?(?:p|div|figure|figcaption|br|li|ol|ul|blockquote|h\d)\b[^>]*>")
 TAG = re.compile(r"<[^>]*>")
-HASHTAG = re.compile(r'class="hashtag">([^<]*)</a>')
+HASHTAG = re.compile(r'class="hashtag(?: unlinked)?">([^<]*)</')
 LINKED = re.compile(r">([^<]*)</a>")
 
 
