@@ -153,6 +153,26 @@ def test_a_fresh_pages_row_is_carried_over_and_a_written_ones_made_anew(tmp_path
     assert Output(output, manifest, again()).fresh("b/index.html", "k2")  # on disk as written
 
 
+@pytest.mark.parametrize("how", ["deleted", "an earlier build's"])
+def test_a_file_the_manifest_no_longer_knows_goes_when_the_build_does_not_make_it(tmp_path, how):
+    """The folder times kept are those of a listing against the manifest of their day: with
+    the manifest lost or put back from an earlier build, a file only the lost one knew is in
+    a folder whose time has not changed, and must still be found."""
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    built(output, cache, {"a/index.html": "a"})
+    earlier = (cache / "manifest.json").read_bytes()
+    built(output, cache, {"a/index.html": "a", "b/index.html": "b"})
+    if how == "deleted":
+        (cache / "manifest.json").unlink()
+    else:
+        (cache / "manifest.json").write_bytes(earlier)
+    built(output, cache, {"a/index.html": "a"})
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*")) == [
+        "a",
+        "a/index.html",
+    ]
+
+
 def test_a_folder_listed_before_is_listed_again_only_when_its_time_changed(tmp_path, monkeypatch):
     from communique.site import freshness
 
@@ -184,12 +204,13 @@ def test_after_the_cache_is_lost_the_folders_are_listed_once_and_then_never(tmp_
     shutil.rmtree(cache)
     again = built(output, cache, files)
     kept = freshness.read_json(cache / "listings.json")
-    assert [rel for rel, when in kept.items() if isinstance(when, list) and when[1]] == []
+    folders = kept["folders"]
+    assert [rel for rel, when in folders.items() if isinstance(when, list) and when[1]] == []
     # as an earlier build left them: every folder holding names the manifest now has
-    freshness.write_json(cache / "listings.json", {
+    freshness.write_json(cache / "listings.json", {**kept, "folders": {
         rel: [when, ["index.html"], [], [], False] if isinstance(when, int) else when
-        for rel, when in kept.items()
-    })  # fmt: skip
+        for rel, when in folders.items()
+    }})  # fmt: skip
     again()
     assert freshness.read_json(cache / "listings.json") == kept  # their times alone again
     listed = []

@@ -193,6 +193,7 @@ class Scan:
     links: list[str] = field(default_factory=list)  # symbolic links: a build makes none
     index: list[str] = field(default_factory=list)  # the search index's folders, not walked
     read: int = 0  # files read whole to compare their bytes
+    manifest: list[int] | None = None  # which manifest file it was: ``identity``
 
     def add(self, rel_dir: str, kept: int | list, entries: dict) -> None:
         """What a folder holds besides the manifest's files and its own folders, as listed:
@@ -211,6 +212,16 @@ class Scan:
 def file_digest(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def identity(path: Path) -> list[int] | None:
+    """Which file ``path`` is: one written again (a new file renamed into place) or put back
+    from elsewhere is another. None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
 def listing(path: str) -> list:
@@ -238,11 +249,14 @@ def scan(
     time. A folder is listed again only when its time differs from the one ``listings``
     kept, since nothing is added to or taken from a folder without changing its time.
     ``by_bytes``: after a build that did not finish, compare every file by its digest and
-    list every folder.
+    list every folder. The folder times kept hold only with the manifest they were listed
+    against: with another (lost, or put back from an earlier build) a file only that one
+    knew would go unseen in a folder whose time has not changed since, so every folder is
+    listed.
     """
     entries = read_manifest(manifest) if entries is None else entries
     root, lstat = str(output), os.lstat
-    found = Scan(set(), [], [])
+    found = Scan(set(), [], [], manifest=identity(manifest))
     stale = found.stale
     for rel, row in entries.items():
         try:
@@ -262,8 +276,8 @@ def scan(
                 continue
         stale.add(rel)
         found.others.append(rel)
-    known = read_json(listings) if listings and not by_bytes else None
-    known = known if isinstance(known, dict) else {}
+    listed = folders_of(read_json(listings), found.manifest) if listings and not by_bytes else {}
+    known = listed or {}
     seen: dict[str, int | list] = {}
     stack = [] if "" in known else [""]
     for rel_dir, kept in known.items():
@@ -305,9 +319,20 @@ def scan(
         under = tuple(f"{link}/" for link in found.links)
         found.stale |= {rel for rel in entries if rel.startswith(under)}
         found.others = [rel for rel in found.others if not rel.startswith(under)]
-    if listings and seen != known:  # most folders of most builds are as listed before
-        write_json(listings, seen)
+    if listings and (seen != known or listed is None):  # most builds': as listed before
+        write_json(listings, {"manifest": found.manifest, "folders": seen})
     return found
+
+
+def folders_of(kept: object, manifest: list[int] | None) -> dict | None:
+    """The folder times kept in ``listings.json`` (``kept``): {} when there are none, None
+    when they were listed against another manifest than this one."""
+    if not isinstance(kept, dict):
+        return {}
+    if kept.get("manifest") != manifest:
+        return None
+    folders = kept.get("folders")
+    return folders if isinstance(folders, dict) else {}
 
 
 def read_manifest(path: Path) -> dict[str, list]:
@@ -481,10 +506,12 @@ class Output:
         """Keep the new time of each folder this build added to or took from, with what it
         holds now (the manifest's files, its folders, the search index's folders), so the
         next build does not list them again: after a first build, none."""
-        if not changed:
+        manifest = identity(self.manifest)  # written again, or not: kept with its times
+        if not changed and manifest == self.found.manifest:
             return
-        kept = read_json(self.listings)
-        kept = kept if isinstance(kept, dict) else {}
+        kept = folders_of(read_json(self.listings), self.found.manifest)
+        if kept is None:  # not as the scan left them (it could not write): the next lists all
+            return
         holding = {rel.rpartition("/")[0] for rel in rows}
         folders: set[str] = set()
         for rel in changed - emptied:  # and the folders they are in (a new one changes its own)
@@ -505,7 +532,7 @@ class Output:
             here = [name for name in index if name.rpartition("/")[0] == rel]
             plain = rel in holding and not here
             kept[rel] = when if plain else [when, [], [], here, rel not in holding]
-        write_json(self.listings, kept)
+        write_json(self.listings, {"manifest": manifest, "folders": kept})
 
 
 def clear_way(root: str, rel: str) -> None:
