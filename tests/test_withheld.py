@@ -432,8 +432,8 @@ def test_a_wrong_redaction_stops_the_build_with_its_line(project, tmp_path, line
 
 PRIVATE = "privatebob42"  # the private person: their handle, user id and posts
 PRIVATE_ID = "3141592653589793"
-THEIRS = {n: f"1600000000000000{n:03d}" for n in (1, 2)}
-OURS = {n: f"1700000000000000{n:03d}" for n in range(1, 9)}
+THEIRS = {n: f"1600000000000000{n:03d}" for n in range(1, 6)}
+OURS = {n: f"1700000000000000{n:03d}" for n in range(1, 12)}
 LONG = f"A long answer for @{PRIVATE} " + "word " * 60  # a long post: its note names them too
 
 
@@ -455,7 +455,8 @@ def entities(mentions=(), urls=(), hashtags=()) -> dict:
 
 def private_persons_posts() -> list[dict]:
     """Every way a post names another person: a reply and the thread it starts, a mention that
-    Twitter did not link, a quote, a retweet, a link to their profile, and a long post."""
+    Twitter did not link, a quote, a retweet, a link to their profile, and a long post; and a
+    reply, a quote and a retweet of theirs whose text names no one (nothing else to hide)."""
     reply = f"@{PRIVATE} we can help, write to us"
     again = f"One more thing, @{PRIVATE}: it is fixed"
     bare = f"Thanks to @{PRIVATE} for the idea"  # a suspended account's mention is not linked
@@ -463,6 +464,7 @@ def private_persons_posts() -> list[dict]:
     retweet = f"RT @{PRIVATE}: the office is closed today"
     profile = "Follow https://t.co/p for updates"
     own = "@envoy our own handle stays, as does a link to https://t.co/h"
+    theirs = {"id_str": THEIRS[5], "user": {"screen_name": PRIVATE, "id_str": PRIVATE_ID}}
     return [
         tweet(OURS[1], reply, at(12), in_reply_to_status_id_str=THEIRS[1],
               in_reply_to_screen_name=PRIVATE, in_reply_to_user_id_str=PRIVATE_ID,
@@ -480,6 +482,10 @@ def private_persons_posts() -> list[dict]:
         tweet(OURS[8], own, at(19), entities=entities(
             [{"screen_name": "envoy", "indices": ["0", "6"]}],
             [link(own, "https://t.co/h", "https://x.com/hashtag/Iceland")])),
+        tweet(OURS[9], "Glad it helped", at(20), in_reply_to_status_id_str=THEIRS[3],
+              in_reply_to_screen_name=PRIVATE, in_reply_to_user_id_str=PRIVATE_ID),
+        tweet(OURS[10], "Well put", at(21), quoted_status_id_str=THEIRS[4]),
+        tweet(OURS[11], "the office is open again", at(22), retweeted_status=theirs),
     ]  # fmt: skip
 
 
@@ -528,6 +534,9 @@ def test_a_hidden_person_is_shown_as_the_label_and_the_rest_as_posted(hidden_sit
     assert shown[7][0].startswith("A long answer for a customer word")
     assert 'href="https://twitter.com/envoy"' in shown[8][0]
     assert 'href="https://x.com/hashtag/Iceland"' in shown[8][0]
+    assert shown[9][0] == "Glad it helped" and "Replying to a customer</p>" in shown[9][1]
+    assert shown[10][0] == "Well put" and "Quoting a post</p>" in shown[10][1]
+    assert shown[11][0] == "the office is open again" and '"mark">Repost</span>' in shown[11][1]
     # The conversation the private person started is named by the archive's first post in it.
     thread = (hidden_site / "-" / "threads" / OURS[1] / "index.html").read_text()
     assert f"/envoy/status/{OURS[2]}/" in thread
