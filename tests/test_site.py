@@ -668,6 +668,46 @@ def test_a_post_page_links_to_the_posts_before_and_after_it_and_to_its_month(sit
     assert links["22"][2].endswith("/") and links["22"][:2] == (links["23"][0], "23")
 
 
+@pytest.mark.parametrize(
+    ("accounts", "withheld", "edits"),
+    [
+        ({"envoy": "12345"}, "15", ()),  # the timeline starts and ends with withheld posts
+        ({"envoy": "12345"}, "", ("12", "345")),  # and with earlier versions of edited posts
+        ({"envoy": "12345"}, "5", ("45",)),  # an earlier version, then its withheld edit
+        ({"envoy": "123"}, "123", ()),  # every post withheld
+        ({"envoy": "1"}, "", ()),
+        ({"envoy": "1357", "vale": "2468"}, "37", ("46",)),  # two accounts, interleaved
+    ],
+)
+def test_a_post_pages_neighbours_are_the_nearest_posts_of_its_account_its_timeline_shows(
+    tmp_path, accounts, withheld, edits
+):
+    """Every post page, withheld or an earlier version too, links to the posts just before
+    and after it that the account's timeline lists: by time, of its own account."""
+    when = {i: f"Mon Nov 03 09:{int(i):02d}:00 +0000 2008" for i in "".join(accounts.values())}
+    edited = {i: list(chain) for chain in edits for i in chain}
+    for account, ids in accounts.items():
+        posts = [tweet(i, f"Post {i}", when[i], **({"edit_info": {"initial": {
+                 "editTweetIds": edited[i]}}} if i in edited else {})) for i in ids]  # fmt: skip
+        import_archive(write_export(tmp_path / account, posts, username=account),
+                       Store(tmp_path / "content" / "archive"))  # fmt: skip
+    redactions = {i: ("error", "2009-01-02") for i in withheld}
+    site = build_project(make_project(tmp_path, ACCOUNTS=sorted(accounts), REDACTIONS=redactions))
+    for account, ids in accounts.items():
+        listed = [i for i in ids if i not in withheld and not any(
+                  i in chain[:-1] for chain in edits)]  # fmt: skip
+        for i in ids:
+            nav = re.search(r'<nav class="around".*?</nav>', page(site, f"{account}/status/{i}"),
+                            re.S)  # fmt: skip
+            links = re.findall(r'rel="(prev|next)" href="/(\w+)/status/(\d+)/"', nav[0] if nav
+                               else "")  # fmt: skip
+            before = [j for j in listed if when[j] < when[i]][-1:]
+            after = [j for j in listed if when[j] > when[i]][:1]
+            assert links == [("prev", account, j) for j in before] + [
+                ("next", account, j) for j in after
+            ], f"post {i}"
+
+
 def test_a_month_page_heads_each_day_and_its_calendar_links_each_day_to_its_heading(site):
     month = sorted(site.glob("envoy/2008/11/**/index.html"), key=lambda p: -len(p.parts))
     newest_first = [month[-1]] + sorted(month[:-1], key=lambda p: -int(p.parent.name))
