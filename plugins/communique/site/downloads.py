@@ -590,7 +590,8 @@ def write_manifest(folder: Path, downloads: list[Download], pages: dict[str, str
     """``pages.sha256``, the post pages' sums by their path from the site's root, and
     SHA256SUMS, every download's and that file's: one manifest for every file a copy must
     keep as published, so that one signature of it vouches for all. Returns their names."""
-    listing = "".join(f"{sha}  {rel}\n" for rel, sha in sorted(pages.items())).encode()
+    # The paths sorted, each sum looked up: quicker than sorting (path, sum) tuples.
+    listing = "".join([f"{pages[rel]}  {rel}\n" for rel in sorted(pages)]).encode()
     write_atomic(folder / PAGES, listing, sync=False)
     sums = {d.name: d.sha256 for d in downloads} | {PAGES: hashlib.sha256(listing).hexdigest()}
     manifest = "".join(f"{sha}  {name}\n" for name, sha in sorted(sums.items()))
