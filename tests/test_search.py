@@ -187,6 +187,14 @@ def test_a_site_with_no_posts_yet_has_a_search_page_saying_so_and_no_index_to_lo
     assert not list((output / "-").glob("pagefind*"))
 
 
+def test_a_post_page_that_is_not_utf8_is_named_and_not_indexed(project):
+    output = build_project(project)
+    page = output / "envoy" / "status" / "100" / "index.html"
+    page.write_bytes(b"<p>\xff\xfe</p>")
+    with pytest.raises(CommuniqueError, match=f"{page}: cannot be read to index it"):
+        index_site(output, project.parent / "cache")
+
+
 def test_an_unbuilt_site_is_not_indexed(tmp_path):
     with pytest.raises(CommuniqueError, match="no built site to index"):
         index_site(tmp_path, tmp_path / "cache")

@@ -226,8 +226,11 @@ def index_site(output: Path, cache: Path) -> str:
 
 
 def read_page(output: Path, rel: str) -> str:
+    """A page's text, read as bytes and decoded: ``Path.read_text``'s text wrapper, made for
+    every page of a full index, took twice the time."""
     try:
-        return (output / rel).read_text(encoding="utf-8")
+        with open(f"{output}/{rel}", "rb") as f:
+            return f.read().decode()
     except (OSError, UnicodeDecodeError) as e:
         raise CommuniqueError(f"{output / rel}: cannot be read to index it ({e})") from None
 
