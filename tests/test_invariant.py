@@ -620,7 +620,9 @@ class BuildMachine(RuleBasedStateMachine):
         cache restored over a newer one), the rest of cache/ and output/ as they are."""
         n = pick % len(self.manifests)
         self.did(f"put back the manifest of build {n + 1} of {len(self.manifests)}")
-        (self.project / "cache" / "manifest.json").write_bytes(self.manifests[n])
+        cache = self.project / "cache"
+        cache.mkdir(exist_ok=True)  # cache/ may have been deleted since: the backup comes back
+        (cache / "manifest.json").write_bytes(self.manifests[n])
 
     def keep_manifest(self) -> None:
         path = self.project / "cache" / "manifest.json"
