@@ -153,6 +153,23 @@ def test_a_fresh_pages_row_is_carried_over_and_a_written_ones_made_anew(tmp_path
     assert Output(output, manifest, again()).fresh("b/index.html", "k2")  # on disk as written
 
 
+def test_the_rows_asked_again_hold_what_was_carried_and_written_since(tmp_path):
+    """A build asks for the rows for the post pages' sums, then writes and keeps more files
+    (the data page, the sums themselves) before its manifest is written from them."""
+    from communique.site.freshness import Output
+
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    again = built(output, cache, {f"{n}/index.html": n for n in "abcd"})
+    made = Output(output, cache / "manifest.json", again())
+    assert made.fresh("a/index.html", "k")
+    made.write("b/index.html", "new", key="k2")
+    assert made.rows().keys() == {"a/index.html", "b/index.html"}
+    assert made.fresh("c/index.html", "k")
+    made.write("e/index.html", "e", key="k")
+    assert made.rows().keys() == {"a/index.html", "b/index.html", "c/index.html", "e/index.html"}
+    assert made.rows()["c/index.html"] == made.previous["c/index.html"]
+
+
 @pytest.mark.parametrize("how", ["deleted", "an earlier build's"])
 def test_a_file_the_manifest_no_longer_knows_goes_when_the_build_does_not_make_it(tmp_path, how):
     """The folder times kept are those of a listing against the manifest of their day: with

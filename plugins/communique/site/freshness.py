@@ -375,6 +375,7 @@ class Output:
         self.previous = read_manifest(manifest) if previous is None else previous
         self.found = found
         self.made = Slice()
+        self.carried_rows: dict[str, list] = {}  # of ``made.carried``, as ``rows`` last saw it
         for rel in found.links:  # a write through one could land anywhere: gone first
             os.unlink(f"{self.root}/{rel}")
 
@@ -393,9 +394,16 @@ class Output:
         return True
 
     def rows(self) -> dict[str, list]:
-        """Every file this build made, as the manifest stores it (``Entry.row``)."""
-        previous = self.previous
-        rows = {rel: previous[rel] for rel in self.made.carried}
+        """Every file this build made so far, as the manifest stores it (``Entry.row``).
+
+        Asked twice a build (for the post pages' sums, then for the manifest): the carried
+        rows, nearly all of them, are gathered once, and the second time only those carried
+        since (a page is never taken back from ``carried``)."""
+        carried, kept = self.made.carried, self.carried_rows
+        if len(kept) != len(carried):
+            previous = self.previous
+            kept.update((rel, previous[rel]) for rel in carried - kept.keys())
+        rows = kept.copy()
         rows.update((rel, entry.row()) for rel, entry in self.made.entries.items())
         return rows
 
