@@ -116,3 +116,33 @@ def test_a_cache_that_cannot_be_written_only_costs_time(store, tmp_path):
     (tmp_path / "cache").write_text("a file where the cache folder would be")
     cache = MonthCache(store.root, tmp_path / "cache" / "store")
     assert [p["id"] for p in archive.load(store, cache=cache).posts] == ["1000"]
+
+
+# An account's posts of each kind an audience can name, and one withheld, which none shows.
+KINDS = [
+    {"id": "1", "account": "envoy"},
+    {"id": "2", "account": "envoy", "reply_to": {"id": "1", "user": "Envoy"}},  # its own thread
+    {"id": "3", "account": "envoy", "reply_to": {"id": "9", "user": "someone"}},
+    {"id": "4", "account": "envoy", "conversation_id": "4", "reply_to": {"id": "8", "user": "x"}},
+    {"id": "5", "account": "envoy", "retweet_of": {"id": "7"}},
+    {"id": "6", "account": "envoy", "quote_of": {"id": "7"}, "media": [{"file": "a.jpg"}]},
+    {"id": "10", "account": "envoy", "withheld": True},
+]
+
+
+@pytest.mark.parametrize(
+    ("rules", "shown"),
+    [
+        ({}, ["1", "2", "3", "4", "5", "6"]),
+        ({"exclude": ["replies_to_others", "support"]}, ["1", "2", "5", "6"]),
+        ({"include": ["support"]}, ["4"]),
+        ({"include": ["replies"]}, ["2", "3", "4"]),
+        ({"include": ["retweets", "media"]}, ["5", "6"]),  # either kind
+        ({"include": ["replies"], "exclude": ["replies_to_others"]}, ["2"]),
+        ({"exclude": ["quotes", "retweets"]}, ["1", "2", "3", "4"]),
+        ({"include": ["support"], "exclude": ["support"]}, []),
+    ],
+)
+def test_an_audience_sees_the_kinds_it_includes_less_those_it_excludes(rules, shown):
+    loaded = archive.Archive(posts=KINDS, accounts={}, support={"4"})
+    assert [p["id"] for p in archive.audience_filter(loaded, rules)] == shown

@@ -405,13 +405,24 @@ def audience_filter(archive: Archive, rules: dict) -> list[dict]:
         "quotes": lambda p: bool(p.get("quote_of")),
         "media": lambda p: bool(p.get("media")),
     }
-    posts = [p for p in archive.posts if not p.get("withheld")]
-    if rules.get("include"):  # a pass a kind: no generator made for every post
-        chosen = {id(p) for kind in rules["include"] for p in posts if kinds[kind](p)}
-        posts = [p for p in posts if id(p) in chosen]
-    for kind in rules.get("exclude", []):
-        posts = [p for p in posts if not kinds[kind](p)]
-    return posts
+    include = [kinds[kind] for kind in rules.get("include") or ()]
+    exclude = [kinds[kind] for kind in rules.get("exclude") or ()]
+    shown = []
+    for post in archive.posts:  # one pass, and no generator made for each post
+        if post.get("withheld"):
+            continue
+        if include:
+            for kind in include:
+                if kind(post):
+                    break
+            else:
+                continue
+        for kind in exclude:
+            if kind(post):
+                break
+        else:
+            shown.append(post)
+    return shown
 
 
 def media_path(store_root: Path, post: dict, media: dict) -> Path | None:
