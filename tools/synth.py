@@ -48,6 +48,9 @@ COUNTER = [
     (datetime(2008, 11, 1, tzinfo=UTC), 990_000_000),
     (datetime(2010, 11, 4, 1, 42, 54, tzinfo=UTC), 29_700_000_000),
 ]
+# Each media size but the thumbnail's (150 square), as the export lists a photo's and a video's.
+PHOTO_SIZES = {"small": (680, 453), "medium": (1200, 800), "large": (1200, 800)}
+VIDEO_SIZES = {"small": (680, 383), "medium": (1200, 675), "large": (1280, 720)}
 GENERATED = datetime(2024, 5, 6, 17, 27, 17, 889000, tzinfo=UTC)
 TCO = string.ascii_letters + string.digits
 
@@ -313,27 +316,11 @@ class Builder:
         """Photos, one to four: one t.co link for them all, each its own file in tweets_media.
         ``entities`` lists only the first, as the export does; ``extended_entities`` all."""
         tid = tweet["id_str"]
-        short, indices = self.media_link(tweet)
+        link = self.media_link(tweet)
         items = []
         for n, (name, alt) in enumerate(photos, 1):
-            media_id = str(int(tid) + n)
-            item = {
-                "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/photo/{n}",
-                "indices": indices,
-                "url": short,
-                "media_url": f"http://pbs.twimg.com/media/{name}.jpg",
-                "id_str": media_id,
-                "id": media_id,
-                "media_url_https": f"https://pbs.twimg.com/media/{name}.jpg",
-                "sizes": {
-                    "thumb": {"w": "150", "h": "150", "resize": "crop"},
-                    "small": {"w": "680", "h": "453", "resize": "fit"},
-                    "medium": {"w": "1200", "h": "800", "resize": "fit"},
-                    "large": {"w": "1200", "h": "800", "resize": "fit"},
-                },
-                "type": "photo",
-                "display_url": f"pic.twitter.com/{short.rsplit('/', 1)[1]}",
-            }
+            picture = f"pbs.twimg.com/media/{name}.jpg"
+            item = self.media_entity(tid, link, "photo", n, picture, PHOTO_SIZES)
             items.append({**item, "ext_alt_text": alt})
             if name not in self.pictures:
                 where = place or WASHINGTON
@@ -343,31 +330,38 @@ class Builder:
         tweet["extended_entities"] = {"media": items}
         self.summary.photos += 1
 
-    def attach_video(self, tweet: dict, name: str, alt: str, place: Place | None) -> None:
-        """A video: its still is only a URL, its MP4 variants are listed, and the export holds
-        the file of the highest bit rate, named as its URL is."""
-        tid = tweet["id_str"]
-        short, indices = self.media_link(tweet)
-        media_id = str(int(tid) + 1)
-        still = f"pbs.twimg.com/ext_tw_video_thumb/{media_id}/pu/img/{name}.jpg"
-        served = f"https://video.twimg.com/ext_tw_video/{media_id}/pu"
-        item = {
-            "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/video/1",
+    def media_entity(
+        self, tid: str, link: tuple[str, list[str]], kind: str, n: int, still: str,
+        sizes: dict[str, tuple[int, int]],
+    ) -> dict:  # fmt: skip
+        """The ``n``-th media entity of post ``tid`` as the export lists it, a photo's or a
+        video's: ``link`` is the media's t.co link and its indices (``media_link``), ``still``
+        the picture's host and path, ``sizes`` its width and height by size name."""
+        short, indices = link
+        media_id = str(int(tid) + n)
+        return {
+            "expanded_url": f"https://twitter.com/{self.username}/status/{tid}/{kind}/{n}",
             "indices": indices,
             "url": short,
             "media_url": f"http://{still}",
             "id_str": media_id,
             "id": media_id,
             "media_url_https": f"https://{still}",
-            "sizes": {
-                "thumb": {"w": "150", "h": "150", "resize": "crop"},
-                "small": {"w": "680", "h": "383", "resize": "fit"},
-                "medium": {"w": "1200", "h": "675", "resize": "fit"},
-                "large": {"w": "1280", "h": "720", "resize": "fit"},
-            },
-            "type": "video",
+            "sizes": {"thumb": {"w": "150", "h": "150", "resize": "crop"}}
+            | {size: {"w": str(w), "h": str(h), "resize": "fit"} for size, (w, h) in sizes.items()},
+            "type": kind,
             "display_url": f"pic.twitter.com/{short.rsplit('/', 1)[1]}",
         }
+
+    def attach_video(self, tweet: dict, name: str, alt: str, place: Place | None) -> None:
+        """A video: its still is only a URL, its MP4 variants are listed, and the export holds
+        the file of the highest bit rate, named as its URL is."""
+        tid = tweet["id_str"]
+        link = self.media_link(tweet)
+        media_id = str(int(tid) + 1)
+        still = f"pbs.twimg.com/ext_tw_video_thumb/{media_id}/pu/img/{name}.jpg"
+        served = f"https://video.twimg.com/ext_tw_video/{media_id}/pu"
+        item = self.media_entity(tid, link, "video", 1, still, VIDEO_SIZES)
         variants = [
             {"bitrate": "256000", "content_type": "video/mp4",
              "url": f"{served}/vid/320x180/{name}.mp4"},
