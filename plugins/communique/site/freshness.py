@@ -349,7 +349,7 @@ class Slice:
     and back."""
 
     entries: dict[str, Entry] = field(default_factory=dict)
-    carried: set[str] = field(default_factory=set)
+    carried: dict[str, list] = field(default_factory=dict)  # their rows, as the manifest has them
     written: int = 0
     unchanged: int = 0
 
@@ -375,7 +375,6 @@ class Output:
         self.previous = read_manifest(manifest) if previous is None else previous
         self.found = found
         self.made = Slice()
-        self.carried_rows: dict[str, list] = {}  # of ``made.carried``, as ``rows`` last saw it
         for rel in found.links:  # a write through one could land anywhere: gone first
             os.unlink(f"{self.root}/{rel}")
 
@@ -389,21 +388,16 @@ class Output:
         row = self.previous.get(rel)  # asked of every page of every build: no Entry for a miss
         if row is None or row[KEY] != key or rel in self.found.stale:
             return False
-        self.made.carried.add(rel)
+        self.made.carried[rel] = row
         self.made.unchanged += 1
         return True
 
     def rows(self) -> dict[str, list]:
         """Every file this build made so far, as the manifest stores it (``Entry.row``).
-
         Asked twice a build (for the post pages' sums, then for the manifest): the carried
-        rows, nearly all of them, are gathered once, and the second time only those carried
-        since (a page is never taken back from ``carried``)."""
-        carried, kept = self.made.carried, self.carried_rows
-        if len(kept) != len(carried):
-            previous = self.previous
-            kept.update((rel, previous[rel]) for rel in carried - kept.keys())
-        rows = kept.copy()
+        rows, nearly all of them, are kept with their page's name as it is found fresh, so
+        that each time they are copied, not looked up again one by one."""
+        rows = self.made.carried.copy()
         rows.update((rel, entry.row()) for rel, entry in self.made.entries.items())
         return rows
 
@@ -457,7 +451,7 @@ class Output:
 
     def merge(self, part: Slice) -> None:
         self.made.entries.update(part.entries)
-        self.made.carried |= part.carried
+        self.made.carried.update(part.carried)
         self.made.written += part.written
         self.made.unchanged += part.unchanged
 
@@ -475,10 +469,10 @@ class Output:
             for name in found.index:
                 shutil.rmtree(f"{self.root}/{name}", ignore_errors=True)
         made = self.made
-        for rel in set(also) - made.entries.keys() - made.carried:  # Pelican's files too
+        for rel in set(also) - made.entries.keys() - made.carried.keys():  # Pelican's files
             with contextlib.suppress(FileNotFoundError):
                 self.note(rel, None)
-        planned = made.entries.keys() | made.carried | set(also)
+        planned = made.entries.keys() | made.carried.keys() | set(also)
         stale, previous = found.stale, self.previous
         there = chain((rel for rel in previous if rel not in stale), found.others)
         gone = [rel for rel in there if rel not in planned]
