@@ -200,6 +200,32 @@ def test_an_unbuilt_site_is_not_indexed(tmp_path):
         index_site(tmp_path, tmp_path / "cache")
 
 
+CARD_PAGE = (
+    "<title>A post · Envoy</title>"
+    '<p class="site-name"><a href="/">Envoy</a></p>'
+    '<div data-pagefind-body><article class="post" id="p1"><p class="meta">'
+    '<a href="/envoy/status/1/"><time datetime="2009-03-02T10:00:00Z">2 March</time></a></p>'
+    '<div class="text">Words</div></article></div>'
+    '<nav class="around"><time datetime="2009-03-03T10:00:00Z">later</time></nav>'
+)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        '<time datetime="2009-03-02T10:00:00Z">',  # the card's time: the one after it is not
+        "<title>A post · Envoy</title>",
+        '<article class="post" id="p1">',
+        "</article>",
+    ],
+)
+def test_a_post_page_without_the_cards_fields_is_named(missing):
+    assert record("envoy/status/1/index.html", CARD_PAGE).meta["date"] == "2009-03-02T10:00:00Z"
+    page = CARD_PAGE.replace(missing, "")
+    with pytest.raises(CommuniqueError, match="^envoy/status/1/index.html: a post page without"):
+        record("envoy/status/1/index.html", page)
+
+
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)
 
 

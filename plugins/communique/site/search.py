@@ -117,13 +117,13 @@ def record(rel: str, page: str) -> Record | None:
     card = CARD.match(page, opened) if 0 <= opened < end else None
     title = between(page, "<title>", "</title>")
     site = between(page, '<p class="site-name">', "</p>")
-    when = page.find('<time datetime="', opened, end) + len('<time datetime="')
-    if card is None or title is None or when < len('<time datetime="'):
+    date = between(page[opened:end], '<time datetime="', '"') if card else None  # the card's
+    if card is None or title is None or date is None:
         raise CommuniqueError(f"{rel}: a post page without the post template's search fields")
     title, name = html.unescape(title), html.unescape(TAG.sub("", site or ""))
     if site is not None and title.endswith(f" · {name}"):  # a name "" has its " · " too
         title = title[: -len(f" · {name}")]
-    date, account = page[when : page.find('"', when)], rel.partition("/")[0]
+    account = rel.partition("/")[0]
     filters = {"account": [account], "year": [date[:4]]}
     trips = between(page, "<dt>Trips</dt><dd>", "</dd>", end)
     if trips:
