@@ -146,3 +146,19 @@ KINDS = [
 def test_an_audience_sees_the_kinds_it_includes_less_those_it_excludes(rules, shown):
     loaded = archive.Archive(posts=KINDS, accounts={}, support={"4"})
     assert [p["id"] for p in archive.audience_filter(loaded, rules)] == shown
+
+
+@pytest.mark.parametrize(
+    ("replies", "order"),
+    [
+        ({"2": "1", "3": "1", "4": "2"}, ["1", "2", "4", "3"]),  # each reply after its post
+        ({"2": "9", "3": "2"}, ["2", "3"]),  # answers a post the archive lacks
+        ({"1": "2", "2": "1"}, ["1", "2"]),  # a forged export: two posts answer each other
+        ({"1": "1"}, ["1"]),  # a post answering itself
+        ({"1": "3", "2": "1", "3": "2"}, ["1", "2", "3"]),
+    ],
+)
+def test_a_conversation_shows_every_post_once_each_reply_after_what_it_answers(replies, order):
+    posts = [{"id": i, "reply_to": {"id": parent} if (parent := replies.get(i)) else None}
+             for i in sorted({*replies, *replies.values()} - {"9"}, key=int)]  # fmt: skip
+    assert [p["id"] for p in archive.reply_order(posts)] == order

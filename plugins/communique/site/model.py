@@ -317,13 +317,18 @@ def rename_conversations(archive: Archive, conversations: set[str]) -> None:
 
 
 def reply_order(posts: list[dict]) -> list[dict]:
-    """A conversation as it reads: each reply right after what it answers, depth first."""
+    """A conversation as it reads: each reply right after what it answers, depth first.
+
+    A post answering a later one (ids grow with time: only a forged export says so) starts a
+    branch of its own, as one answering a post the archive lacks does: two posts answering
+    each other would otherwise both wait for the other, and neither be shown."""
     ids = {p["id"] for p in posts}
     children: dict[str, list[dict]] = defaultdict(list)
     roots = []
     for p in sorted(posts, key=lambda p: int(p["id"])):
         parent = (p.get("reply_to") or {}).get("id")
-        (children[parent] if parent in ids else roots).append(p)
+        answers = parent in ids and int(parent) < int(p["id"])
+        (children[parent] if answers else roots).append(p)
     ordered: list[dict] = []
     stack = list(reversed(roots))
     while stack:
