@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from communique.errors import CommuniqueError
 from communique.ingest.export import import_archive
-from communique.site.search import bundle, index_site, record, shard_names, shards
+from communique.site.parallel import PARALLEL_MIN
+from communique.site.search import (
+    bundle,
+    index_site,
+    read_records,
+    record,
+    shard_names,
+    shards,
+)
 from communique.store import Store
 from conftest import build_project, make_project, tweet, write_export
 
@@ -224,6 +232,18 @@ def test_a_post_page_without_the_cards_fields_is_named(missing):
     page = CARD_PAGE.replace(missing, "")
     with pytest.raises(CommuniqueError, match="^envoy/status/1/index.html: a post page without"):
         record("envoy/status/1/index.html", page)
+
+
+def test_a_full_index_reads_its_pages_on_every_core_as_it_would_here(tmp_path):
+    rels = [f"envoy/status/{n}/index.html" for n in range(PARALLEL_MIN + 10)]
+    for n, rel in enumerate(rels):
+        (tmp_path / rel).parent.mkdir(parents=True)
+        (tmp_path / rel).write_text(CARD_PAGE.replace("Words", f"Words {n}"))
+    found = read_records(tmp_path, rels)
+    assert [r.content for r in found] == [f"Words {n}" for n in range(len(rels))]
+    (tmp_path / rels[-3]).write_bytes(b"\xff not UTF-8")  # in a slice another core reads
+    with pytest.raises(CommuniqueError, match=f"{tmp_path / rels[-3]}: cannot be read"):
+        read_records(tmp_path, rels)
 
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60)

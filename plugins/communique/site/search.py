@@ -33,6 +33,7 @@ from communique.errors import CommuniqueError
 from communique.files import digest
 from communique.site.freshness import DIGEST, read_json, read_manifest, write_json
 from communique.site.layout import SEARCH_INDEX
+from communique.site.parallel import slices
 
 POST_PAGE = re.compile(r"([^/]+)/status/[^/]+/index\.html")
 # What search.js loads of a bundle; Pagefind's own UIs, its worker (search.js runs without it)
@@ -171,15 +172,13 @@ def index_site(output: Path, cache: Path) -> str:
     known: dict[str, list[str]] = state["pages"]  # page -> [digest, date, record's, shard]
     pages = {rel: row[DIGEST] for rel, row in read_manifest(cache / "manifest.json").items()
              if POST_PAGE.fullmatch(rel)}  # fmt: skip
-    now: dict[str, list[str]] = {}
+    now = {rel: known[rel][:3] for rel, made in pages.items()
+           if rel in known and known[rel][0] == made}  # fmt: skip
+    changed = [rel for rel in pages if rel not in now]  # read again: every page, the first time
     records: dict[str, Record] = {}
-    for rel, made in pages.items():
-        before = known.get(rel)
-        if before is not None and before[0] == made:
-            now[rel] = before[:3]
-            continue
-        found = record(rel, read_page(output, rel))
-        now[rel] = [made, found.meta["date"] if found else "", digest(found and found.request(0))]
+    for rel, found in zip(changed, read_records(output, changed), strict=True):
+        date = found.meta["date"] if found else ""
+        now[rel] = [pages[rel], date, digest(found and found.request(0))]
         if found:
             records[rel] = found
     dated = [rel for rel, row in now.items() if row[1]]
@@ -223,6 +222,18 @@ def index_site(output: Path, cache: Path) -> str:
     indexed = sum(len(rels) for rels in members.values())
     return (f"Indexed {indexed:,} pages in {len(dirty)} of {len(wanted)} shards"
             f" ({len(wanted) - len(dirty)} unchanged)")  # fmt: skip
+
+
+def read_records(output: Path, rels: list[str]) -> list[Record | None]:
+    """The records of these post pages, read on every core: a full index reads every page
+    before Pagefind is given any."""
+
+    def read(start: int, stop: int) -> list[Record | None]:
+        return [record(rel, read_page(output, rel)) for rel in rels[start:stop]]
+
+    with slices(read, len(rels)) as parts:
+        pass
+    return [found for part in parts for found in part]
 
 
 def read_page(output: Path, rel: str) -> str:
