@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -11,6 +12,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,33 @@ def sample_export(tmp_path) -> Path:
     (folder / "data" / "tweet.js").write_bytes((DATA / "archive-2022-tweet.js").read_bytes())
     (folder / "data" / "manifest.js").write_bytes((DATA / "archive-2022-manifest.js").read_bytes())
     return folder
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real file system of 256 KB (tmpfs), for a disk that fills in the middle of a build."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@contextlib.contextmanager
+def full(disk: Path) -> Iterator[None]:
+    """``disk`` (a ``small_disk``) filled to its last byte for the block; room again after."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+        while f.write(bytes(4096)):
+            pass
+    try:
+        yield
+    finally:
+        filler.unlink()
 
 
 def make_project(folder: Path, **overrides) -> Path:

@@ -22,9 +22,11 @@ from conftest import (
     VIDEO,
     build_project,
     database,
+    full,
     js,
     make_project,
     make_video,
+    snapshot,
     tweet,
     write_export,
     zip_of,
@@ -417,20 +419,6 @@ def test_a_decade_export_builds_a_page_for_every_post_and_counts_match(tmp_path)
     assert f"<td>{posts}</td>" in page(output, "-/provenance")
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real file system of 256 KB (tmpfs), for a disk that fills in the middle of a build."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield disk
-    subprocess.run(["umount", str(disk)], check=True)
-
-
 def test_a_disk_full_in_the_middle_of_a_build_is_one_line_naming_the_file(tmp_path, small_disk):
     posts = [tweet(str(n), f"post {n} " + "words " * 200) for n in range(1, 61)]
     store = Store(tmp_path / "content" / "archive")
@@ -450,6 +438,33 @@ def test_a_disk_full_in_the_middle_of_a_build_is_one_line_naming_the_file(tmp_pa
                            capture_output=True, text=True)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert (small_disk / "output" / "envoy" / "status" / "5" / "index.html").exists()
+
+
+@pytest.mark.parametrize("stage", ["start", "finish"])
+def test_a_journal_that_cannot_be_written_is_one_line_and_the_next_build_is_a_clean_one(
+    tmp_path, small_disk, stage
+):
+    subprocess.run(["mount", "-o", "remount,size=2m", str(small_disk)], check=True)
+    cache = small_disk / "cache"
+    conf = make_project(tmp_path, CACHE_PATH=str(cache))
+    import_archive(write_export(tmp_path / "export", [tweet("1", "one"), tweet("2", "two")]),
+                   Store(tmp_path / "content" / "archive"))  # fmt: skip
+    pelican = [sys.executable, "-m", "pelican", "-s", str(conf), "--fatal", "errors"]
+    if stage == "finish":  # the build started and wrote its caches: only the last write fails
+        subprocess.run(pelican, cwd=tmp_path, capture_output=True, check=True)
+        (cache / "journal.json").unlink()
+        (tmp_path / "content" / "archive" / "envoy" / "2008" / "2008-11.jsonl").touch()
+    with full(small_disk):
+        failed = subprocess.run(pelican, cwd=tmp_path, capture_output=True, text=True)
+    lines = (failed.stdout + failed.stderr).strip().splitlines()
+    assert failed.returncode == 1
+    assert lines == [f"error: {cache}/journal.json: No space left on device"], lines
+    subprocess.run(pelican, cwd=tmp_path, capture_output=True, check=True)
+    built = snapshot(tmp_path / "output")
+    shutil.rmtree(tmp_path / "output")
+    shutil.rmtree(cache)
+    subprocess.run(pelican, cwd=tmp_path, capture_output=True, check=True)
+    assert snapshot(tmp_path / "output") == built
 
 
 # -- times as the account lives them -------------------------------------------------------

@@ -8,9 +8,11 @@ the theme's files; then the sweep, the manifest, and the journal's "finished".
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,20 +52,27 @@ class Run:
 RUN: Run | None = None  # the build under way in this process (Pelican runs one at a time)
 
 
+@contextlib.contextmanager
+def one_line() -> Iterator[None]:
+    """A failure of the plugin's own (a full disk, a folder that cannot be written, a bad
+    input) as one line that names the file at fault, not Pelican's traceback of the plugin."""
+    try:
+        yield
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        raise SystemExit(f"error: {where}{e.strerror or e}") from None
+    except CommuniqueError as e:
+        raise SystemExit(f"error: {e}") from None
+
+
 class ArchiveGenerator(Generator):
     def generate_context(self) -> None:
         pass
 
     @paused_gc()
     def generate_output(self, writer) -> None:
-        try:
+        with one_line():
             self.build(from_pelican(self.settings))
-        except OSError as e:  # a full disk, a folder that cannot be written
-            where = f"{e.filename}: " if e.filename else ""
-            raise SystemExit(f"error: {where}{e.strerror or e}") from None
-        except CommuniqueError as e:
-            # One line that names the file at fault, not Pelican's traceback of the plugin.
-            raise SystemExit(f"error: {e}") from None
 
     def build(self, settings: Settings) -> None:
         run = current()
@@ -123,14 +132,12 @@ def start(pelican) -> None:
     global RUN
     if RUN is not None:  # a build before it that stopped short (``pelican -r`` goes on)
         RUN.walk.close()
-    try:
+    with one_line():
         settings = from_pelican(pelican.settings)
         # Before anything is written: a key that cannot be had stops the build unchanged.
         signer = signer_from(os.environ, [settings.base, settings.output_path])
-    except CommuniqueError as e:
-        raise SystemExit(f"error: {e}") from None
-    journal = Journal(settings.cache_path / "journal.json")
-    finished = journal.begin()
+        journal = Journal(settings.cache_path / "journal.json")
+        finished = journal.begin()
     manifest = read_manifest(settings.cache_path / "manifest.json")
     walk = Worker(functools.partial(scan, entries=manifest))
     walk.start(
@@ -188,13 +195,11 @@ def finish(pelican) -> None:
                 f"error: {root}/{rel}: Pelican wrote it where an account's pages may go; in"
                 f" pelican.conf.py, save it under {OWN}/ (PAGE_SAVE_AS, THEME_STATIC_DIR...)"
             )
-    try:
+    with one_line():
         run.summary.removed = run.output.sweep(kept | set(run.files), settings.search)
-    except OSError as e:
-        raise SystemExit(f"error: {e.filename}: {e.strerror or e}") from None
+        run.journal.finish()
     made = run.output.made
     run.summary.written, run.summary.unchanged = made.written, made.unchanged
-    run.journal.finish()
     console.print(f"communique: {run.summary.line()}")
     if not settings.siteurl:
         console.print(
