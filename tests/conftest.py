@@ -126,12 +126,13 @@ def small_disk(tmp_path):
 
 
 @contextlib.contextmanager
-def full(disk: Path) -> Iterator[None]:
-    """``disk`` (a ``small_disk``) filled to its last byte for the block; room again after."""
+def full(disk: Path, room: int = 0) -> Iterator[None]:
+    """``disk`` (a ``small_disk``) filled but for ``room`` bytes for the block; room again after."""
     filler = disk / "filler"
     with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
         while f.write(bytes(4096)):
             pass
+    os.truncate(filler, max(filler.stat().st_size - room, 0))
     try:
         yield
     finally:

@@ -20,7 +20,7 @@ from communique.site.downloads import write_downloads
 from communique.site.model import load
 from communique.site.withheld import make_redaction
 from communique.store import Store
-from conftest import database, tweet
+from conftest import database, full, tweet
 
 TRIPS = [
     ({"slug": "oslo", "title": "Oslo", "start": "2020-03-01", "end": "2020-03-04",
@@ -459,6 +459,41 @@ def test_what_a_killed_build_leaves_is_made_again_or_removed(store, tmp_path, mo
     assert_as_made_afresh(store, site, tmp_path, listed)
     digests = STAMP.replace(".json", "-digests.json")  # the month files' by their bytes
     assert sorted(p.name for p in (site / "cache").iterdir()) == sorted([DB, digests, STAMP])
+
+
+def pages(size: int) -> int:
+    """What a file of ``size`` bytes takes of a tmpfs: whole pages of 4 KB."""
+    return -(-size // 4096) * 4096
+
+
+@pytest.mark.parametrize(
+    "where, room",
+    [("cache", 0), ("cache", 16384), ("data", 49152), ("data", "the database, not it gzipped")],
+)
+def test_a_full_disk_under_the_database_names_it_and_the_next_build_is_whole(
+    store, tmp_path, small_disk, where, room
+):
+    """SQLite's "database or disk is full", and a full disk under the gzip of the database,
+    name no file: the build says which, leaves nothing open on the disk, and once there is
+    room again makes what a fresh build makes."""
+    subprocess.run(["mount", "-o", "remount,size=2m", str(small_disk)], check=True)
+    for n in range(200):  # a database of more than the room left
+        store.merge([post(str(5000 + n), "Mon Mar 04 09:15:00 +0000 2019", "words " * 40)])
+    if not isinstance(room, int):  # room for the downloads but the last of the database's gzip
+        build(store, tmp_path / "sizes")
+        data = tmp_path / "sizes" / "data"
+        room = sum(pages(p.stat().st_size) for p in data.glob("*.jsonl.gz")) + pages(
+            len(gzip.decompress((data / "archive.db.gz").read_bytes()))
+        ) + pages((data / "archive.db.gz").stat().st_size) - 4096  # fmt: skip
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / where).symlink_to(small_disk)
+    with full(small_disk, room), pytest.raises(OSError) as failed:
+        build(store, site)
+    assert failed.value.strerror == "No space left on device"
+    assert Path(failed.value.filename).parent == site / where, failed.value
+    listed = build(store, site)
+    assert_as_made_afresh(store, site, tmp_path, listed)
 
 
 # -- compressed, the same bytes on every build, and read by the tools people have ---------------

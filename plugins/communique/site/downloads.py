@@ -25,7 +25,9 @@ and mtime, and posts.csv.gz, whose rows it carries on, by its SHA-256 as well.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import gzip
 import hashlib
 import io
@@ -41,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from communique.files import UMASK, digest, write_atomic
+from communique.files import UMASK, digest, naming, write_atomic
 from communique.records import is_public
 from communique.site.freshness import DIGEST, Digests, code_stamp
 from communique.site.ledger import Ledger, publish
@@ -358,10 +360,26 @@ def new_db(path: Path) -> sqlite3.Connection:
     path.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
-    db.execute(NO_SYNC)
-    db.execute(NO_JOURNAL)
-    db.executescript(SCHEMA)
+    with writing(db, path):
+        db.execute(NO_SYNC)
+        db.execute(NO_JOURNAL)
+        db.executescript(SCHEMA)
     return db
+
+
+@contextlib.contextmanager
+def writing(db: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Writes by SQLite into ``path``: a full disk is its "database or disk is full", which is
+    no OSError and names no file, so it is made the OSError that names ``path`` (one line must
+    say which file could not be written); and a failure closes ``db``, which would otherwise
+    keep its file open (and the disk busy) after the build has stopped."""
+    try:
+        yield
+    except BaseException as e:
+        db.close()
+        if isinstance(e, sqlite3.OperationalError) and e.sqlite_errorcode == sqlite3.SQLITE_FULL:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
+        raise
 
 
 def publish_db(db: sqlite3.Connection, path: Path) -> None:
@@ -376,8 +394,10 @@ def publish_db(db: sqlite3.Connection, path: Path) -> None:
     tmp, packed = names
     try:
         os.chmod(packed, 0o666 & ~UMASK)  # mkstemp makes 0600: a web server could not read it
-        db.execute("VACUUM INTO ?", (tmp,))
+        with writing(db, path):
+            db.execute("VACUUM INTO ?", (tmp,))
         with (
+            naming(path),
             open(tmp, "rb") as raw,
             open(packed, "wb") as out,
             gzip.GzipFile("", "wb", LEVEL, out, mtime=0) as z,
@@ -510,24 +530,25 @@ def write_downloads(
     db = open_db(db_path, made.db) if made and rows is not None else None
     if db is None:
         made, rows, db = None, {}, new_db(db_path)
-    for name in made.keys.keys() - keys.keys() if made else ():  # a year no longer stored
-        delete_posts(db, name)
-    for name in keys:
-        if made and made.keys.get(name) == keys[name]:
-            continue
-        if made:
+    with writing(db, db_path):
+        for name in made.keys.keys() - keys.keys() if made else ():  # a year no longer stored
             delete_posts(db, name)
-        jsonl, rows[name] = read_piece(db, store, files[name], shown, siteurl)
-        if jsonl:  # made again from the store if lost
-            write_atomic(folder / published_name(name), jsonl, sync=False)
-        else:
-            (folder / published_name(name)).unlink(missing_ok=True)
-    insert_trips(db, trips)
-    db.commit()
-    if made is None:  # a new database: its indexes once its rows are in
-        db.executescript(INDEXES)
-    folder.mkdir(parents=True, exist_ok=True)
-    publish_db(db, folder / DATABASE)
+        for name in keys:
+            if made and made.keys.get(name) == keys[name]:
+                continue
+            if made:
+                delete_posts(db, name)
+            jsonl, rows[name] = read_piece(db, store, files[name], shown, siteurl)
+            if jsonl:  # made again from the store if lost
+                write_atomic(folder / published_name(name), jsonl, sync=False)
+            else:
+                (folder / published_name(name)).unlink(missing_ok=True)
+        insert_trips(db, trips)
+        db.commit()
+        if made is None:  # a new database: its indexes once its rows are in
+            db.executescript(INDEXES)
+        folder.mkdir(parents=True, exist_ok=True)
+        publish_db(db, folder / DATABASE)
     db.close()
     write_atomic(folder / CSV, HEADER + b"".join(rows[name] for name in keys), sync=False)
     write_atomic(folder / REDACTIONS, redactions, sync=False)  # a few lines, read in a browser
