@@ -107,7 +107,7 @@ def build(c, config=None, search=True):
     extra = "" if search else " -e SEARCH=false"
     c.run(f'"{sys.executable}" -m pelican -s "{config or CONF}" --fatal errors{extra}', pty=False)
     if search:
-        with fail_on():
+        with fail_on(OSError):
             print(f"search: {index_site(settings.output_path, settings.cache_path)}")
     stored = set(store.accounts())
     for name in settings.accounts:

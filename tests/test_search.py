@@ -3,6 +3,8 @@ again only when its pages changed, and exactly what the post pages say."""
 
 import gzip
 import re
+import shutil
+import subprocess
 
 import pytest
 from hypothesis import given
@@ -20,7 +22,7 @@ from communique.site.search import (
     shards,
 )
 from communique.store import Store
-from conftest import build_project, make_project, tweet, write_export
+from conftest import build_project, full, make_project, tweet, write_export
 
 OLD = [
     tweet("100", "Geothermal talks in Reykjavik"),
@@ -174,6 +176,36 @@ def test_a_bundle_not_as_written_is_made_again(project, damage):
     output, summary = indexed(project)
     assert summary == "Indexed 2 pages in 1 of 2 shards (1 unchanged)"
     assert texts(shard_folder) == clean
+
+
+@pytest.mark.parametrize("shard", ["new", "made again"])
+def test_a_full_disk_under_the_index_names_the_file_and_the_next_index_is_a_clean_one(
+    tmp_path, small_disk, shard
+):
+    """Pagefind writes what it cannot as empty files and says nothing: the index is written
+    here, so a full disk is one error naming the file, not an index that finds nothing."""
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    output, cache = small_disk / "output", tmp_path / "cache"
+    conf = make_project(tmp_path, OUTPUT_PATH=str(output))
+    load(tmp_path, "old", OLD + NEW)
+    build_project(conf)
+    if shard == "made again":
+        index_site(output, cache)
+        load(tmp_path, "new", [tweet("201", "Ferry to Hvar", "Fri Mar 06 10:00:00 +0000 2009")])
+        build_project(conf)
+    with full(small_disk), pytest.raises(OSError) as failed:
+        index_site(output, cache)
+    assert failed.value.strerror == "No space left on device"
+    assert failed.value.filename.startswith(f"{output}/-/pagefind/envoy-20"), failed.value
+    index_site(output, cache)
+    index = output / "-" / "pagefind"
+    made = {p.name: texts(p) for p in index.iterdir()}  # Pagefind's hashed names aside
+    assert "Hvar" in made["envoy-2009-03"] or shard == "new"
+    shutil.rmtree(index)
+    (cache / "search.json").unlink()
+    index_site(output, cache)
+    assert {p.name: texts(p) for p in index.iterdir()} == made
+    assert not [p for p in index.rglob("*") if p.stat().st_size == 0]
 
 
 def test_a_build_without_search_and_then_with_it_indexes_every_shard_again(project):

@@ -30,7 +30,7 @@ from pathlib import Path
 import orjson
 
 from communique.errors import CommuniqueError
-from communique.files import digest
+from communique.files import digest, naming
 from communique.site.freshness import DIGEST, read_json, read_manifest, write_json
 from communique.site.layout import SEARCH_INDEX
 from communique.site.parallel import slices
@@ -272,11 +272,12 @@ def remove(path: Path) -> None:
 def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str, int, int]]:
     """Index ``records`` into ``root/name``; returns its files as ``files_of`` sees them.
 
-    Pagefind's files are taken from its service and written only where they are not already
+    Pagefind's files are taken from its service and written here, where they are not already
     there as they are: a fragment's name is its content's hash, so a shard made again after
     one post changed writes that post's fragment, not two thousand (this disk is slow at
-    making and removing files). What the shard no longer has is removed. A new shard is
-    written by Pagefind itself, on every core.
+    making and removing files). What the shard no longer has is removed. Not written by
+    Pagefind (``WriteFiles``), which writes what a full disk refuses as empty files and says
+    nothing: an index that finds nothing, after a build that exits 0.
     """
     folder = root / name
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
@@ -285,12 +286,6 @@ def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str
         (made,) = service.ask([{"type": "NewIndex", "config": {"force_language": "en"}}])
         index = made["index_id"]
         service.ask([r.request(index) for r in records])
-        if not folder.exists():  # a new shard: Pagefind writes it, on every core
-            service.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(folder)}])
-            for item in folder.iterdir():
-                if item.is_file() and not KEPT.fullmatch(item.name):
-                    item.unlink()
-            return files_of(folder)
         (bundled,) = service.ask([{"type": "GetFiles", "index_id": index}])
     wanted = {f["path"]: base64.b64decode(f["content"]) for f in bundled["files"]
               if "/" in f["path"] or KEPT.fullmatch(f["path"])}  # fmt: skip
@@ -302,7 +297,8 @@ def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str
         if there.get(rel) == len(data) and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        with naming(path):
+            path.write_bytes(data)
     return files_of(folder)
 
 
