@@ -18,7 +18,7 @@ from communique.errors import CommuniqueError
 from communique.ingest.normalize import from_v11
 from communique.site.model import load
 from communique.store import Store
-from conftest import ROOT, make_project, tweet, write_export
+from conftest import ROOT, full, make_project, tweet, write_export
 
 TASKS = {
     name.replace("_", "-"): obj
@@ -239,3 +239,23 @@ def test_a_build_upgrades_a_store_of_the_old_shape_once_and_names_no_zip(tmp_pat
     assert next(store.posts())["raw"] == post["raw"]
     built = [p for p in (tmp_path / "p").rglob("*") if p.is_file()]
     assert not [p for p in built if b"jane-doe" in p.read_bytes()]
+
+
+def test_a_search_index_on_a_full_disk_is_one_line_naming_the_file(tmp_path, small_disk):
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    output = small_disk / "output"
+    conf = make_project(tmp_path / "p", OUTPUT_PATH=str(output))
+    export = write_export(tmp_path / "export", [tweet(str(n), f"post {n}") for n in range(1, 4)])
+    assert invoke("import-archive", str(export), "--config", str(conf)).wait(timeout=60) == 0
+    assert invoke("build", "--no-search", "--config", str(conf)).wait(timeout=120) == 0
+    with full(small_disk, room=65536):  # room for the pages, not for the index
+        build = invoke("build", "--config", str(conf))
+        said = build.communicate(timeout=120)[0]
+    assert build.returncode == 1, said
+    *_, last = said.splitlines()
+    assert re.fullmatch(f"error: {output}/-/pagefind/envoy-2008-11/.+: No space left on device",
+                        last), said  # fmt: skip
+    assert "Traceback" not in said
+    build = invoke("build", "--config", str(conf))
+    said = build.communicate(timeout=120)[0]
+    assert build.returncode == 0 and "search: Indexed 3 pages in 1 of 1 shards" in said, said

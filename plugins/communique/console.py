@@ -39,4 +39,6 @@ def fail_on(*errors: type[BaseException]) -> Iterator[None]:
     try:
         yield
     except (CommuniqueError, *errors) as e:
+        if isinstance(e, OSError) and e.filename is not None:  # as the build says it
+            raise Exit(f"error: {e.filename}: {e.strerror}", code=1) from None
         raise Exit(f"error: {e}", code=1) from None
