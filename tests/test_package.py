@@ -1,6 +1,7 @@
 """`invoke package`: a BagIt bag and a WACZ that pass their own validators and hold nothing
 the site withholds, scanned member by member as the site is scanned."""
 
+import gc
 import io
 import json
 import shutil
@@ -25,14 +26,15 @@ from test_withheld import (  # the site that withholds every kind of post, and i
 )
 from warcio.archiveiterator import ArchiveIterator
 
+from communique.console import said
 from communique.errors import CommuniqueError, StoreError
 from communique.ingest.export import import_archive
-from communique.outbound.package import SHAPING, content_type, package, public_url
+from communique.outbound.package import BAG, SHAPING, WACZ, content_type, package, public_url
 from communique.records import tool
 from communique.settings import load
 from communique.site.search import index_site
 from communique.store import Store
-from conftest import build_project, js, snapshot, write_export
+from conftest import build_project, full, js, snapshot, write_export
 
 PUBLIC_PHOTO = "1500000000000000120"
 SETTINGS = 'SOURCE_ORGANIZATION = "Office of the Envoy"\nCONTACT_EMAIL = "records@example.org"\n'
@@ -217,6 +219,32 @@ def test_a_damaged_store_is_named_and_the_last_package_kept(made, tmp_path):
     with pytest.raises(StoreError, match=rf"^{month}:\d+: not a JSON record"):
         package(settings, Store(settings.archive_path))
     assert snapshot(folder / "package") == before
+
+
+@pytest.mark.parametrize("room", [0, 32768, 262144])
+def test_a_full_disk_is_one_line_naming_the_package_and_the_last_package_kept(
+    made, tmp_path, small_disk, capsys, room
+):
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
+    folder = tmp_path / "site"
+    shutil.copytree(made.bag.parents[1], folder, ignore=shutil.ignore_patterns("package"))
+    shutil.copytree(made.bag.parent, small_disk, dirs_exist_ok=True)
+    (folder / "package").symlink_to(small_disk)
+    before = snapshot(small_disk)
+    settings = load(folder / "pelican.conf.py")
+    capsys.readouterr()
+    with full(small_disk, room), pytest.raises(OSError) as failed:
+        package(settings, Store(settings.archive_path))
+    line = said(failed.value)
+    assert f"{folder / 'package'}" in line and line.endswith(": No space left on device"), line
+    assert capsys.readouterr() == ("", "")  # bagit's log of it, with its traceback: not shown
+    del failed  # and with it the WACZ file that the wacz tool, failing, left open
+    gc.collect()
+    assert snapshot(small_disk) == before
+    again = snapshot(package(settings, Store(settings.archive_path)).bag)
+    for name in (BAG, WACZ):  # and what a package made afresh holds
+        shutil.rmtree(small_disk / name) if name == BAG else (small_disk / name).unlink()
+    assert snapshot(package(settings, Store(settings.archive_path)).bag) == again
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,14 @@ def fail_on(*errors: type[BaseException]) -> Iterator[None]:
     try:
         yield
     except (CommuniqueError, *errors) as e:
-        if isinstance(e, OSError) and e.filename is not None:  # as the build says it
-            raise Exit(f"error: {e.filename}: {e.strerror}", code=1) from None
-        raise Exit(f"error: {e}", code=1) from None
+        raise Exit(f"error: {said(e) if isinstance(e, OSError) else e}", code=1) from None
+
+
+def said(e: OSError) -> str:
+    """An OSError as one line says it: the file first (a copy's or a move's two), then why;
+    Python's own "[Errno 28] No space left on device: '...'" has the file last, in quotes."""
+    why = e.strerror or str(e)
+    if e.filename is None:
+        return why
+    where = e.filename if e.filename2 is None else f"{e.filename} -> {e.filename2}"
+    return f"{where}: {why}"

@@ -40,7 +40,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from communique.errors import CommuniqueError
-from communique.files import TEMP
+from communique.files import TEMP, naming
 from communique.records import tool
 from communique.settings import Settings
 from communique.site.downloads import published_lines, redactions_csv
@@ -102,7 +102,10 @@ def package(settings: Settings, store: Store) -> Packaged:
     folder.mkdir(exist_ok=True)
     for left in folder.glob(f".package.*{TEMP}"):  # what a killed run left
         shutil.rmtree(left)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".package.", suffix=TEMP) as work:
+    with (
+        tempfile.TemporaryDirectory(dir=folder, prefix=".package.", suffix=TEMP) as work,
+        naming(folder),  # what bagit and warcio cannot write, on a full disk, they do not name
+    ):
         work = Path(work)
         posts, media = write_bag(work / BAG, store, archive, settings)
         files, pages = write_wacz(work / WACZ, archive, settings, work)
@@ -214,10 +217,11 @@ def span(times: list[str]) -> str:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """bagit logs each file it hashes at INFO; an error still reaches us as an exception."""
+    """bagit logs each file it hashes at INFO, and an error with its traceback, which still
+    reaches us as an exception: said once, in one line."""
     logger = bagit.LOGGER
     level = logger.level
-    logger.setLevel("WARNING")
+    logger.setLevel("CRITICAL")
     try:
         yield
     finally:

@@ -19,7 +19,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from communique.console import console
+from communique.console import console, said
 from communique.errors import CommuniqueError
 from communique.settings import Settings, from_pelican
 from communique.signing import Signer, signer_from
@@ -59,8 +59,7 @@ def one_line() -> Iterator[None]:
     try:
         yield
     except OSError as e:
-        where = f"{e.filename}: " if e.filename else ""
-        raise SystemExit(f"error: {where}{e.strerror or e}") from None
+        raise SystemExit(f"error: {said(e)}") from None
     except CommuniqueError as e:
         raise SystemExit(f"error: {e}") from None
 
