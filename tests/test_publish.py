@@ -2,6 +2,7 @@ import gzip
 import http.client
 import http.server
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from communique.errors import CommuniqueError
 from communique.outbound import s3
 from communique.outbound.publish import head_of, publish
-from conftest import ROOT, make_project, snapshot
+from conftest import ROOT, full, make_project, snapshot
 
 
 def git(repo, *args):
@@ -107,11 +108,40 @@ def test_a_rejected_push_changes_nothing(project):
     hook.chmod(0o755)
     (output / "index.html").write_text("<!DOCTYPE html><title>changed</title>")
     before = sorted(p.name for p in output.rglob("*"))
-    with pytest.raises(CommuniqueError, match="publishing to origin/gh-pages failed"):
+    with pytest.raises(CommuniqueError, match=r"failed \(remote: refused by policy\); nothing"):
         publish(output, repo)
     assert head_of(repo, "gh-pages") == local
     assert git(remote, "rev-parse", "gh-pages") == pushed
     assert sorted(p.name for p in output.rglob("*")) == before
+
+
+@pytest.mark.parametrize("keep_history", [False, True])
+def test_a_commit_on_a_full_disk_is_one_line_that_says_why_and_pushes_nothing(
+    project, small_disk, capfd, keep_history
+):
+    """ghp-import, when git cannot write the commit, says so on stdout and pushes the branch
+    as it was: a publish that failed would say it published."""
+    subprocess.run(["mount", "-o", "remount,size=2m", str(small_disk)], check=True)
+    repo, remote, output = project
+    shutil.move(repo / ".git", small_disk / "git")  # the project's repository on a small disk
+    (repo / ".git").write_text(f"gitdir: {small_disk / 'git'}\n")
+    publish(output, repo, keep_history=keep_history)
+    local, pushed = head_of(repo, "gh-pages"), git(remote, "rev-parse", "gh-pages")
+    (output / "index.html").write_text("<!DOCTYPE html><title>changed</title>" + "x" * 8192)
+    capfd.readouterr()
+    with full(small_disk), pytest.raises(CommuniqueError) as failed:
+        publish(output, repo, keep_history=keep_history)
+    said = str(failed.value)
+    assert said.startswith("publishing to origin/gh-pages failed (") and "\n" not in said, said
+    assert "No space left on device" in said or "Out of diskspace" in said, said  # git's words
+    assert capfd.readouterr() == ("", "")  # git's own lines are in that one, not beside it
+    # The local branch is put back, unless the disk is too full for that too: then it is gone,
+    # and the next publish starts it afresh from the remote's, as from a fresh clone.
+    assert head_of(repo, "gh-pages") in ((local, None) if not keep_history else (local,))
+    assert git(remote, "rev-parse", "gh-pages") == pushed
+    done = publish(output, repo, keep_history=keep_history)
+    assert git(remote, "rev-parse", "gh-pages").strip() == done.commit
+    assert "changed" in git(remote, "show", "gh-pages:index.html")
 
 
 def test_a_first_publish_that_fails_leaves_no_branch(project):

@@ -10,14 +10,12 @@ earlier publish keeps every post it held, for anyone who clones the branch.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from ghp_import import GhpError, ghp_import
 
 from communique.errors import CommuniqueError
 
@@ -44,6 +42,14 @@ def head_of(repo: Path, branch: str) -> str | None:
 def redact(text: str) -> str:
     """Remote URLs may carry a token (https://user:token@host): never show it."""
     return re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
+
+
+def reason(done: subprocess.CompletedProcess) -> str:
+    """The line of what git said that says why (its "fatal:" or "error:", a hook's "remote:"
+    line), or the last line said."""
+    lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    why = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))]
+    return (why or lines[-1:] or [f"exit status {done.returncode}"])[0]
 
 
 def count(output: Path) -> tuple[int, int]:
@@ -75,22 +81,28 @@ def publish(
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     message = message or f"Publish the archive, built {when}: {pages:,} pages, {posts:,} posts"
     before = head_of(repo, branch)
-    try:
-        if before and not keep_history:
-            # ghp-import starts afresh only from a branch it knows the remote has: without the
-            # remote's ref (a fresh clone, a new remote), it would commit on top of this one.
-            git(repo, "update-ref", "-d", f"refs/heads/{branch}")
-        with contextlib.chdir(repo):
-            ghp_import(
-                str(output.resolve()), mesg=message, branch=branch, remote=remote,
-                push=True, nojekyll=True, cname=cname or None, no_history=not keep_history,
-            )  # fmt: skip
-    except (GhpError, subprocess.CalledProcessError, OSError) as e:
+    if before and not keep_history:
+        # ghp-import starts afresh only from a branch it knows the remote has: without the
+        # remote's ref (a fresh clone, a new remote), it would commit on top of this one.
+        git(repo, "update-ref", "-d", f"refs/heads/{branch}")
+    # ghp-import run as a program, so that what it and git say is kept for the one line that
+    # says why. It only commits: the push is made here, as ghp-import, when git cannot write
+    # the commit (a full disk), says so and pushes the branch as it was.
+    commit = [sys.executable, "-m", "ghp_import", "-n", "-m", message, "-b", branch, "-r", remote]
+    commit += (["-c", cname] if cname else []) + ([] if keep_history else ["--no-history"])
+    done = subprocess.run([*commit, str(output.resolve())], cwd=repo, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    made = head_of(repo, branch)
+    if done.returncode == 0 and made is not None and (made != before or not keep_history):
+        done = git(repo, "push", remote, branch, *([] if keep_history else ["--force"]))
+    elif done.returncode == 0:
+        done.returncode = 1
+    if done.returncode != 0:
         if before is None:
             git(repo, "update-ref", "-d", f"refs/heads/{branch}")
         else:
             git(repo, "update-ref", f"refs/heads/{branch}", before)
         raise CommuniqueError(
-            f"publishing to {remote}/{branch} failed ({redact(str(e))}); nothing was changed"
-        ) from None
+            f"publishing to {remote}/{branch} failed ({redact(reason(done))}); nothing was changed"
+        )
     return Published(branch, remote, pages, posts, head_of(repo, branch) or "", message)
