@@ -323,7 +323,7 @@ def syndicate(c, feed=None, post=False, cap=5, config=None):
     settings = load_settings(config)
     load_dotenv(settings.base / ".env")
     path = settings.output_path / (feed or settings.syndicate_feed)
-    with fail_on():
+    with fail_on(OSError):
         done = bridge.syndicate(path, settings.syndicate_state, post=post, cap=int(cap))
     if done.first_run:
         print(f"first run: {done.seen} items marked as seen, nothing posted")

@@ -14,7 +14,7 @@ from communique.records import provenance
 from communique.site.feeds import Feed, FeedItem, atom, post_title
 from communique.site.render import post_html
 from communique.store import Store
-from conftest import tweet, write_export
+from conftest import full, tweet, write_export
 
 KEYS = {k: f"value-of-{k.lower()}" for k in USER_KEYS}
 
@@ -158,6 +158,25 @@ def test_a_failed_post_stops_clearly_and_the_rerun_posts_nothing_twice(
     lost = fault == "lost-reply"  # the post went out, the reply did not come back
     assert [i.text for i, _ in rerun.posted] == (texts[2:] if lost else texts[1:])
     assert [i.text for i in rerun.duplicates] == (texts[1:2] if lost else [])
+
+
+def test_a_state_that_cannot_be_saved_after_a_post_stops_in_one_line_and_posts_nothing_twice(
+    tmp_path, small_disk, server, keys
+):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), small_disk / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 3)
+    recorded = state.read_bytes()
+    with full(small_disk), pytest.raises(CommuniqueError) as error:
+        run(feed, state, server)
+    assert str(error.value).startswith(f"{state}: cannot be written (No space left on device)")
+    assert "Event number 1" in str(error.value) and "\n" not in str(error.value)
+    assert state.read_bytes() == recorded
+    rerun = run(feed, state, server)  # room again
+    texts = [f"Event number {i} https://a.example/envoy/status/{i}/" for i in (1, 2)]
+    assert [c["text"] for c in server.api.created] == texts
+    assert [i.text for i in rerun.duplicates] == texts[:1]
+    assert [i.text for i, _ in rerun.posted] == texts[1:]
 
 
 @pytest.mark.parametrize(

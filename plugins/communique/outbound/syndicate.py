@@ -209,5 +209,12 @@ def syndicate(
             record["posted"][item.id] = post_id
             outcome.posted.append((item, post_id))
         record["seen"] = sorted({*record["seen"], item.id})
-        save_state(state_path, state)
+        try:
+            save_state(state_path, state)
+        except OSError as e:  # a full disk: the post is out, and not recorded
+            raise CommuniqueError(
+                f"{state_path}: cannot be written ({e.strerror}); {item.text!r} is out and"
+                " not recorded (the posts before it are): run again once it can be written:"
+                " the API refuses the copy as a duplicate and it is skipped"
+            ) from None
     return outcome
