@@ -15,7 +15,7 @@ from communique.files import UMASK, Staged, write_atomic
 from communique.ingest.export import import_archive
 from communique.records import provenance
 from communique.store import Store, dumps, merge_record, sha256_of
-from conftest import ROOT, js, snapshot, tweet, write_export
+from conftest import ROOT, full, js, snapshot, tweet, write_export
 
 
 def record(id: str, month: str = "2008-11", **extra) -> dict:
@@ -240,6 +240,24 @@ def test_a_name_that_is_no_lowercase_handle_makes_no_folder(tmp_path, store, nam
     with pytest.raises(StoreError, match="is not an account name"):
         store.write_account(name, {"username": name})
     assert [p.name for p in tmp_path.iterdir()] == [".archive.lock"]
+
+
+@pytest.mark.parametrize("room", [0, 4096])
+def test_a_full_disk_names_the_file_it_could_not_write_and_changes_nothing(small_disk, room):
+    store = Store(small_disk / "archive")
+    store.merge([record("1")])
+    before = snapshot(small_disk)
+    lock, month = small_disk / ".archive.lock", small_disk / "archive" / "envoy" / "2008"
+    lock.unlink()  # a fresh clone's: the lock's first write needs room too
+    with full(small_disk, room), pytest.raises(OSError) as failed:
+        store.merge([record(str(n), text="words " * 500) for n in range(2, 40)])
+    assert failed.value.strerror == "No space left on device"
+    assert Path(failed.value.filename) in (lock, month / "2008-11.jsonl"), failed.value
+    assert {k: v for k, v in snapshot(small_disk).items() if k.name != lock.name} == {
+        k: v for k, v in before.items() if k.name != lock.name
+    }
+    store.merge([record("2")])  # room again
+    assert [p["id"] for p in store.posts("envoy")] == ["1", "2"]
 
 
 def test_a_mixed_case_folder_beside_its_twin_is_named_not_built(store):

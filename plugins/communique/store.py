@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 import orjson
 
 from communique.errors import StoreError
-from communique.files import Staged, remove_temps
+from communique.files import Staged, naming, remove_temps
 from communique.records import handle, is_old_provenance, is_public, upgraded_provenance
 from communique.vault import Vault
 
@@ -312,7 +312,8 @@ class Store:
                     " has finished"
                 ) from None
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            with naming(path):  # a full disk: the first write of a fresh clone's lock
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             remove_temps(self.root)
             self._lock = fd
             yield
