@@ -17,7 +17,7 @@ from communique.ingest import fetch
 from communique.outbound.client import bearer_token, make_client
 from communique.records import preview_of
 from communique.store import Store
-from conftest import ROOT, make_project, snapshot
+from conftest import ROOT, full, make_project, snapshot
 
 POSTS = 250
 
@@ -287,6 +287,23 @@ def test_a_large_medium_is_streamed_to_disk_not_held_in_memory(server, tmp_path)
     stored = f.store.media_dir("envoy") / "2000000-7_3.mp4"
     assert stored.read_bytes() == server.api.media["7_3.mp4"]
     assert peak < size / 4, f"{peak:,} bytes held at once for a {size:,}-byte video"
+
+
+def test_a_medium_on_a_full_disk_names_its_file_and_the_next_run_fetches_it(server, small_disk):
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    f = fetcher(server, small_disk)
+    f.archive("envoy")
+    server.api.post("envoy", 2_000_000, "A video", attachments={"media_keys": ["7_3"]})
+    server.api.media["7_3.mp4"] = bytes(range(256)) * 4096  # 1 MB: more than the room left
+    server.api.media["7_3-preview.jpg"] = b"\xff\xd8preview"
+    months = sum(p.stat().st_size for p in f.store.root.rglob("*.jsonl"))
+    with full(small_disk, room=2 * months + 131072), pytest.raises(OSError) as failed:
+        f.archive("envoy")  # room for the post, not for its video
+    video = f.store.media_dir("envoy") / "2000000-7_3.mp4"
+    assert (failed.value.filename, failed.value.strerror) == (str(video), "No space left on device")
+    assert not video.exists() and not list(video.parent.glob(".*.tmp"))
+    again = f.archive("envoy")  # room again
+    assert again.media == 1 and video.read_bytes() == server.api.media["7_3.mp4"]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ import requests
 import tweepy
 
 from communique.errors import CommuniqueError
-from communique.files import replacing, write_atomic
+from communique.files import naming, replacing, write_atomic
 from communique.ingest.api import from_v2, read_page
 from communique.ingest.normalize import mark_syndicated
 from communique.outbound.client import BASE_VAR, TOKEN_VAR, describe
@@ -283,7 +283,7 @@ class Fetcher:
             length = r.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > self.max_bytes:
                 raise Refused(cap)
-            with replacing(path) as tmp, open(tmp, "wb") as f:
+            with naming(path), replacing(path) as tmp, open(tmp, "wb") as f:
                 size = 0
                 for chunk in r.iter_content(CHUNK):
                     size += len(chunk)
