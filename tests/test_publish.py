@@ -378,11 +378,13 @@ def test_a_wrong_endpoint_is_one_line(site, s3_env, monkeypatch):
 
 class Refusing(http.server.ThreadingHTTPServer):
     """A proxy to the S3 server that refuses to store one key while ``refuse`` is set, as
-    storage does that runs out of quota or permission midway."""
+    storage does that runs out of quota or permission midway; or (``fault``) answers it with a
+    server error, or stores it and drops the connection before answering."""
 
-    def __init__(self, upstream: str, refuse: str):
+    def __init__(self, upstream: str, refuse: str, fault: str = "quota"):
         self.upstream = urlsplit(upstream).netloc
         self.refuse = refuse
+        self.fault = fault
         super().__init__(("127.0.0.1", 0), Forwarding)
 
 
@@ -391,18 +393,21 @@ class Forwarding(http.server.BaseHTTPRequestHandler):
 
     def forward(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.command == "PUT" and self.server.refuse and self.server.refuse in self.path:
+        faulty = self.command == "PUT" and self.server.refuse and self.server.refuse in self.path
+        if faulty and self.server.fault != "quota":
+            if self.server.fault == "drop":  # stored, and the answer lost on the way
+                self.relay(body)
+            self.send_error(500) if self.server.fault == "500" else self.connection.shutdown(2)
+            self.close_connection = True
+            return
+        if faulty:
             error = b"<Error><Code>QuotaExceeded</Code><Message>Quota exceeded</Message></Error>"
             self.send_response(403)
             self.send_header("Content-Length", str(len(error)))
             self.end_headers()
             self.wfile.write(error)
             return
-        upstream = http.client.HTTPConnection(self.server.upstream)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "expect"}
-        upstream.request(self.command, self.path, body, headers)
-        answer = upstream.getresponse()
-        data = answer.read()
+        answer, data = self.relay(body)
         self.send_response(answer.status)
         for key, value in answer.getheaders():
             if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -410,6 +415,13 @@ class Forwarding(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def relay(self, body: bytes) -> tuple[http.client.HTTPResponse, bytes]:
+        upstream = http.client.HTTPConnection(self.server.upstream)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "expect"}
+        upstream.request(self.command, self.path, body, headers)
+        answer = upstream.getresponse()
+        return answer, answer.read()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = forward
 
@@ -440,6 +452,38 @@ def test_a_failed_upload_is_one_line_deletes_nothing_and_a_rerun_finishes(site, 
     done = s3.publish(site, name, "archive", endpoint_url=endpoint)
     assert (done.uploaded, done.deleted) == (len(SITE) - sent, 1)
     assert objects(client, name, "archive/") == SITE
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.mark.parametrize("fault", ["500", "drop"])
+def test_an_upload_run_cut_by_a_server_error_or_a_dropped_connection_is_finished_by_the_next(
+    site, bucket, s3_server, monkeypatch, fault
+):
+    """Whether the object got there or not, the next run uploads what is missing, deletes
+    what the site no longer has, and nothing the site still needs."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # boto3's retries would hide the fault
+    name, client = bucket
+    proxy = Refusing(s3_server, refuse="", fault=fault)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{proxy.server_address[1]}"
+    s3.publish(site, name, "archive", endpoint_url=endpoint)
+    (site / "envoy" / "status" / "1" / "index.html").unlink()  # gone from the site
+    for page in ("index.html", "envoy/status/2/index.html"):
+        (site / page).write_bytes(SITE[page] + b"<p>changed</p>")
+    proxy.refuse = "status/2"
+    with pytest.raises(CommuniqueError) as error:
+        s3.publish(site, name, "archive", endpoint_url=endpoint)
+    message = str(error.value)
+    assert "failed at envoy/status/2/index.html:" in message and "nothing deleted" in message
+    assert "\n" not in message and "NEVER-SHOWN" not in message
+    assert "envoy/status/1/index.html" in objects(client, name, "archive/")
+    proxy.refuse = ""
+    done = s3.publish(site, name, "archive", endpoint_url=endpoint)
+    assert done.deleted == 1 and done.uploaded in (1, 2)  # the home page, and status/2 again
+    assert objects(client, name, "archive/") == {
+        path.as_posix(): data for path, data in snapshot(site).items()
+    }
     proxy.shutdown()
     proxy.server_close()
 
