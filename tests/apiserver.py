@@ -2,7 +2,8 @@
 
 It speaks the shapes tweepy reads (user lookup, user timeline with since_id/until_id and
 next_token, post lookup with errors for deleted and hidden posts, media files, post creation)
-and, when told, answers the next requests with 400, 429, 500, 503, a dropped connection, a
+and, when told, answers the next requests with 400, 429 (``429-bare``: without its reset
+header), 500, 503, a dropped connection, a
 truncated body or an empty page, or makes a post and drops the connection before answering
 ("lost-reply"); ``reshape`` turns every timeline page into any other body.
 Every fault served is recorded with the path it answered, so a test can check it really fired.
@@ -138,6 +139,8 @@ def make_handler(api: FakeAPI, base: str):
             if fault == "429":
                 reset = str(int(time.time()) + 2)
                 self.send_json(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": reset})
+            elif fault == "429-bare":  # as a proxy in front of the API may answer
+                self.send_json(429, {"title": "Too Many Requests"})
             elif fault == "400":
                 self.send_json(
                     400,

@@ -119,6 +119,30 @@ def test_a_duplicate_is_skipped_for_good_and_a_rate_limit_stops_cleanly(tmp_path
     assert len(run(feed, state, server).posted) == 2
 
 
+@pytest.mark.parametrize("fault", ["429", "429-bare"])
+def test_a_rate_limit_midway_stops_after_what_was_posted_and_the_rerun_posts_the_rest_once(
+    tmp_path, server, keys, fault
+):
+    feed, state = write_feed(tmp_path / "atom.xml", 1), tmp_path / "state.json"
+    run(feed, state, server)
+    write_feed(feed, 4)
+    client = user_client(server.base)
+    create = client.create_tweet
+
+    def second_limited(**kwargs):
+        if len(server.api.created) == 1:
+            server.api.faults.append(fault)
+        return create(**kwargs)
+
+    client.create_tweet = second_limited
+    with pytest.raises(CommuniqueError, match="^rate limited after 1 posts; the rest go out"):
+        syndicate.syndicate(feed, state, post=True, cap=5, client=client)
+    assert server.api.served == [("/2/tweets", fault)]
+    run(feed, state, server)
+    texts = [f"Event number {i} https://a.example/envoy/status/{i}/" for i in (1, 2, 3)]
+    assert [c["text"] for c in server.api.created] == texts
+
+
 @pytest.mark.parametrize(
     "fault, message",
     [
