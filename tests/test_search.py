@@ -208,6 +208,37 @@ def test_a_full_disk_under_the_index_names_the_file_and_the_next_index_is_a_clea
     assert not [p for p in index.rglob("*") if p.stat().st_size == 0]
 
 
+@pytest.mark.parametrize("state", ["an older one", "an older one with its shards", "truncated"])
+def test_a_search_state_put_back_or_damaged_leaves_an_index_of_exactly_the_pages(
+    project, tmp_path, state
+):
+    output, _ = indexed(project)
+    cache, index = project.parent / "cache", output / "-" / "pagefind"
+    older = (cache / "search.json").read_bytes()
+    shutil.copytree(index, tmp_path / "older", copy_function=shutil.copy2)  # times kept
+    (project.parent / "content" / "redactions.md").write_text(
+        "Title: Withheld posts\n\n- 100: personal-data, 2009-01-15\n"
+    )
+    load(tmp_path, "new", [tweet("201", "Ferry to Hvar", "Fri Mar 06 10:00:00 +0000 2009")])
+    indexed(project)
+    now = (cache / "search.json").read_bytes()
+    if state.startswith("an older one"):
+        (cache / "search.json").write_bytes(older)
+    else:
+        (cache / "search.json").write_bytes(now[: len(now) // 2])
+    if state.endswith("with its shards"):  # a backup of cache/ and the index put back
+        shutil.rmtree(index)
+        shutil.copytree(tmp_path / "older", index, copy_function=shutil.copy2)
+    build_project(project)
+    index_site(output, cache)
+    made = {p.name: texts(p) for p in index.iterdir()}
+    assert "Geothermal" not in " ".join(made.values()) and "Hvar" in made["envoy-2009-03"]
+    shutil.rmtree(index)
+    (cache / "search.json").unlink()
+    index_site(output, cache)  # a clean index
+    assert {p.name: texts(p) for p in index.iterdir()} == made
+
+
 def test_a_build_without_search_and_then_with_it_indexes_every_shard_again(project):
     output, _ = indexed(project)
     build_project(make_project(project.parent, SEARCH=False))
