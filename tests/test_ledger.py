@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+import re
 import shutil
 
 import pytest
@@ -19,7 +20,7 @@ from communique.site.ledger import (
     next_entry,
 )
 from communique.store import Store, sha256_of
-from conftest import build_project, ledger_site
+from conftest import build_project, full, ledger_site, snapshot
 
 
 def entries_of(path):
@@ -206,6 +207,28 @@ def test_an_edited_ledger_stops_the_build_in_one_line_and_is_left_as_it_is(tmp_p
     with pytest.raises(SystemExit, match=r"ledger\.jsonl:1: hash does not match"):
         build_project(conf)
     assert ledger.read_bytes() == edited
+
+
+def test_a_ledger_on_a_full_disk_stops_the_build_in_one_line_and_the_next_is_a_clean_one(
+    tmp_path, small_disk
+):
+    root = tmp_path / "p"
+    conf = ledger_site(root)
+    conf.write_text(conf.read_text() + f"LEDGER_PATH = {str(small_disk / 'ledger.jsonl')!r}\n")
+    build_project(conf)
+    ledger = (small_disk / "ledger.jsonl").read_bytes()
+    drop_post(root, "4")
+    with full(small_disk), pytest.raises(SystemExit) as failed:
+        build_project(conf)
+    assert re.fullmatch(rf"error: {small_disk}/\S+: No space left on device", str(failed.value))
+    assert (small_disk / "ledger.jsonl").read_bytes() == ledger
+    build_project(conf)  # room again
+    assert (small_disk / "ledger.jsonl").read_bytes() != ledger  # the withholding entered
+    built = snapshot(root / "output")
+    shutil.rmtree(root / "output")
+    shutil.rmtree(root / "cache")
+    build_project(conf)
+    assert snapshot(root / "output") == built
 
 
 def test_a_lost_leaves_file_is_named(tmp_path):
