@@ -144,6 +144,25 @@ def test_a_commit_on_a_full_disk_is_one_line_that_says_why_and_pushes_nothing(
     assert "changed" in git(remote, "show", "gh-pages:index.html")
 
 
+def test_a_remote_that_vanished_is_one_line_with_gits_reason_and_a_rerun_publishes(project, capfd):
+    repo, remote, output = project
+    publish(output, repo)
+    local = head_of(repo, "gh-pages")
+    shutil.rmtree(remote)
+    capfd.readouterr()
+    with pytest.raises(CommuniqueError) as failed:
+        publish(output, repo)
+    assert str(failed.value) == (
+        f"publishing to origin/gh-pages failed (fatal: '{remote}' does not appear to be a git"
+        " repository); nothing was changed"
+    )
+    assert capfd.readouterr() == ("", "")
+    assert head_of(repo, "gh-pages") == local
+    git(repo.parent, "init", "-q", "--bare", str(remote))  # there again, empty
+    done = publish(output, repo)
+    assert git(remote, "rev-parse", "gh-pages").strip() == done.commit
+
+
 def test_a_first_publish_that_fails_leaves_no_branch(project):
     repo, remote, output = project
     git(repo, "remote", "set-url", "origin", "https://user:secret-token@127.0.0.1:1/none.git")
