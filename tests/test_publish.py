@@ -163,6 +163,30 @@ def test_a_remote_that_vanished_is_one_line_with_gits_reason_and_a_rerun_publish
     assert git(remote, "rev-parse", "gh-pages").strip() == done.commit
 
 
+def test_a_push_to_a_remote_on_a_full_disk_is_one_line_and_leaves_it_whole(
+    project, small_disk, capfd
+):
+    subprocess.run(["mount", "-o", "remount,size=2m", str(small_disk)], check=True)
+    repo, remote, output = project
+    shutil.move(remote, small_disk / "remote.git")
+    remote = small_disk / "remote.git"
+    git(repo, "remote", "set-url", "origin", str(remote))
+    publish(output, repo)
+    local, pushed = head_of(repo, "gh-pages"), git(remote, "rev-parse", "gh-pages")
+    (output / "photo.jpg").write_bytes(bytes(range(256)) * 1024)  # 256 KB
+    capfd.readouterr()
+    with full(small_disk), pytest.raises(CommuniqueError) as failed:
+        publish(output, repo)
+    said = str(failed.value)  # git's words: "remote: fatal: unable to write loose object file..."
+    assert said.startswith("publishing to origin/gh-pages failed (remote: fatal: "), said
+    assert said.endswith(": No space left on device); nothing was changed"), said
+    assert capfd.readouterr() == ("", "")
+    assert head_of(repo, "gh-pages") == local and git(remote, "rev-parse", "gh-pages") == pushed
+    assert subprocess.run(["git", "fsck"], cwd=remote, capture_output=True).returncode == 0
+    done = publish(output, repo)  # room again
+    assert git(remote, "rev-parse", "gh-pages").strip() == done.commit
+
+
 def test_a_first_publish_that_fails_leaves_no_branch(project):
     repo, remote, output = project
     git(repo, "remote", "set-url", "origin", "https://user:secret-token@127.0.0.1:1/none.git")
