@@ -201,6 +201,13 @@ def test_packaging_again_changes_no_byte_but_the_wacz_dates(made, tmp_path):
     }
 
 
+def test_the_tag_manifest_lists_its_files_in_order_whatever_the_disk_lists(made):
+    """The payload manifest bagit sorts; the tag files it lists as the disk lists them."""
+    lines = (made.bag / "tagmanifest-sha256.txt").read_text().splitlines()
+    names = [line.split(" ", 1)[1] for line in lines]
+    assert names == sorted(names) and "bag-info.txt" in names and "manifest-sha256.txt" in names
+
+
 def test_what_a_killed_run_left_is_cleared_by_the_next(made):
     left = made.bag.parent / ".package.killed.tmp"
     (left / "bag" / "data").mkdir(parents=True)

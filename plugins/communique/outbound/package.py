@@ -167,6 +167,11 @@ def write_bag(bag: Path, store: Store, archive: Archive, settings: Settings) -> 
         bagit.make_bag(
             str(bag), bag_info(settings, archive, posted, captured), checksums=["sha256"]
         )
+    # bagit lists the tag files in the order the disk lists them: sorted, a bag of the same
+    # build is the same bytes on any disk (no manifest lists this one, so nothing else changes).
+    tags = bag / "tagmanifest-sha256.txt"
+    lines = tags.read_bytes().splitlines(keepends=True)  # "<sha256> <path>\n"
+    tags.write_bytes(b"".join(sorted(lines, key=lambda line: line.split(b" ", 1)[1])))
     return posts, media
 
 
