@@ -292,11 +292,12 @@ def write_bundle(records: list[Record], root: Path, name: str) -> list[tuple[str
     there = {rel: size for rel, size, _ in files_of(folder)}
     for rel in there.keys() - wanted.keys():
         (folder / rel).unlink()
+    for parent in {(folder / rel).parent for rel in wanted}:  # a few, not one a fragment
+        parent.mkdir(parents=True, exist_ok=True)
     for rel, data in wanted.items():
         path = folder / rel
         if there.get(rel) == len(data) and path.read_bytes() == data:
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
         with naming(path):
             path.write_bytes(data)
     return files_of(folder)
