@@ -1,6 +1,7 @@
 """The bench's account of what a site is made of, every file of a kind counted once, and its
 yardsticks: the floor (the same files written with no rendering) and Hugo."""
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -9,11 +10,14 @@ import tomllib
 import pytest
 
 from conftest import ROOT, tweet, write_export
+from tools import bench
 from tools.bench import (
+    DISCARDED,
     HUGO_THEME,
     KINDS,
     Kind,
     Phase,
+    discard,
     figures,
     floor_phase,
     hugo_binary,
@@ -110,7 +114,9 @@ def test_the_floor_writes_the_build_s_files_again_and_counts_them(tmp_path):
     assert floor.output_mb * 1024**2 == pytest.approx(5900)
     assert floor.cpu_seconds > 0
     assert json.loads((tmp_path / "floor-3.json").read_text()) == [list(f) for f in listing(output)]
-    assert not (tmp_path / "floor-3").exists()  # checked, then not kept
+    assert not (tmp_path / "floor-3").exists()  # checked, then put aside
+    (aside,) = (tmp_path / DISCARDED).iterdir()
+    assert listing(aside) == listing(output)  # removed when the run ends, not before the index
 
 
 def phases(build_cpu: float = 10.0, build_peak: float = 200.0) -> list[Phase]:
@@ -280,3 +286,26 @@ def test_each_shape_s_build_is_measured_against_its_own_floor():
     assert [(y.shape, y.ratio) for y in found] == [("mixed", 1.5), ("media", 0.5)]
     assert [line.split()[0] for line in report_yardsticks(found).splitlines()[1:]] == [
         "mixed", "media"]  # fmt: skip
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_what_a_run_put_aside_is_removed_once_it_is_measured(tmp_path, monkeypatch, fails):
+    """Not before: a folder removed just before a phase slows its every new file on this disk."""
+    seen = []
+
+    def measured(size, work, baseline_max, shape, hugo):
+        floor = work / f"floor-{size}"
+        (floor / "envoy").mkdir(parents=True)
+        (floor / "envoy" / "index.html").write_text("x")
+        discard(floor, work)
+        seen.append(sorted(p.name for p in (work / DISCARDED).iterdir()))
+        if fails:
+            raise RuntimeError("phase failed")
+        return [], []
+
+    monkeypatch.setattr(bench, "bench_size", measured)
+    shaped = [SHAPES["mixed"], SHAPES["media"]]
+    with contextlib.suppress(RuntimeError):
+        bench.run([10, 20], tmp_path, shaped=shaped)
+    assert len(seen[0]) == 1 and seen[0][0].startswith("floor-10-")  # aside while measuring
+    assert not any((tmp_path / shape.name / DISCARDED).exists() for shape in shaped)
