@@ -79,7 +79,7 @@ def discard(path: Path, work: Path) -> None:
     """Put ``path`` aside in ``work``, to be removed once the run is measured (``run``).
 
     On this disk (ext4 with no journal) the kernel will not reuse an inode freed in the last
-    minute or more: each file made after a removal of many scans past every one of them, so
+    six minutes: each file made after a removal of many scans past every one of them, so
     20,000 files took 1 s to make in a fresh folder and 12 s after 20,000 were removed. The
     search index, made after the floor's copy of the site was removed, was timed at that."""
     trash = work / DISCARDED
