@@ -184,6 +184,8 @@ def bench(c, sizes="1000,10000,100000", work="bench", baseline_max=0, peers=Fals
     print(benchmark.report(phases))
     print(benchmark.report_kinds(made_of))
     print(benchmark.report_yardsticks(benchmark.yardsticks(phases)))
+    if note := benchmark.disk_note(benchmark.disk_of(ROOT / work)):
+        print(note)
     print(f"figures: {result}")
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from tools.bench import (
     Kind,
     Phase,
     discard,
+    disk_note,
+    disk_of,
     figures,
     floor_phase,
     hugo_binary,
@@ -309,3 +312,41 @@ def test_what_a_run_put_aside_is_removed_once_it_is_measured(tmp_path, monkeypat
         bench.run([10, 20], tmp_path, shaped=shaped)
     assert len(seen[0]) == 1 and seen[0][0].startswith("floor-10-")  # aside while measuring
     assert not any((tmp_path / shape.name / DISCARDED).exists() for shape in shaped)
+
+
+MOUNTS = """/dev/vda / ext4 rw,relatime,discard 0 0
+proc /proc proc rw 0 0
+/dev/vdb /work/data ext4 rw,relatime 0 0
+tmpfs /work/data/tmp tmpfs rw 0 0
+/dev/sdc /mnt/with\\040space xfs rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    "path, device, journal",
+    [
+        ("/work/main", "/dev/vda", False),  # ext4 with no journal: the report says so
+        ("/work/data/site", "/dev/vdb", True),
+        ("/work/data", "/dev/vdb", True),
+        ("/work/database", "/dev/vda", False),  # a mount is a folder, not a prefix of a name
+        ("/work/data/tmp/x", "tmpfs", None),  # not ext4: no journal to look for
+        ("/mnt/with space/bench", "/dev/sdc", None),
+    ],
+)
+def test_the_disk_of_the_bench_is_named_with_its_journal(tmp_path, path, device, journal):
+    mounts, journals = tmp_path / "mounts", tmp_path / "jbd2"
+    mounts.write_text(MOUNTS)
+    (journals / "vdb-8").mkdir(parents=True)
+    disk = disk_of(Path(path), mounts, journals)
+    assert (disk["device"], disk.get("journal")) == (device, journal)
+    assert bool(disk_note(disk)) == (journal is False)
+
+
+def test_a_machine_without_a_list_of_mounts_names_no_disk(tmp_path):
+    assert disk_of(tmp_path, tmp_path / "no-mounts") == {}
+    assert disk_note({}) == ""
+
+
+def test_the_json_figures_name_the_disk_of_the_run_s_folder(tmp_path):
+    assert figures([], [], tmp_path)["machine"]["disk"] == disk_of(tmp_path)
+    assert "disk" not in figures([], [])["machine"]

@@ -518,13 +518,39 @@ def report_yardsticks(found: list[Yardstick]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> dict:
-    return {
+def machine(work: Path | None = None) -> dict:
+    found = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
     }
+    return found | {"disk": disk_of(work)} if work else found
+
+
+def disk_of(
+    path: Path, mounts: Path = Path("/proc/mounts"), journals: Path = Path("/proc/fs/jbd2")
+) -> dict:
+    """The filesystem ``path`` is on, as Linux lists its mounts, and whether it keeps a
+    journal (ext4's are listed in ``journals`` by device). On ext4 with none, a phase timed
+    within minutes of a removal of many files is slowed (see ``discard``): its figures
+    compare only with runs on such a disk. Nothing where there is no such list."""
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return {}
+    where = os.path.realpath(path)
+    best: dict = {}
+    for line in lines:
+        device, point, kind, options = (line.split() + ["", "", "", ""])[:4]
+        point = point.replace("\\040", " ")  # how /proc/mounts writes a space
+        inside = where == point or where.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best.get("mount", "")):
+            best = {"device": device, "mount": point, "type": kind, "options": options}
+    if best.get("type") == "ext4":
+        name = os.path.basename(best["device"])
+        best["journal"] = any(j.name.startswith(f"{name}-") for j in journals.glob("*"))
+    return best
 
 
 def run(
@@ -553,14 +579,24 @@ def run(
             shutil.rmtree(work / shape.name / DISCARDED, ignore_errors=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     result = work / f"bench-{stamp}.json"
-    result.write_text(json.dumps({"when": stamp} | figures(phases, made_of), indent=2))
+    result.write_text(json.dumps({"when": stamp} | figures(phases, made_of, work), indent=2))
     return phases, made_of, result
 
 
-def figures(phases: list[Phase], made_of: list[Kind]) -> dict:
+def disk_note(disk: dict) -> str:
+    """A line for the report when the disk's figures need the care ``disk_of`` says."""
+    if disk.get("journal") is not False:
+        return ""
+    return (
+        f"disk: ext4 with no journal ({disk['device']} on {disk['mount']}): a phase made "
+        "within six minutes of a removal of many files is slowed (README, Performance)"
+    )
+
+
+def figures(phases: list[Phase], made_of: list[Kind], work: Path | None = None) -> dict:
     """What the JSON of a run holds besides its time: enough to compare runs of other days."""
     return {
-        "machine": machine(),
+        "machine": machine(work),
         "phases": [asdict(p) | {"per_second": round(p.per_second, 1)} for p in phases],
         "kinds": [asdict(k) for k in made_of],
         "yardsticks": [
