@@ -336,7 +336,8 @@ tmpfs /work/data/tmp tmpfs rw 0 0
 def test_the_disk_of_the_bench_is_named_with_its_journal(tmp_path, path, device, journal):
     mounts, journals = tmp_path / "mounts", tmp_path / "jbd2"
     mounts.write_text(MOUNTS)
-    (journals / "vdb-8").mkdir(parents=True)
+    for journal_of in ("vdb-8", "vda1-8"):  # vda1-8 is the journal of vda1, not of vda
+        (journals / journal_of).mkdir(parents=True)
     disk = disk_of(Path(path), mounts, journals)
     assert (disk["device"], disk.get("journal")) == (device, journal)
     assert bool(disk_note(disk)) == (journal is False)

@@ -549,7 +549,8 @@ def disk_of(
             best = {"device": device, "mount": point, "type": kind, "options": options}
     if best.get("type") == "ext4":
         name = os.path.basename(best["device"])
-        best["journal"] = any(j.name.startswith(f"{name}-") for j in journals.glob("*"))
+        mine = re.compile(rf"{re.escape(name)}-\d+")  # the device, then the journal inode: vda-8
+        best["journal"] = any(mine.fullmatch(j.name) for j in journals.glob("*"))
     return best
 
 
