@@ -185,6 +185,7 @@ def tag_pages(pages: Pages) -> None:
             title=f"#{archive.tag_names[slug]}",
             intro=None,
             feeds=pages.feeds_for("tag", own(f"tags/{slug}")),
+            as_lines=True,  # an index of the months' cards, as a timeline is
         )
     index = sorted(
         (
@@ -254,5 +255,6 @@ def audience_pages(pages: Pages) -> dict[str, list[dict]]:
             title=rules.get("title", name),
             intro=rules.get("description"),
             feeds=pages.feeds_for("audience", own(f"audiences/{name}")),
+            as_lines=True,  # a timeline, a line a post, as an account's is
         )
     return audiences
